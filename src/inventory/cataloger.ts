@@ -1,0 +1,46 @@
+import type { OsInfo } from '../model/os.js';
+import type { LayerRef, Package } from '../model/package.js';
+import type { ScanWarning } from '../model/warning.js';
+
+/** A file the walker captured for a cataloger, as it stands in the final filesystem (or a layer state). */
+export interface WalkedFile {
+  /** Absolute, normalised path in the image (`/var/lib/dpkg/status`). */
+  path: string;
+  /** The layer that last wrote this file. */
+  layer: LayerRef;
+  size: number;
+  mode: number;
+  data: Buffer;
+}
+
+export interface CatalogContext {
+  /** The OS detected in the final filesystem (undefined: none found). */
+  os?: OsInfo;
+  /** OSV ecosystem of the OS (`Debian:12`, `Alpine:v3.20`…); empty when unknown. */
+  osEcosystem: string;
+  warn(warning: ScanWarning): void;
+}
+
+/**
+ * A cataloger is a small plugin: it declares which files it wants and parses them into packages.
+ * The walker reads each layer once and captures only wanted files; adding an ecosystem means adding
+ * a cataloger to the registry (src/inventory/registry.ts), never changing the walker.
+ */
+export interface Cataloger {
+  readonly name: string;
+  /** Bumped whenever wants() or parse() output changes; part of the layer-cache key. */
+  readonly version: number;
+  readonly kind: 'os' | 'language';
+  /** Called with every regular file's absolute path and size. Keep it cheap: it runs per tar entry. */
+  wants(path: string, size: number): boolean;
+  /** Larger wanted files are not buffered; a warning is emitted instead. Default: 64 MiB. */
+  readonly maxFileSize?: number;
+  /**
+   * `file`: a package's layer is the layer that last wrote its file (one package per manifest).
+   * `history`: the inventory re-parses the db as it stood after each layer and attributes each
+   * package to the first layer whose db lists its name and version (package databases).
+   */
+  readonly attribution: 'file' | 'history';
+  /** Parses the wanted files (final filesystem, or one layer state for `history`). */
+  parse(files: WalkedFile[], ctx: CatalogContext): Package[] | Promise<Package[]>;
+}

@@ -1,0 +1,38 @@
+import type { Decision } from './decision.js';
+import type { Finding } from './finding.js';
+import type { ImageMetadata } from './image.js';
+import type { OsInfo } from './os.js';
+import type { LayerRef, Package } from './package.js';
+import type { ScanWarning } from './warning.js';
+
+export const REPORT_SCHEMA_VERSION = '1.0';
+
+export interface ReportLayer extends LayerRef {
+  size: number;
+  mediaType: string;
+}
+
+export interface DbSummary {
+  /** `file:PATH` or the URL of a `db serve` / OSV API. */
+  location: string;
+  builtAt?: string;
+  /** Oldest source fetch time; drives the stale-DB checks. */
+  updatedAt?: string;
+  sources: { name: string; fetchedAt?: string; records?: number }[];
+}
+
+/** Everything one run knows. Encoders are pure functions of this. */
+export interface Report {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  tool: { name: 'portcullis'; version: string };
+  createdAt: string;
+  image: ImageMetadata;
+  os?: OsInfo;
+  layers: ReportLayer[];
+  packages: Package[];
+  /** Absent for `sbom`; present (maybe empty) for `scan`. */
+  findings?: Finding[];
+  decision?: Decision;
+  db?: DbSummary;
+  warnings: ScanWarning[];
+}
