@@ -1,0 +1,22 @@
+import { PortcullisError } from '../errors.js';
+import type { Encoder } from './encoder.js';
+import { jsonEncoder } from './json.js';
+
+// The registry of report formats. Add an encoder here (one import, one entry).
+const ENCODERS: Encoder[] = [
+  jsonEncoder,
+];
+
+export function encoderFor(name: string): Encoder {
+  const enc = ENCODERS.find((e) => e.name === name);
+  if (!enc) {
+    throw new PortcullisError(`unknown format "${name}" (known: ${ENCODERS.map((e) => e.name).join(', ')})`);
+  }
+  return enc;
+}
+
+export function formatNames(): string[] {
+  return ENCODERS.map((e) => e.name);
+}
+
+export type { Encoder, EncodeOptions } from './encoder.js';
