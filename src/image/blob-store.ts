@@ -1,0 +1,154 @@
+// A read-only set of named files: an OCI layout directory, or a tar archive read in place through
+// its header index. The image readers only ever go through this, so one reader serves a layout
+// directory and an archive of it alike.
+import { createReadStream } from 'node:fs';
+import { lstat, open, realpath } from 'node:fs/promises';
+import { join, relative, sep, isAbsolute } from 'node:path';
+import { posix } from 'node:path';
+import { Readable } from 'node:stream';
+import { ImageError } from '../errors.js';
+import { indexTar, normaliseEntryName, type TarEntry } from './tar-index.js';
+
+export interface BlobStore {
+  /** The directory or archive path, used in messages. */
+  readonly location: string;
+  /** Size of a regular file, undefined when absent. */
+  size(name: string): Promise<number | undefined>;
+  has(name: string): Promise<boolean>;
+  /** The file's bytes as a stream, or a byte range of them (`end` inclusive). */
+  open(name: string, range?: { start: number; end: number }): Promise<Readable>;
+  /** The whole file, refusing files larger than `maxBytes` (these are metadata, never layers). */
+  read(name: string, maxBytes: number): Promise<Buffer>;
+}
+
+function missing(location: string, name: string): ImageError {
+  return new ImageError(`missing ${name}`, { subject: location });
+}
+
+export class DirectoryStore implements BlobStore {
+  constructor(readonly location: string) {}
+
+  /** Resolves a relative name inside the directory; symlinks must not lead outside it. */
+  private async resolve(name: string): Promise<string | undefined> {
+    const norm = normaliseEntryName(name, this.location);
+    const full = join(this.location, norm);
+    let real: string;
+    try {
+      real = await realpath(full);
+    } catch {
+      return undefined;
+    }
+    const root = await realpath(this.location);
+    const rel = relative(root, real);
+    if (rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
+      throw new ImageError(`${name} points outside the layout directory`, { subject: this.location });
+    }
+    return real;
+  }
+
+  async size(name: string): Promise<number | undefined> {
+    const full = await this.resolve(name);
+    if (!full) return undefined;
+    const st = await lstat(full);
+    return st.isFile() ? st.size : undefined;
+  }
+
+  async has(name: string): Promise<boolean> {
+    return (await this.size(name)) !== undefined;
+  }
+
+  async open(name: string, range?: { start: number; end: number }): Promise<Readable> {
+    const full = await this.resolve(name);
+    if (!full || !(await lstat(full)).isFile()) throw missing(this.location, name);
+    return createReadStream(full, range ? { start: range.start, end: range.end } : {});
+  }
+
+  async read(name: string, maxBytes: number): Promise<Buffer> {
+    const full = await this.resolve(name);
+    if (!full) throw missing(this.location, name);
+    const fh = await open(full, 'r');
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw missing(this.location, name);
+      if (st.size > maxBytes) throw new ImageError(`${name} is too large (${st.size} bytes, limit ${maxBytes})`, { subject: this.location });
+      return await fh.readFile();
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+/** A tar archive read in place: entries are byte ranges of the archive file. */
+export class TarStore implements BlobStore {
+  private constructor(
+    readonly location: string,
+    readonly entries: Map<string, TarEntry>,
+  ) {}
+
+  static async open(path: string): Promise<TarStore> {
+    return new TarStore(path, await indexTar(path));
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Follows symlinks / hard links between entries (docker save links duplicate layers). */
+  private lookup(name: string): TarEntry | undefined {
+    let current = normaliseEntryName(name, this.location);
+    for (let hops = 0; hops < 16; hops++) {
+      const entry = this.entries.get(current);
+      if (!entry) return undefined;
+      if (entry.type === 'file') return entry;
+      if ((entry.type !== 'symlink' && entry.type !== 'hardlink') || !entry.linkname) return undefined;
+      const target = entry.type === 'symlink' ? posix.join(posix.dirname(current), entry.linkname) : entry.linkname;
+      current = normaliseEntryName(target, this.location);
+    }
+    throw new ImageError(`too many links resolving ${name}`, { subject: this.location });
+  }
+
+  async size(name: string): Promise<number | undefined> {
+    return this.lookup(name)?.size;
+  }
+
+  async has(name: string): Promise<boolean> {
+    return this.lookup(name) !== undefined;
+  }
+
+  async open(name: string, range?: { start: number; end: number }): Promise<Readable> {
+    const entry = this.lookup(name);
+    if (!entry) throw missing(this.location, name);
+    const start = entry.offset + (range?.start ?? 0);
+    const end = entry.offset + Math.min(range?.end ?? entry.size - 1, entry.size - 1);
+    if (entry.size === 0 || end < start) {
+      // createReadStream cannot express an empty range.
+      return Readable.from([]);
+    }
+    return createReadStream(this.location, { start, end });
+  }
+
+  async read(name: string, maxBytes: number): Promise<Buffer> {
+    const entry = this.lookup(name);
+    if (!entry) throw missing(this.location, name);
+    if (entry.size > maxBytes) throw new ImageError(`${name} is too large (${entry.size} bytes, limit ${maxBytes})`, { subject: this.location });
+    const fh = await open(this.location, 'r');
+    try {
+      const buf = Buffer.alloc(entry.size);
+      const { bytesRead } = await fh.read(buf, 0, entry.size, entry.offset);
+      if (bytesRead !== entry.size) throw new ImageError(`truncated tar archive reading ${name}`, { subject: this.location });
+      return buf;
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+/** Reads the first bytes of a file in a store (magic-byte sniffing). */
+export async function readHead(store: BlobStore, name: string, bytes: number): Promise<Buffer> {
+  const size = (await store.size(name)) ?? 0;
+  if (size === 0) return Buffer.alloc(0);
+  const stream = await store.open(name, { start: 0, end: Math.min(bytes, size) - 1 });
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,53 @@
+// Layer decompression chosen by the blob's magic bytes (media types lie: Docker calls gzip layers
+// `.tar.gzip` even when uncompressed, and foreign tools mislabel zstd). Node 20's zlib has no zstd,
+// so zstd goes through fzstd's streaming decoder.
+import { Transform, type TransformCallback } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Decompress } from 'fzstd';
+
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+export function detectCompression(head: Buffer): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  return 'none';
+}
+
+/** Input is fed to fzstd in bounded slices so one chunk never expands unboundedly at once. */
+const ZSTD_SLICE = 16 * 1024;
+
+class ZstdDecompressStream extends Transform {
+  private readonly decoder: Decompress;
+
+  constructor() {
+    super();
+    // fzstd may reuse its output buffer: copy each chunk before handing it on.
+    this.decoder = new Decompress((data) => {
+      this.push(Buffer.from(data));
+    });
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      for (let i = 0; i < chunk.length; i += ZSTD_SLICE) this.decoder.push(chunk.subarray(i, i + ZSTD_SLICE));
+      cb();
+    } catch (err) {
+      cb(err as Error);
+    }
+  }
+
+  override _flush(cb: TransformCallback): void {
+    try {
+      this.decoder.push(new Uint8Array(0), true);
+      cb();
+    } catch (err) {
+      cb(err as Error);
+    }
+  }
+}
+
+export function decompressor(kind: Compression): Transform | undefined {
+  if (kind === 'gzip') return createGunzip();
+  if (kind === 'zstd') return new ZstdDecompressStream();
+  return undefined;
+}
