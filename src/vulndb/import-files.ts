@@ -1,0 +1,61 @@
+// `db import` as a library call: build beside the DB, import, publish only when complete.
+import { resolve } from 'node:path';
+import { Importer, type ImportStats } from './import.js';
+import { beginBuild } from './store.js';
+import { DbWriter } from './writer.js';
+
+export interface ImportFilesOptions {
+  ecosystems?: readonly string[];
+  warn?: (message: string) => void;
+  onProgress?: (stats: ImportStats) => void;
+}
+
+/**
+ * Imports files / directories / zips into the DB at `dbPath` (created when absent). On any error
+ * the DB is left exactly as it was; when nothing was added or changed it is not rewritten either.
+ */
+export async function importFiles(dbPath: string, paths: readonly string[], opts: ImportFilesOptions = {}): Promise<ImportStats> {
+  const build = beginBuild(dbPath);
+  try {
+    const writer = new DbWriter(build.db);
+    let total: ImportStats | undefined;
+    for (const p of paths) {
+      const abs = resolve(p);
+      const importer = new Importer(writer, { source: `file:${abs}`, ecosystems: opts.ecosystems, warn: opts.warn, onProgress: opts.onProgress });
+      await importer.path(abs);
+      writer.flush();
+      const s = importer.stats;
+      const records = s.added + s.replaced + s.kept;
+      const enrich = s.kev + s.epss + s.nvd;
+      if (records + enrich > 0) {
+        const kind = records > 0 ? 'import' : s.kev > 0 ? 'kev' : s.epss > 0 ? 'epss' : 'nvd';
+        writer.setSource({ name: `file:${abs}`, kind, fetchedAt: new Date().toISOString(), records: records + enrich });
+      }
+      total = total ? merge(total, s) : s;
+    }
+    writer.flush();
+    const t = total ?? (await import('./import.js')).emptyStats();
+    const changed = t.added + t.replaced + t.kev + t.epss + t.nvd > 0;
+    if (changed || !build.fromExisting) build.publish();
+    else build.discard();
+    return t;
+  } catch (err) {
+    build.discard();
+    throw err;
+  }
+}
+
+function merge(a: ImportStats, b: ImportStats): ImportStats {
+  return {
+    files: a.files + b.files,
+    added: a.added + b.added,
+    replaced: a.replaced + b.replaced,
+    kept: a.kept + b.kept,
+    filtered: a.filtered + b.filtered,
+    invalid: a.invalid + b.invalid,
+    kev: a.kev + b.kev,
+    epss: a.epss + b.epss,
+    nvd: a.nvd + b.nvd,
+    warnings: [...a.warnings, ...b.warnings],
+  };
+}

@@ -1,0 +1,168 @@
+// The local SQLite file as a VulnSource: prepared point queries on (name, ecosystem).
+import type { Cvss, KevEntry } from '../model/finding.js';
+import type { OsvRecord } from '../model/osv.js';
+import type { DbSummary } from '../model/report.js';
+import { PortcullisError, errorMessage } from '../errors.js';
+import { lookupKey, normalisePackageName, type Enrichment, type PackageQuery, type VulnSource } from './source.js';
+import { openReadonly, type Db } from './store.js';
+
+export interface SourceInfo {
+  name: string;
+  kind: string;
+  url?: string;
+  etag?: string;
+  lastModified?: string;
+  fetchedAt: string;
+  records: number;
+}
+
+export interface LocalDb extends VulnSource {
+  readonly path: string;
+  /** Every source with its fetch time and record count. */
+  sources(): SourceInfo[];
+  /** Counts of the stored tables. */
+  counts(): { records: number; withdrawn: number; kev: number; epss: number; nvd: number };
+  /** A record by id, or by an alias when no record has that id (withdrawn ones included). */
+  getRecord(idOrAlias: string): OsvRecord | undefined;
+  /** All ids of the stored records (tests, diagnostics). */
+  ids(): string[];
+  /** The synchronous core of lookup (the server uses it). */
+  lookupSync(queries: PackageQuery[]): Map<string, OsvRecord[]>;
+  enrichSync(ids: string[]): Map<string, Enrichment>;
+  modifiedOf(id: string): string | undefined;
+}
+
+/** `openLocalDb(path)`: read-only; throws PortcullisError when missing, not ours, or corrupt. */
+export function openLocalDb(path: string, _opts: { readonly?: boolean } = {}): LocalDb {
+  const db = openReadonly(path);
+  return new SqliteSource(db, path);
+}
+
+class SqliteSource implements LocalDb {
+  private readonly q;
+
+  constructor(private readonly db: Db, readonly path: string) {
+    this.q = {
+      lookup: db.prepare(
+        `SELECT DISTINCT r.rid, r.json FROM affected a JOIN records r ON r.rid = a.rid
+         WHERE a.name = ? AND (a.ecosystem = ? OR (a.ecosystem > ? AND a.ecosystem < ?)) AND r.withdrawn = 0
+         ORDER BY r.id`,
+      ),
+      byId: db.prepare('SELECT json FROM records WHERE id = ?'),
+      byAlias: db.prepare('SELECT r.json FROM aliases a JOIN records r ON r.rid = a.rid WHERE a.alias = ? ORDER BY r.withdrawn, r.id LIMIT 1'),
+      modified: db.prepare('SELECT modified FROM records WHERE id = ?'),
+      ids: db.prepare('SELECT id FROM records ORDER BY id').pluck(),
+      kev: db.prepare('SELECT json FROM kev WHERE cve = ?').pluck(),
+      epss: db.prepare('SELECT score, percentile, date FROM epss WHERE cve = ?'),
+      nvd: db.prepare('SELECT json FROM nvd WHERE cve = ?').pluck(),
+      sources: db.prepare('SELECT name, kind, url, etag, last_modified AS lastModified, fetched_at AS fetchedAt, records FROM sources ORDER BY name'),
+      builtAt: db.prepare("SELECT value FROM meta WHERE key = 'built_at'").pluck(),
+    };
+  }
+
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof PortcullisError) throw err;
+      throw new PortcullisError(`database read failed (corrupt file?): ${errorMessage(err)}`, { subject: this.path, cause: err });
+    }
+  }
+
+  summary(): DbSummary {
+    return this.guard(() => {
+      const sources = this.sources();
+      const builtAt = this.q.builtAt.get() as string | undefined;
+      const times = sources.map((s) => s.fetchedAt).sort();
+      const s: DbSummary = { location: `file:${this.path}`, sources: sources.map((x) => ({ name: x.name, fetchedAt: x.fetchedAt, records: x.records })) };
+      if (builtAt) s.builtAt = builtAt;
+      if (times[0]) s.updatedAt = times[0];
+      return s;
+    });
+  }
+
+  sources(): SourceInfo[] {
+    return this.guard(() =>
+      (this.q.sources.all() as (SourceInfo & { url: string | null; etag: string | null; lastModified: string | null })[]).map((r) => {
+        const s: SourceInfo = { name: r.name, kind: r.kind, fetchedAt: r.fetchedAt, records: r.records };
+        if (r.url) s.url = r.url;
+        if (r.etag) s.etag = r.etag;
+        if (r.lastModified) s.lastModified = r.lastModified;
+        return s;
+      }),
+    );
+  }
+
+  counts() {
+    return this.guard(() => {
+      const one = (sql: string) => this.db.prepare(sql).pluck().get() as number;
+      return {
+        records: one('SELECT count(*) FROM records'),
+        withdrawn: one('SELECT count(*) FROM records WHERE withdrawn = 1'),
+        kev: one('SELECT count(*) FROM kev'),
+        epss: one('SELECT count(*) FROM epss'),
+        nvd: one('SELECT count(*) FROM nvd'),
+      };
+    });
+  }
+
+  lookupSync(queries: PackageQuery[]): Map<string, OsvRecord[]> {
+    return this.guard(() => {
+      const out = new Map<string, OsvRecord[]>();
+      for (const query of queries) {
+        const key = lookupKey(query);
+        if (out.has(key)) continue;
+        const name = normalisePackageName(query.ecosystem, query.name);
+        const e = query.ecosystem;
+        const rows = this.q.lookup.all(name, e, `${e}:`, `${e};`) as { json: string }[];
+        out.set(key, rows.map((r) => JSON.parse(r.json) as OsvRecord));
+      }
+      return out;
+    });
+  }
+
+  async lookup(queries: PackageQuery[]): Promise<Map<string, OsvRecord[]>> {
+    return this.lookupSync(queries);
+  }
+
+  enrichSync(ids: string[]): Map<string, Enrichment> {
+    return this.guard(() => {
+      const out = new Map<string, Enrichment>();
+      for (const id of ids) {
+        if (out.has(id)) continue;
+        const e: Enrichment = {};
+        const kev = this.q.kev.get(id) as string | undefined;
+        if (kev) e.kev = JSON.parse(kev) as KevEntry;
+        const epss = this.q.epss.get(id) as { score: number; percentile: number; date: string | null } | undefined;
+        if (epss) e.epss = epss.date ? { score: epss.score, percentile: epss.percentile, date: epss.date } : { score: epss.score, percentile: epss.percentile };
+        const nvd = this.q.nvd.get(id) as string | undefined;
+        if (nvd) e.nvd = JSON.parse(nvd) as Cvss[];
+        if (e.kev || e.epss || e.nvd) out.set(id, e);
+      }
+      return out;
+    });
+  }
+
+  async enrich(ids: string[]): Promise<Map<string, Enrichment>> {
+    return this.enrichSync(ids);
+  }
+
+  getRecord(idOrAlias: string): OsvRecord | undefined {
+    return this.guard(() => {
+      const row = (this.q.byId.get(idOrAlias) ?? this.q.byAlias.get(idOrAlias)) as { json: string } | undefined;
+      return row ? (JSON.parse(row.json) as OsvRecord) : undefined;
+    });
+  }
+
+  modifiedOf(id: string): string | undefined {
+    return (this.q.modified.get(id) as { modified: string } | undefined)?.modified;
+  }
+
+  ids(): string[] {
+    return this.guard(() => this.q.ids.all() as string[]);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

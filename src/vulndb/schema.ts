@@ -1,0 +1,43 @@
+// The SQLite layout. Bump DB_SCHEMA_VERSION on any incompatible change: an older file is then
+// refused with "run portcullis db update" rather than misread.
+
+/** PRAGMA application_id: marks a SQLite file as a portcullis DB ("PcDB"). */
+export const APPLICATION_ID = 0x50634442;
+export const DB_SCHEMA_VERSION = 1;
+
+export const DDL = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sources (
+  name TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  url TEXT,
+  etag TEXT,
+  last_modified TEXT,
+  fetched_at TEXT NOT NULL,
+  records INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS records (
+  rid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  modified TEXT NOT NULL,
+  withdrawn INTEGER NOT NULL DEFAULT 0,
+  source TEXT,
+  json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS affected (
+  name TEXT NOT NULL,
+  ecosystem TEXT NOT NULL,
+  rid INTEGER NOT NULL,
+  PRIMARY KEY (name, ecosystem, rid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS affected_rid ON affected (rid);
+CREATE TABLE IF NOT EXISTS aliases (
+  alias TEXT NOT NULL,
+  rid INTEGER NOT NULL,
+  PRIMARY KEY (alias, rid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS aliases_rid ON aliases (rid);
+CREATE TABLE IF NOT EXISTS kev (cve TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS epss (cve TEXT PRIMARY KEY, score REAL NOT NULL, percentile REAL NOT NULL, date TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nvd (cve TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
+`;

@@ -1,0 +1,156 @@
+// Opening, verifying and atomically replacing the SQLite file. The published file is never written
+// in place: every change is built in a temp file beside it and renamed over it when complete, so a
+// reader (or `db serve`) holding the old file keeps a consistent view, and a killed update leaves
+// the old file intact.
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { PortcullisError, errorMessage } from '../errors.js';
+import { APPLICATION_ID, DB_SCHEMA_VERSION, DDL } from './schema.js';
+
+export type Db = Database.Database;
+
+function notOurs(path: string, why: string, cause?: unknown): PortcullisError {
+  return new PortcullisError(`not a portcullis vulnerability database (${why}); remove it or choose another --db`, { subject: path, cause });
+}
+
+/** Throws unless `db` has our application id and schema version. Reads only. */
+function verify(db: Db, path: string): void {
+  let appId: unknown;
+  try {
+    appId = db.pragma('application_id', { simple: true });
+  } catch (err) {
+    throw notOurs(path, errorMessage(err).toLowerCase().includes('not a database') ? 'not SQLite, or corrupt' : errorMessage(err), err);
+  }
+  if (appId !== APPLICATION_ID) throw notOurs(path, 'a SQLite file of another program');
+  let version: string | undefined;
+  try {
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+    version = row?.value;
+  } catch (err) {
+    throw notOurs(path, `unreadable: ${errorMessage(err)}`, err);
+  }
+  if (version !== String(DB_SCHEMA_VERSION)) {
+    throw new PortcullisError(
+      `database schema ${version ?? 'unknown'} is not the one this portcullis reads (${DB_SCHEMA_VERSION}); rebuild it with \`portcullis db update\` or \`db import\` into a new --db`,
+      { subject: path },
+    );
+  }
+}
+
+/** Opens an existing DB read-only (never creates or modifies the file). */
+export function openReadonly(path: string): Db {
+  if (!existsSync(path)) {
+    throw new PortcullisError('no vulnerability database here; run `portcullis db update --ecosystem ECOSYSTEM` or `portcullis db import FILES`', { subject: path });
+  }
+  if (!statSync(path).isFile()) throw notOurs(path, 'not a regular file');
+  let db: Db;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw notOurs(path, errorMessage(err), err);
+  }
+  try {
+    verify(db, path);
+    db.pragma('busy_timeout = 5000');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+/** Temp files of builds that were killed: removed when older than an hour. */
+function sweepStaleTemps(path: string): void {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix) || !/\.tmp(-wal|-shm|-journal)?$/.test(name)) continue;
+    const p = join(dir, name);
+    try {
+      if (Date.now() - statSync(p).mtimeMs > 3600_000) rmSync(p, { force: true });
+    } catch {
+      // raced with another sweeper
+    }
+  }
+}
+
+export interface DbBuild {
+  db: Db;
+  /** True when the build started from an existing DB (copy then update). */
+  fromExisting: boolean;
+  /** Renames the finished build over the published file. */
+  publish(): void;
+  /** Drops the build; the published file is untouched. */
+  discard(): void;
+}
+
+/**
+ * Starts a build beside `path`: a compact copy of the existing DB (VACUUM INTO, from a read-only
+ * connection) or a fresh schema. WAL + busy_timeout while building; the published file is switched
+ * to rollback-journal mode because SQLite's -wal/-shm files follow the path, not the file, and
+ * would be shared wrongly between the old and new file after a rename.
+ */
+export function beginBuild(path: string, opts: { fresh?: boolean } = {}): DbBuild {
+  mkdirSync(dirname(path), { recursive: true });
+  sweepStaleTemps(path);
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fromExisting = existsSync(path) && !opts.fresh;
+  if (existsSync(path)) {
+    const old = openReadonly(path); // refuses a file that is not ours before anything is written
+    try {
+      if (fromExisting) old.prepare('VACUUM INTO ?').run(tmp);
+    } finally {
+      old.close();
+    }
+  }
+  let db: Db;
+  try {
+    db = new Database(tmp);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = OFF'); // a crash loses only the temp file
+    db.pragma('busy_timeout = 5000');
+    db.pragma('cache_size = -65536');
+    if (!fromExisting) {
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+      db.exec(DDL);
+      db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(DB_SCHEMA_VERSION));
+    }
+  } catch (err) {
+    rmTemp(tmp);
+    throw new PortcullisError(`cannot create the database: ${errorMessage(err)}`, { subject: tmp, cause: err });
+  }
+  let done = false;
+  return {
+    db,
+    fromExisting,
+    publish() {
+      if (done) return;
+      done = true;
+      try {
+        db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('built_at', new Date().toISOString());
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        db.pragma('journal_mode = DELETE');
+        db.pragma('synchronous = FULL');
+        db.exec('ANALYZE');
+        db.close();
+        renameSync(tmp, path);
+      } catch (err) {
+        if (db.open) db.close();
+        rmTemp(tmp);
+        throw new PortcullisError(`cannot publish the database: ${errorMessage(err)}`, { subject: path, cause: err });
+      }
+    },
+    discard() {
+      if (done) return;
+      done = true;
+      if (db.open) db.close();
+      rmTemp(tmp);
+    },
+  };
+}
+
+function rmTemp(tmp: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(tmp + suffix, { force: true });
+}

@@ -1,0 +1,124 @@
+// Writes records and enrichment into a build DB with prepared statements, one transaction per batch.
+import type { OsvRecord } from '../model/osv.js';
+import type { Db } from './store.js';
+import { normalisePackageName } from './source.js';
+import type { EpssRow, KevRow, NvdRow } from './enrichment-parse.js';
+
+export type UpsertResult = 'added' | 'replaced' | 'kept';
+
+export interface SourceRow {
+  name: string;
+  kind: 'osv' | 'kev' | 'epss' | 'nvd' | 'import';
+  url?: string;
+  etag?: string;
+  lastModified?: string;
+  fetchedAt: string;
+  records: number;
+}
+
+const BATCH = 2000;
+
+function newerOrEqual(a: string, b: string): number {
+  const ta = Date.parse(a);
+  const tb = Date.parse(b);
+  if (Number.isFinite(ta) && Number.isFinite(tb)) return Math.sign(ta - tb);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export class DbWriter {
+  private pending = 0;
+  private readonly stmt;
+  private inTx = false;
+
+  constructor(private readonly db: Db) {
+    this.stmt = {
+      find: db.prepare('SELECT rid, modified, json FROM records WHERE id = ?'),
+      insert: db.prepare('INSERT INTO records (id, modified, withdrawn, source, json) VALUES (?, ?, ?, ?, ?)'),
+      update: db.prepare('UPDATE records SET modified = ?, withdrawn = ?, source = ?, json = ? WHERE rid = ?'),
+      delAffected: db.prepare('DELETE FROM affected WHERE rid = ?'),
+      delAliases: db.prepare('DELETE FROM aliases WHERE rid = ?'),
+      addAffected: db.prepare('INSERT OR IGNORE INTO affected (name, ecosystem, rid) VALUES (?, ?, ?)'),
+      addAlias: db.prepare('INSERT OR IGNORE INTO aliases (alias, rid) VALUES (?, ?)'),
+      kev: db.prepare('INSERT OR REPLACE INTO kev (cve, json) VALUES (?, ?)'),
+      epss: db.prepare('INSERT OR REPLACE INTO epss (cve, score, percentile, date) VALUES (?, ?, ?, ?)'),
+      nvd: db.prepare('INSERT OR REPLACE INTO nvd (cve, json) VALUES (?, ?)'),
+      source: db.prepare(
+        'INSERT OR REPLACE INTO sources (name, kind, url, etag, last_modified, fetched_at, records) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      getSource: db.prepare('SELECT name, kind, url, etag, last_modified AS lastModified, fetched_at AS fetchedAt, records FROM sources WHERE name = ?'),
+    };
+  }
+
+  private tick(): void {
+    if (!this.inTx) {
+      this.db.exec('BEGIN');
+      this.inTx = true;
+    }
+    if (++this.pending >= BATCH) this.flush();
+  }
+
+  /** Commits the open batch. */
+  flush(): void {
+    if (this.inTx) this.db.exec('COMMIT');
+    this.inTx = false;
+    this.pending = 0;
+  }
+
+  /** A newer `modified` replaces; an older one never does; an equal one replaces when the content differs. */
+  upsert(record: OsvRecord, source: string, json = JSON.stringify(record)): UpsertResult {
+    this.tick();
+    const s = this.stmt;
+    const withdrawn = record.withdrawn ? 1 : 0;
+    const old = s.find.get(record.id) as { rid: number; modified: string; json: string } | undefined;
+    let rid: number;
+    let result: UpsertResult;
+    if (old) {
+      const cmp = newerOrEqual(record.modified, old.modified);
+      if (cmp < 0 || (cmp === 0 && old.json === json)) return 'kept';
+      s.update.run(record.modified, withdrawn, source, json, old.rid);
+      s.delAffected.run(old.rid);
+      s.delAliases.run(old.rid);
+      rid = old.rid;
+      result = 'replaced';
+    } else {
+      rid = Number(s.insert.run(record.id, record.modified, withdrawn, source, json).lastInsertRowid);
+      result = 'added';
+    }
+    for (const a of record.affected ?? []) {
+      const p = a.package;
+      if (p) s.addAffected.run(normalisePackageName(p.ecosystem, p.name), p.ecosystem, rid);
+    }
+    for (const alias of record.aliases ?? []) s.addAlias.run(alias, rid);
+    return result;
+  }
+
+  kev(row: KevRow): void {
+    this.tick();
+    this.stmt.kev.run(row.cve, JSON.stringify(row.entry));
+  }
+
+  epss(row: EpssRow): void {
+    this.tick();
+    this.stmt.epss.run(row.cve, row.score, row.percentile, row.date ?? null);
+  }
+
+  nvd(row: NvdRow): void {
+    this.tick();
+    this.stmt.nvd.run(row.cve, JSON.stringify(row.cvss));
+  }
+
+  /** Removes every KEV / EPSS row before a full refresh of that feed. */
+  clearEnrichment(kind: 'kev' | 'epss'): void {
+    this.flush();
+    this.db.exec(`DELETE FROM ${kind}`);
+  }
+
+  setSource(row: SourceRow): void {
+    this.flush();
+    this.stmt.source.run(row.name, row.kind, row.url ?? null, row.etag ?? null, row.lastModified ?? null, row.fetchedAt, row.records);
+  }
+
+  getSource(name: string): SourceRow | undefined {
+    return this.stmt.getSource.get(name) as SourceRow | undefined;
+  }
+}
