@@ -1,0 +1,139 @@
+// npm packages: installed `node_modules/**/package.json` (what is really on disk, one package per
+// install path) and lockfiles (package-lock.json, yarn.lock, pnpm-lock.yaml) of projects that have
+// no installed node_modules. A lockfile next to a node_modules that holds packages is used only for
+// dev flags, so nothing is counted twice.
+import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
+import type { Package } from '../../model/package.js';
+import { basename, dirname, errorText, isRecord, licenseList, makePackage, parseJsonFile, perFile, purlFor, str, warnFile } from './common.js';
+import { NPM_FOUND_BY, nameFromInstallPath, packageLockEntries, packageLockPackages } from './npm-lock.js';
+import { pnpmLockPackages } from './pnpm-lock.js';
+import { yarnLockPackages } from './yarn-lock.js';
+
+/** `…/node_modules/name/package.json` or `…/node_modules/@scope/name/package.json`. */
+const INSTALLED = /\/node_modules\/(?:@[^/]+\/)?[^/@.][^/]*\/package\.json$/;
+const LOCKFILES = new Set(['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml']);
+const HIDDEN_LOCK = '/node_modules/.package-lock.json';
+/** Real package.json files are a few KB; anything bigger is hostile or broken. */
+const MAX_PACKAGE_JSON = 4 * 1024 * 1024;
+
+function isLockfile(path: string): boolean {
+  return LOCKFILES.has(basename(path)) && !path.includes('/node_modules/');
+}
+
+/** Project dir of an installed package path: the part before the first `/node_modules/`. */
+function projectDir(path: string): string {
+  return path.slice(0, path.indexOf('/node_modules/')) || '/';
+}
+
+function installedPackage(file: WalkedFile, ctx: CatalogContext, devAt: Map<string, boolean>): [Package, Record<string, unknown>] | undefined {
+  if (file.size > MAX_PACKAGE_JSON) {
+    warnFile(ctx, file, 'npm.package-json', `${file.size} bytes is too large for a package.json; skipped`);
+    return undefined;
+  }
+  const doc = parseJsonFile(ctx, file, 'npm.package-json');
+  if (doc === undefined) return undefined;
+  if (!isRecord(doc)) {
+    warnFile(ctx, file, 'npm.package-json', 'not a JSON object');
+    return undefined;
+  }
+  const dir = dirname(file.path);
+  const name = str(doc.name) ?? nameFromInstallPath(dir);
+  const version = str(doc.version);
+  // Directories such as test fixtures inside a package can hold a package.json without a version.
+  if (!name || !version) return undefined;
+  return [
+    makePackage('npm', NPM_FOUND_BY, file, {
+      name,
+      version,
+      licenses: licenseList(doc.license ?? doc.licenses),
+      dev: devAt.get(dir) === true,
+    }),
+    doc,
+  ];
+}
+
+/** install dir (absolute) -> dev flag, from a hidden or project package-lock v2/v3. */
+function devFlags(locks: WalkedFile[], ctx: CatalogContext): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const f of locks) {
+    const base = f.path.endsWith(HIDDEN_LOCK) ? f.path.slice(0, -HIDDEN_LOCK.length) : dirname(f.path);
+    try {
+      for (const e of packageLockEntries(f, ctx) ?? []) if (e.at) out.set(`${base === '/' ? '' : base}/${e.at}`, e.dev);
+    } catch (e) {
+      warnFile(ctx, f, 'npm.package-lock', `could not be parsed (${errorText(e)})`);
+    }
+  }
+  return out;
+}
+
+/** Node's resolution: the nearest `node_modules/dep` at or above `dir`. */
+function resolveInstalled(byDir: Map<string, Package>, dir: string, dep: string): Package | undefined {
+  let base = dir;
+  for (let i = 0; i < 400; i++) {
+    const hit = byDir.get(`${base}/node_modules/${dep}`);
+    if (hit) return hit;
+    const cut = base.lastIndexOf('/node_modules/');
+    if (cut < 0) return byDir.get(`/node_modules/${dep}`) ?? undefined;
+    base = base.slice(0, cut);
+  }
+  return undefined;
+}
+
+export const npmCataloger: Cataloger = {
+  name: NPM_FOUND_BY,
+  version: 1,
+  kind: 'language',
+  attribution: 'file',
+  maxFileSize: 64 * 1024 * 1024,
+  wants(path: string): boolean {
+    if (!path.endsWith('.json') && !path.endsWith('.lock') && !path.endsWith('.yaml')) return false;
+    return INSTALLED.test(path) || path.endsWith(HIDDEN_LOCK) || isLockfile(path);
+  },
+  async parse(files: WalkedFile[], ctx: CatalogContext): Promise<Package[]> {
+    const installed = files.filter((f) => INSTALLED.test(f.path));
+    const locks = files.filter((f) => !INSTALLED.test(f.path));
+    const projectLocks = locks.filter((f) => isLockfile(f.path));
+    const withNodeModules = new Set(installed.map((f) => projectDir(f.path)));
+    const packageLocks = locks.filter((f) => f.path.endsWith('package-lock.json') && (f.path.endsWith(HIDDEN_LOCK) || withNodeModules.has(dirname(f.path))));
+    const devAt = devFlags(packageLocks, ctx);
+
+    const out: Package[] = [];
+    const byDir = new Map<string, Package>();
+    const manifests = new Map<Package, Record<string, unknown>>();
+    for (const f of installed) {
+      try {
+        const got = installedPackage(f, ctx, devAt);
+        if (!got) continue;
+        out.push(got[0]);
+        byDir.set(dirname(f.path), got[0]);
+        manifests.set(got[0], got[1]);
+      } catch (e) {
+        warnFile(ctx, f, 'npm.package-json', `could not be parsed (${errorText(e)})`);
+      }
+    }
+    for (const [dir, pkg] of byDir) {
+      const doc = manifests.get(pkg)!;
+      const deps: string[] = [];
+      for (const field of ['dependencies', 'optionalDependencies']) {
+        const d = doc[field];
+        if (!isRecord(d)) continue;
+        for (const n of Object.keys(d)) {
+          const hit = resolveInstalled(byDir, dir, n);
+          if (hit) deps.push(purlFor('npm', hit.name, hit.version));
+        }
+      }
+      if (deps.length > 0) pkg.dependsOn = [...new Set(deps)].sort();
+    }
+
+    const lockOnly = projectLocks.filter((f) => !withNodeModules.has(dirname(f.path)));
+    out.push(
+      ...(await perFile(lockOnly, ctx, 'npm.lockfile', (f) => {
+        const b = basename(f.path);
+        if (b === 'package-lock.json') return packageLockPackages(f, ctx);
+        if (b === 'yarn.lock') return yarnLockPackages(f, ctx);
+        return pnpmLockPackages(f, ctx);
+      })),
+    );
+    return out;
+  },
+};
