@@ -1,0 +1,37 @@
+// What one layer contributes to the view of wanted files. A plain value (no LayerRef, no index):
+// it is a pure function of (layer bytes, catalogers' wants), so a cache can key it by layer digest
+// plus cataloger versions.
+
+export interface CapturedFile {
+  /** Absolute normalised path. */
+  path: string;
+  size: number;
+  mode: number;
+  data: Buffer;
+}
+
+export interface LinkEntry {
+  path: string;
+  /** symlink: the link text as stored; hardlink: the absolute normalised path of the target entry. */
+  target: string;
+  kind: 'symlink' | 'hardlink';
+}
+
+export interface DeltaWarning {
+  code: string;
+  message: string;
+  path?: string;
+}
+
+export interface LayerDelta {
+  /** Wanted regular files written by this layer (last entry wins within a layer). */
+  files: CapturedFile[];
+  /** `.wh.NAME` entries: the absolute path they remove from earlier layers (and all below it). */
+  whiteouts: string[];
+  /** `.wh..wh..opq` entries: directories whose earlier-layer children are hidden. */
+  opaqueDirs: string[];
+  links: LinkEntry[];
+  /** Wanted paths written by this layer but not captured (over the size limit): hide earlier copies. */
+  dropped: string[];
+  warnings: DeltaWarning[];
+}

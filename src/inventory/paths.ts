@@ -1,0 +1,59 @@
+// Path handling for tar entry names and link targets. Everything is an absolute, normalised POSIX
+// path inside the image root.
+
+/**
+ * Normalises a tar entry name to an absolute path. Returns undefined when `..` would climb above the
+ * root: such an entry escapes the image and the layer is rejected.
+ */
+export function normaliseEntryName(name: string): string | undefined {
+  const parts: string[] = [];
+  for (const seg of name.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') {
+      if (parts.length === 0) return undefined;
+      parts.pop();
+      continue;
+    }
+    parts.push(seg);
+  }
+  return `/${parts.join('/')}`;
+}
+
+/** Joins and normalises, clamping `..` at the root (how a kernel resolves inside a chroot). */
+export function clampJoin(base: string, rel: string): string {
+  const parts: string[] = [];
+  const all = rel.startsWith('/') ? rel : `${base}/${rel}`;
+  for (const seg of all.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') parts.pop();
+    else parts.push(seg);
+  }
+  return `/${parts.join('/')}`;
+}
+
+export function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+export function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** True when `path` is `dir` itself or lies below it. */
+export function isWithin(path: string, dir: string): boolean {
+  if (dir === '/') return true;
+  return path === dir || path.startsWith(`${dir}/`);
+}
+
+// usr-merged systems reach /lib, /bin… through symlinks into /usr. A file stored at /usr/lib/X is
+// also asked for under /lib/X, so catalogers that name the traditional path still get it captured.
+const USR_MERGED = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
+
+/** The other names a path commonly has on a usr-merged system (may be empty). */
+export function usrMergeAliases(path: string): string[] {
+  for (const d of USR_MERGED) {
+    if (path.startsWith(`/usr/${d}/`)) return [path.slice(4)];
+  }
+  return [];
+}

@@ -1,0 +1,95 @@
+// The merged view of wanted files and links, built by applying LayerDeltas in layer order.
+import type { LayerRef } from '../model/package.js';
+import type { CapturedFile, LayerDelta, LinkEntry } from './layer-delta.js';
+import { clampJoin, isWithin, parentOf } from './paths.js';
+
+export const MAX_LINK_HOPS = 40;
+
+export interface FsFile extends CapturedFile {
+  layer: LayerRef;
+}
+
+export interface FsLink extends LinkEntry {
+  layer: LayerRef;
+}
+
+export type Resolution = { ok: true; path: string } | { ok: false; reason: 'loop' | 'missing' };
+
+export class WantedFs {
+  readonly files = new Map<string, FsFile>();
+  readonly links = new Map<string, FsLink>();
+
+  /** A copy sharing the (immutable) file buffers. */
+  clone(): WantedFs {
+    const c = new WantedFs();
+    for (const [k, v] of this.files) c.files.set(k, v);
+    for (const [k, v] of this.links) c.links.set(k, v);
+    return c;
+  }
+
+  /** Applies one layer: removals (opaque dirs, whiteouts, dropped) first, then its writes. */
+  apply(delta: LayerDelta, layer: LayerRef): void {
+    const hidden = new Set(delta.whiteouts);
+    const opaque = new Set(delta.opaqueDirs);
+    const removed = (path: string): boolean => {
+      for (let p = path; ; p = parentOf(p)) {
+        if (hidden.has(p)) return true;
+        if (p !== path && opaque.has(p)) return true;
+        if (p === '/') return false;
+      }
+    };
+    if (hidden.size > 0 || opaque.size > 0) {
+      for (const k of [...this.files.keys()]) if (removed(k)) this.files.delete(k);
+      for (const k of [...this.links.keys()]) if (removed(k)) this.links.delete(k);
+    }
+    for (const p of delta.dropped) {
+      this.files.delete(p);
+      this.links.delete(p);
+    }
+    for (const f of delta.files) {
+      this.links.delete(f.path);
+      this.files.set(f.path, { ...f, layer });
+    }
+    for (const l of delta.links) {
+      this.files.delete(l.path);
+      this.links.set(l.path, { ...l, layer });
+    }
+  }
+
+  /**
+   * Resolves `path` through symlinks (in any component) and hard links, inside the root only:
+   * `..` clamps at `/`, absolute link targets are taken relative to the image root.
+   */
+  resolve(path: string): Resolution {
+    let hops = 0;
+    let pending = path.split('/').filter((s) => s !== '');
+    let cur = '/';
+    while (pending.length > 0) {
+      const seg = pending.shift() as string;
+      if (seg === '.') continue;
+      if (seg === '..') {
+        cur = parentOf(cur);
+        continue;
+      }
+      const next = cur === '/' ? `/${seg}` : `${cur}/${seg}`;
+      const link = this.links.get(next);
+      if (!link) {
+        cur = next;
+        continue;
+      }
+      if (++hops > MAX_LINK_HOPS) return { ok: false, reason: 'loop' };
+      const target = link.kind === 'hardlink' ? link.target : clampJoin(cur, link.target);
+      pending = [...target.split('/').filter((s) => s !== ''), ...pending];
+      cur = '/';
+    }
+    return this.files.has(cur) ? { ok: true, path: cur } : { ok: false, reason: 'missing' };
+  }
+
+  /** Paths under `dir` (files and links), for catalogers that read directories such as status.d. */
+  pathsWithin(dir: string): string[] {
+    const out: string[] = [];
+    for (const k of this.files.keys()) if (isWithin(k, dir)) out.push(k);
+    for (const k of this.links.keys()) if (isWithin(k, dir)) out.push(k);
+    return out;
+  }
+}
