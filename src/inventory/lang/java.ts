@@ -1,0 +1,221 @@
+// Java archives (.jar/.war/.ear/.par) read as zips straight from the walker's buffer. Packages come
+// from every pom.properties (shaded jars hold several), else MANIFEST.MF, else the file name.
+// Nested archives are read to a bounded depth and a bounded total of inflated bytes (zip bombs).
+import yauzl from 'yauzl';
+import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
+import type { Package } from '../../model/package.js';
+import { basename, errorText, makePackage, warnFile } from './common.js';
+
+const FOUND_BY = 'java-archive';
+const ARCHIVE = /\.(jar|war|ear|par|hpi|jpi)$/i;
+export const JAVA_LIMITS = {
+  maxDepth: 8,
+  /** Inflated bytes read across one top-level archive and everything nested in it. */
+  maxTotalInflated: 512 * 1024 * 1024,
+  /** One nested archive held in memory at a time per level. */
+  maxNestedArchive: 128 * 1024 * 1024,
+  maxTextEntry: 1024 * 1024,
+};
+
+class BudgetError extends Error {}
+
+interface Budget {
+  left: number;
+  depthWarned: boolean;
+}
+
+function openZip(buf: Buffer): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(buf, { lazyEntries: true, validateEntrySizes: true, decodeStrings: true }, (err, zip) => {
+      if (err || !zip) reject(err ?? new Error('not a zip archive'));
+      else resolve(zip);
+    });
+  });
+}
+
+/** Inflates one entry, counting real bytes against the declared size and the shared budget. */
+function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, limit: number, budget: Budget): Promise<Buffer> {
+  if (entry.uncompressedSize > limit || entry.uncompressedSize > budget.left) {
+    return Promise.reject(new BudgetError(`${entry.fileName} declares ${entry.uncompressedSize} bytes, over the limit`));
+  }
+  return new Promise((resolve, reject) => {
+    zip.openReadStream(entry, (err, stream) => {
+      if (err || !stream) return reject(err ?? new Error('unreadable entry'));
+      const chunks: Buffer[] = [];
+      let n = 0;
+      stream.on('data', (c: Buffer) => {
+        n += c.length;
+        budget.left -= c.length;
+        if (n > limit || budget.left < 0) stream.destroy(new BudgetError(`${entry.fileName} inflates past the limit`));
+        else chunks.push(c);
+      });
+      stream.on('error', reject);
+      stream.on('end', () => resolve(Buffer.concat(chunks)));
+    });
+  });
+}
+
+/** Entries of interest, read one at a time (lazyEntries keeps memory flat). */
+async function* interesting(zip: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> {
+  const queue: (yauzl.Entry | null | Error)[] = [];
+  let wake: (() => void) | undefined;
+  zip.on('entry', (e: yauzl.Entry) => { queue.push(e); wake?.(); });
+  zip.on('end', () => { queue.push(null); wake?.(); });
+  zip.on('error', (e: Error) => { queue.push(e); wake?.(); });
+  zip.readEntry();
+  for (;;) {
+    if (queue.length === 0) await new Promise<void>((r) => (wake = r));
+    wake = undefined;
+    const next = queue.shift()!;
+    if (next === null) return;
+    if (next instanceof Error) throw next;
+    yield next;
+    zip.readEntry();
+  }
+}
+
+function parseProperties(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const t = line.trim();
+    if (!t || t.startsWith('#') || t.startsWith('!')) continue;
+    const m = /^([^=:\s]+)\s*[=:]\s*(.*)$/.exec(t);
+    if (m) out.set(m[1]!, m[2]!.trim());
+  }
+  return out;
+}
+
+/** MANIFEST.MF main section (continuation lines start with one space). */
+export function parseManifest(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let key = '';
+  for (const line of text.split(/\r?\n/)) {
+    if (line === '') {
+      if (out.size > 0) break; // end of the main section
+      continue;
+    }
+    if (line.startsWith(' ') && key) {
+      out.set(key, out.get(key)! + line.slice(1));
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    key = line.slice(0, colon).trim();
+    out.set(key, line.slice(colon + 1).trim());
+  }
+  return out;
+}
+
+/** `commons-lang3-3.11.jar` → [commons-lang3, 3.11]. */
+export function fileNameCoordinates(name: string): [string, string | undefined] {
+  const stem = name.replace(ARCHIVE, '');
+  const m = /^(.+?)-(\d[\w.+-]*)$/.exec(stem);
+  return m ? [m[1]!, m[2]] : [stem, undefined];
+}
+
+interface Found {
+  name: string;
+  version: string;
+  licenses?: string[];
+}
+
+function fromManifest(mf: Map<string, string>, fileName: string): Found | undefined {
+  const [fileArtifact, fileVersion] = fileNameCoordinates(fileName);
+  const version = mf.get('Implementation-Version') ?? mf.get('Bundle-Version') ?? mf.get('Specification-Version') ?? fileVersion;
+  if (!version) return undefined;
+  const symbolic = mf.get('Bundle-SymbolicName')?.split(';')[0]?.trim();
+  const title = mf.get('Implementation-Title');
+  const group = mf.get('Implementation-Vendor-Id') ?? mf.get('Automatic-Module-Name')?.replace(/\.[^.]+$/, '') ?? symbolic?.replace(/\.[^.]+$/, '');
+  const artifact =
+    (fileVersion ? fileArtifact : undefined) ?? (title && !/\s/.test(title) ? title : undefined) ?? symbolic?.split('.').pop() ?? fileArtifact;
+  const lic = mf.get('Bundle-License');
+  return { name: group ? `${group}:${artifact}` : artifact, version, ...(lic ? { licenses: lic.split(',').map((s) => s.split(';')[0]!) } : {}) };
+}
+
+async function scanArchive(
+  buf: Buffer,
+  displayPath: string,
+  depth: number,
+  budget: Budget,
+  file: WalkedFile,
+  ctx: CatalogContext,
+  out: Package[],
+): Promise<void> {
+  const zip = await openZip(buf);
+  const found: Found[] = [];
+  let manifest: Map<string, string> | undefined;
+  const nested: { name: string; data: Buffer }[] = [];
+  try {
+    for await (const entry of interesting(zip)) {
+      const n = entry.fileName;
+      if (n.endsWith('/')) continue;
+      if (n.endsWith('pom.properties')) {
+        const p = parseProperties((await readEntry(zip, entry, JAVA_LIMITS.maxTextEntry, budget)).toString('utf8'));
+        const g = p.get('groupId');
+        const a = p.get('artifactId');
+        const v = p.get('version');
+        if (g && a && v) found.push({ name: `${g}:${a}`, version: v });
+      } else if (n === 'META-INF/MANIFEST.MF') {
+        manifest = parseManifest((await readEntry(zip, entry, JAVA_LIMITS.maxTextEntry, budget)).toString('utf8'));
+      } else if (ARCHIVE.test(n)) {
+        if (depth + 1 > JAVA_LIMITS.maxDepth) {
+          if (!budget.depthWarned) warnFile(ctx, file, 'java.nesting', `archives nested deeper than ${JAVA_LIMITS.maxDepth} levels are not read (${displayPath}!/${n})`);
+          budget.depthWarned = true;
+          continue;
+        }
+        nested.push({ name: n, data: await readEntry(zip, entry, JAVA_LIMITS.maxNestedArchive, budget) });
+        // Read nested archives one by one so at most one per level is held.
+        const job = nested.pop()!;
+        try {
+          await scanArchive(job.data, `${displayPath}!/${job.name}`, depth + 1, budget, file, ctx, out);
+        } catch (e) {
+          if (e instanceof BudgetError) throw e;
+          warnFile(ctx, file, 'java.archive', `${displayPath}!/${job.name} is not a readable archive (${errorText(e)})`);
+        }
+      }
+    }
+  } finally {
+    zip.close();
+  }
+  if (found.length === 0 && manifest) {
+    const m = fromManifest(manifest, basename(displayPath));
+    if (m) found.push(m);
+  }
+  if (found.length === 0) {
+    const [artifact, version] = fileNameCoordinates(basename(displayPath));
+    if (version) found.push({ name: artifact, version });
+  }
+  const seen = new Set<string>();
+  for (const f of found) {
+    const key = `${f.name}@${f.version}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(makePackage('maven', FOUND_BY, file, { ...f, path: displayPath }));
+  }
+}
+
+export const javaArchiveCataloger: Cataloger = {
+  name: FOUND_BY,
+  version: 1,
+  kind: 'language',
+  attribution: 'file',
+  maxFileSize: 256 * 1024 * 1024,
+  wants(path: string): boolean {
+    return ARCHIVE.test(path);
+  },
+  async parse(files: WalkedFile[], ctx: CatalogContext): Promise<Package[]> {
+    const out: Package[] = [];
+    for (const f of files) {
+      const mine: Package[] = [];
+      const budget: Budget = { left: JAVA_LIMITS.maxTotalInflated, depthWarned: false };
+      try {
+        await scanArchive(f.data, f.path, 0, budget, f, ctx, mine);
+      } catch (e) {
+        const what = e instanceof BudgetError ? `looks like a zip bomb, reading stopped (${e.message})` : `not a readable zip archive (${errorText(e)})`;
+        warnFile(ctx, f, 'java.archive', what);
+      }
+      out.push(...mine);
+    }
+    return out;
+  },
+};
