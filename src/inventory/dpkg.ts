@@ -19,7 +19,8 @@ import { field, parseDeb822, type Stanza } from './deb822.js';
 const STATUS = '/var/lib/dpkg/status';
 const STATUS_D = '/var/lib/dpkg/status.d/';
 const PRESENT_STATES = new Set(['installed', 'half-configured', 'triggers-awaiting', 'triggers-pending']);
-const NAME_RE = /^[a-z0-9][a-z0-9+.-]*$/;
+// Lenient on purpose: real dbs carry names policy forbids (`_`), and dropping them hides packages.
+const NAME_RE = /^[^\s:]+$/;
 
 function wants(path: string): boolean {
   if (path === STATUS) return true;

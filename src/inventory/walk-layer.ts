@@ -43,6 +43,8 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
   });
 
   extract.on('entry', (header, entry, next) => {
+    // Entry errors also reach `extract` (handled below); this keeps them from being unhandled.
+    entry.on('error', () => undefined);
     const drain = () => {
       entry.on('end', () => next());
       entry.resume();
