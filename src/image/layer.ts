@@ -60,13 +60,15 @@ export function makeLayer(spec: LayerSpec): Layer {
       }
       const compression = detectCompression(await readHead(store, name, 4));
       const stages: Transform[] = [];
-      const sameCheck = compression === 'none' && digest === diffId;
-      if (spec.verifyBlobDigest && !sameCheck) {
+      if (spec.verifyBlobDigest) {
         stages.push(new VerifyStream({ expectedDigest: digest, expectedSize: size > 0 ? size : stored, what: `${label} blob`, subject }));
       }
       const decomp = decompressor(compression);
       if (decomp) stages.push(decomp);
-      stages.push(new VerifyStream({ expectedDigest: diffId, what: `${label} uncompressed content (diff_id)`, subject }));
+      // An uncompressed blob whose digest is its diff_id and was just checked needs no second hash.
+      if (!(spec.verifyBlobDigest && !decomp && digest === diffId)) {
+        stages.push(new VerifyStream({ expectedDigest: diffId, what: `${label} uncompressed content (diff_id)`, subject }));
+      }
       const out = new LayerStream(label, subject);
       const raw = await store.open(name);
       // pipeline destroys every stage (and `out`) with the first error, so it reaches the consumer.

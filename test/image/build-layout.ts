@@ -41,6 +41,11 @@ export interface LayerInput {
   mediaType?: string;
   /** History `created_by` of the step that made this layer (default `layer N`). */
   createdBy?: string;
+  /**
+   * Stored bytes to write instead of the compressed tar (hostile / corrupt blobs); the descriptor
+   * describes these bytes, the diff_id stays that of `files`' tar.
+   */
+  rawBlob?: Buffer;
 }
 
 export interface PlatformInput {
@@ -68,6 +73,8 @@ export interface ImageInput {
   created?: string;
   /** Edits the config JSON before it is written (e.g. a wrong diff_id for a negative test). */
   mutateConfig?: (config: Record<string, unknown>) => void;
+  /** Config descriptor media type (default OCI image config). */
+  configMediaType?: string;
 }
 
 export interface BuiltLayer {
@@ -147,7 +154,7 @@ export async function writeImage(dir: string, input: ImageInput): Promise<BuiltI
   for (const l of input.layers) {
     const tar = await makeTar(l.files);
     const compression = l.compression ?? 'gzip';
-    const descriptor = writeBlob(dir, compressBuffer(tar, compression), l.mediaType ?? LAYER_MEDIA_TYPE[compression]);
+    const descriptor = writeBlob(dir, l.rawBlob ?? compressBuffer(tar, compression), l.mediaType ?? LAYER_MEDIA_TYPE[compression]);
     layers.push({ descriptor, digest: descriptor.digest, diffId: sha256(tar), tar });
   }
   const history =
@@ -165,7 +172,7 @@ export async function writeImage(dir: string, input: ImageInput): Promise<BuiltI
     history,
   };
   input.mutateConfig?.(configJson);
-  const config = writeBlob(dir, JSON.stringify(configJson), OCI_CONFIG);
+  const config = writeBlob(dir, JSON.stringify(configJson), input.configMediaType ?? OCI_CONFIG);
   const manifestJson = {
     schemaVersion: 2,
     mediaType: OCI_MANIFEST,
