@@ -1,0 +1,143 @@
+// SPDX 2.3 JSON: the image as the described package, containing one package per Package.
+import type { Package } from '../model/package.js';
+import type { Report } from '../model/report.js';
+import { imageDigest, imageName, sortedPackages, unique } from './common.js';
+import { hashUuid, imagePurl } from './cyclonedx.js';
+import type { Encoder } from './encoder.js';
+import { isSpdxExpression } from './licenses.js';
+
+type Json = Record<string, unknown>;
+
+const NAMESPACE_BASE = 'https://portcullis.invalid/spdx';
+
+/** SPDXRef- ids allow only letters, digits, `.` and `-`. */
+export function spdxIdFor(text: string, used: Set<string>): string {
+  const base = `SPDXRef-${text.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '').slice(0, 120) || 'Package'}`;
+  let id = base;
+  for (let n = 2; used.has(id); n++) id = `${base}-${n}`;
+  used.add(id);
+  return id;
+}
+
+/** Free-text licenses become LicenseRef-… ids with their text kept in hasExtractedLicensingInfos. */
+class LicenseRefs {
+  private readonly refs = new Map<string, string>();
+  private readonly used = new Set<string>();
+
+  expression(licenses: readonly string[] | undefined): string {
+    const list = unique((licenses ?? []).map((l) => l.trim()).filter(Boolean));
+    if (!list.length) return 'NOASSERTION';
+    const parts = list.map((l) => (isSpdxExpression(l) ? l : this.ref(l)));
+    return parts.length === 1 ? parts[0]! : parts.map((p) => (/\s/.test(p) ? `(${p})` : p)).join(' AND ');
+  }
+
+  private ref(text: string): string {
+    let id = this.refs.get(text);
+    if (!id) {
+      const base = `LicenseRef-${text.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'unknown'}`;
+      id = base;
+      for (let n = 2; this.used.has(id); n++) id = `${base}-${n}`;
+      this.used.add(id);
+      this.refs.set(text, id);
+    }
+    return id;
+  }
+
+  extracted(): Json[] {
+    return [...this.refs].map(([text, licenseId]) => ({ licenseId, extractedText: text, name: text }));
+  }
+}
+
+function isoSeconds(s: string): string {
+  const t = Date.parse(s);
+  // SPDX wants YYYY-MM-DDThh:mm:ssZ (no fraction).
+  return (Number.isNaN(t) ? new Date(0) : new Date(t)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function packageEntry(p: Package, id: string, licenses: LicenseRefs): Json {
+  const comment = `found by ${p.foundBy} at ${p.path} in layer ${p.layer.index} (${p.layer.diffId})`;
+  return {
+    name: p.name,
+    SPDXID: id,
+    versionInfo: p.version,
+    downloadLocation: 'NOASSERTION',
+    filesAnalyzed: false,
+    // We read metadata, we do not analyse files: nothing is concluded, what the package states is declared.
+    licenseConcluded: 'NOASSERTION',
+    licenseDeclared: licenses.expression(p.licenses),
+    copyrightText: 'NOASSERTION',
+    ...(p.sourceName && p.sourceName !== p.name ? { sourceInfo: `built from source package ${p.sourceName} ${p.sourceVersion ?? p.version}` } : {}),
+    ...(p.purl ? { externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: p.purl }] } : {}),
+    primaryPackagePurpose: p.type === 'deb' || p.type === 'rpm' || p.type === 'apk' ? 'INSTALL' : 'LIBRARY',
+    comment,
+  };
+}
+
+function encodeSpdx(report: Report): string {
+  const packages = sortedPackages(report);
+  const used = new Set<string>(['SPDXRef-DOCUMENT']);
+  const licenses = new LicenseRefs();
+  const digest = imageDigest(report);
+  const imageId = spdxIdFor(`Image-${imageName(report)}`, used);
+  const purl = imagePurl(report);
+  const ids = new Map<Package, string>();
+  for (const p of packages) ids.set(p, spdxIdFor(`Package-${p.type}-${p.name}-${p.version}`, used));
+
+  const image: Json = {
+    name: imageName(report),
+    SPDXID: imageId,
+    versionInfo: digest,
+    downloadLocation: 'NOASSERTION',
+    filesAnalyzed: false,
+    licenseConcluded: 'NOASSERTION',
+    licenseDeclared: 'NOASSERTION',
+    copyrightText: 'NOASSERTION',
+    ...(digest.startsWith('sha256:') ? { checksums: [{ algorithm: 'SHA256', checksumValue: digest.slice(7) }] } : {}),
+    ...(purl ? { externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: purl }] } : {}),
+    primaryPackagePurpose: 'CONTAINER',
+    comment: `${report.image.sourceType} ${report.image.source}; config ${report.image.configDigest}`,
+  };
+  const pkgEntries = packages.map((p) => packageEntry(p, ids.get(p)!, licenses));
+
+  const relationships: Json[] = [
+    { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: imageId },
+    ...packages.map((p) => ({ spdxElementId: imageId, relationshipType: 'CONTAINS', relatedSpdxElement: ids.get(p)! })),
+  ];
+  const byPurl = new Map<string, string>();
+  const byName = new Map<string, string[]>();
+  for (const p of packages) {
+    if (p.purl && !byPurl.has(p.purl)) byPurl.set(p.purl, ids.get(p)!);
+    byName.set(`${p.type}|${p.name}`, [...(byName.get(`${p.type}|${p.name}`) ?? []), ids.get(p)!]);
+  }
+  for (const p of packages) {
+    const deps = unique((p.dependsOn ?? []).map((d) => {
+      const named = byName.get(`${p.type}|${d}`);
+      return byPurl.get(d) ?? (named?.length === 1 ? named[0] : undefined);
+    }).filter((x): x is string => x !== undefined && x !== ids.get(p))).sort();
+    for (const dep of deps) relationships.push({ spdxElementId: ids.get(p)!, relationshipType: 'DEPENDS_ON', relatedSpdxElement: dep });
+  }
+
+  const extracted = licenses.extracted();
+  const doc: Json = {
+    spdxVersion: 'SPDX-2.3',
+    dataLicense: 'CC0-1.0',
+    SPDXID: 'SPDXRef-DOCUMENT',
+    name: imageName(report),
+    documentNamespace: `${NAMESPACE_BASE}/${encodeURIComponent(imageName(report).replace(/[/:@]/g, '-'))}-${hashUuid('spdx', digest, report.createdAt)}`,
+    creationInfo: {
+      created: isoSeconds(report.createdAt),
+      creators: [`Tool: portcullis-${report.tool.version}`],
+    },
+    packages: [image, ...pkgEntries],
+    relationships,
+    ...(extracted.length ? { hasExtractedLicensingInfos: extracted } : {}),
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+export const spdxEncoder: Encoder = {
+  name: 'spdx',
+  extension: 'spdx.json',
+  mediaType: 'application/spdx+json',
+  encode: encodeSpdx,
+};
