@@ -57,8 +57,9 @@ export function pnpmLockPackages(file: WalkedFile, ctx: CatalogContext): Package
     warnFile(ctx, file, 'pnpm.lock', `not valid YAML (${errorText(e)})`);
     return [];
   }
-  // pnpm 9 may prepend a document for its own env lockfile; the project lock is the one with importers/packages.
-  const doc = docs.filter(isRecord).find((d) => isRecord(d.packages)) ?? docs.find(isRecord);
+  // pnpm 9+ may put a document for its own env lockfile (packageManagerDependencies) first; the
+  // project lock is the last document.
+  const doc = docs.filter(isRecord).pop();
   if (!isRecord(doc)) {
     warnFile(ctx, file, 'pnpm.lock', 'not a YAML mapping');
     return [];
@@ -91,17 +92,22 @@ export function pnpmLockPackages(file: WalkedFile, ctx: CatalogContext): Package
       const n = nodes.get(key);
       if (n) Object.assign(n.deps, deps);
     }
+    // Walk snapshots by their full keys (peer variants differ in what they pull in).
+    const snapDeps = new Map<string, Record<string, string>>();
+    for (const [key, raw] of Object.entries(snapshots)) if (isRecord(raw)) snapDeps.set(key, depMap(raw));
     const reach = (roots: [string, string][]): Set<PnpmNode> => {
-      const seen = new Set<PnpmNode>();
-      const stack = [...roots];
+      const seenKeys = new Set<string>();
+      const found = new Set<PnpmNode>();
+      const stack = roots.map(([n, r]) => `${n}@${r}`);
       while (stack.length > 0) {
-        const [name, ref] = stack.pop()!;
-        const n = nodeOf(name, ref);
-        if (!n || seen.has(n)) continue;
-        seen.add(n);
-        for (const e of Object.entries(n.deps)) stack.push(e);
+        const key = stack.pop()!;
+        if (seenKeys.has(key)) continue;
+        seenKeys.add(key);
+        const n = nodes.get(stripPeers(key)) ?? nodes.get(key);
+        if (n) found.add(n);
+        for (const [dn, dr] of Object.entries(snapDeps.get(key) ?? {})) stack.push(`${dn}@${dr}`);
       }
-      return seen;
+      return found;
     };
     const prod: [string, string][] = [];
     const dev: [string, string][] = [];

@@ -46,7 +46,7 @@ function parseV1(text: string): YarnEntry[] {
     }
     const m = /^\s{2}("[^"]+"|\S+?):?\s+(.+)$/.exec(line);
     if (m) {
-      if (m[1] === 'version') cur.version = unquote(m[2]!);
+      if (unquote(m[1]!) === 'version') cur.version = unquote(m[2]!);
       section = '';
     } else {
       section = line.trim().replace(/:$/, '');
