@@ -1,0 +1,26 @@
+import { openLocalDb } from './local.js';
+import { resolveDbPath } from './paths.js';
+import { openRemoteDb } from './remote.js';
+import type { VulnSource } from './source.js';
+
+export interface OpenVulnSourceOptions {
+  /** `--db FILE` */
+  db?: string;
+  /** `--db-url URL` (a `db serve` or https://api.osv.dev); env PORTCULLIS_DB_URL. */
+  dbUrl?: string;
+  /** Bearer token for dbUrl; env PORTCULLIS_DB_TOKEN. */
+  token?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** A remote source when a URL is given (flag or env), else the local file. */
+export async function openVulnSource(opts: OpenVulnSourceOptions = {}): Promise<VulnSource> {
+  const env = opts.env ?? process.env;
+  const url = opts.dbUrl ?? env.PORTCULLIS_DB_URL;
+  if (url) {
+    const token = opts.token ?? env.PORTCULLIS_DB_TOKEN;
+    return openRemoteDb(url, token ? { token } : {});
+  }
+  return openLocalDb(resolveDbPath({ db: opts.db, env, cwd: opts.cwd }));
+}
