@@ -9,7 +9,11 @@
 //   buildRpmRoot(root: string): Promise<RpmQa[]>
 //     writes a small AlmaLinux 9 root filesystem into the (existing, empty) directory `root`:
 //     /etc/os-release (AlmaLinux 9.4) and a real rpmdb at /var/lib/rpm/rpmdb.sqlite (WAL folded)
-//     holding the RPM_ROOT_PACKAGES below; returns what `rpm -qa` reports for it.
+//     holding the RPM_ROOT_PACKAGES below (portcullis-epoch 3:1.2.3-4.el9 x86_64, portcullis-noarch
+//     0.9-1.el9 noarch, portcullis-src-libs 2.0.1-7.module_el9+12+abcd x86_64 from
+//     portcullis-src-….src.rpm with a modularity label, and a gpg-pubkey pseudo-package that
+//     catalogers must skip); returns what real `rpm -qa` reports for it (gpg-pubkey included).
+//     Needs rpm, rpmbuild, sqlite3, python3 and db5.3_load (Debian package db5.3-util).
 //   cachedRpmRoot(): Promise<{ root: string; packages: RpmQa[] }>
 //     the same, built once per machine (cachedFixture), for read-only use.
 import { execFileSync } from 'node:child_process';
