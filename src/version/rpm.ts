@@ -86,7 +86,6 @@ export function rpmEvrCompare(a: string, b: string): -1 | 0 | 1 {
 export function rpmInvalidReason(v: string): string | undefined {
   if (v.trim() === '') return 'version string is empty';
   if (/[\s\x00-\x1f]/.test(v)) return 'version string has whitespace or control characters';
-  if (parseEvr(v).version === '') return 'version part is empty';
   return undefined;
 }
 

@@ -1,0 +1,162 @@
+// Differential tests: thousands of generated pairs, each ecosystem's real tool vs our comparator.
+// Agreement must be 100 %. A missing tool fails in CI and skips (saying why) elsewhere.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import semver from 'semver';
+import { describe, expect, it } from 'vitest';
+import { getComparator, SEMVER_RANGE_COMPARATOR } from '../../src/version/index.js';
+import { parsePep440 } from '../../src/version/pypi.js';
+import type { Comparator } from '../../src/version/comparator.js';
+import { debGen, mavenGen, pairs, prng, pypiGen, rpmGen, semverGen } from './generate.js';
+
+const CI = !!process.env.CI;
+
+function have(cmd: string, args: string[]): boolean {
+  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+}
+
+/** A suite for a tool: runs when present; when absent, fails in CI and skips locally with a reason. */
+function toolSuite(name: string, present: boolean, body: () => void): void {
+  if (!present && CI) {
+    it(`${name} is installed (required in CI)`, () => expect.fail(`${name} is missing`));
+    return;
+  }
+  if (!present) console.warn(`[portcullis tests] ${name} not found: its differential test is skipped`);
+  describe.skipIf(!present)(name, body);
+}
+
+function ours(cmp: Pick<Comparator, 'compare'>, list: [string, string][]): string[] {
+  return list.map(([a, b]) => {
+    try {
+      return String(cmp.compare(a, b));
+    } catch {
+      return 'E';
+    }
+  });
+}
+
+function expectSame(list: [string, string][], want: string[], got: string[]): void {
+  expect(want.length).toBe(list.length);
+  const bad = list.flatMap(([a, b], i) => (want[i] === got[i] ? [] : [`${JSON.stringify(a)} vs ${JSON.stringify(b)}: tool ${want[i]}, ours ${got[i]}`]));
+  expect(bad.slice(0, 20)).toEqual([]);
+}
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'portcullis-vercmp-'));
+
+toolSuite('dpkg', have('dpkg', ['--version']), () => {
+  it('agrees with dpkg --compare-versions on 1500 generated pairs', () => {
+    const r = prng(0xdeb);
+    const list = pairs(debGen(r), r, 1500);
+    const dir = tmp();
+    writeFileSync(join(dir, 'pairs'), list.map(([a, b]) => `${a}\t${b}`).join('\n') + '\n');
+    // One shell loop; dpkg only warns about odd characters and still compares.
+    const script = `while IFS='\t' read -r a b; do
+      if dpkg --compare-versions "$a" lt "$b" 2>/dev/null; then echo -1
+      elif dpkg --compare-versions "$a" eq "$b" 2>/dev/null; then echo 0
+      elif dpkg --compare-versions "$a" gt "$b" 2>/dev/null; then echo 1
+      else echo E; fi
+    done < "$1"`;
+    const want = execFileSync('sh', ['-c', script, 'sh', join(dir, 'pairs')], { encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n');
+    expect(want.filter((w) => w !== 'E').length).toBeGreaterThan(1000);
+    expectSame(list, want, ours(getComparator('Debian')!, list));
+  }, 120_000);
+});
+
+toolSuite('rpm', have('rpm', ['--version']), () => {
+  it('agrees with rpm.vercmp (rpm --eval lua) on 5000 generated pairs', () => {
+    const r = prng(0x4e7);
+    const list = pairs(rpmGen(r), r, 5000);
+    const dir = tmp();
+    const file = join(dir, 'pairs');
+    writeFileSync(file, list.map(([a, b]) => `${a}\t${b}`).join('\n') + '\n');
+    const lua = `%{lua: for line in io.lines("${file}") do local a, b = line:match("^(.-)\\t(.*)$"); io.write(rpm.vercmp(a, b), "\\n") end}`;
+    const want = execFileSync('rpm', ['--eval', lua], { encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n');
+    expectSame(list, want, ours(getComparator('Red Hat')!, list));
+  }, 60_000);
+});
+
+const PY = `import sys
+from packaging.version import Version, InvalidVersion
+def parse(s):
+    try: return Version(s)
+    except InvalidVersion: return None
+for line in sys.stdin.read().split("\\n")[:-1]:
+    a, b = line.split("\\x1f")
+    x, y = parse(a), parse(b)
+    if x is None or y is None: print("E")
+    else: print((x > y) - (x < y))
+`;
+toolSuite('python3 packaging', have('python3', ['-c', 'import packaging.version']), () => {
+  it('agrees with packaging.version on 5000 generated pairs (and on which strings are PEP 440)', () => {
+    const r = prng(0x440);
+    const list = pairs(pypiGen(r), r, 5000);
+    const input = list.map(([a, b]) => `${a}\x1f${b}`).join('\n') + '\n';
+    const want = execFileSync('python3', ['-c', PY], { input, encoding: 'utf8', maxBuffer: 1 << 26 }).trimEnd().split('\n');
+    const pypi = getComparator('PyPI')!;
+    const got = list.map(([a, b]) => (parsePep440(a) && parsePep440(b) ? String(pypi.compare(a, b)) : 'E'));
+    expect(want.filter((w) => w !== 'E').length).toBeGreaterThan(3000);
+    expectSame(list, want, got);
+  }, 60_000);
+});
+
+const JAVA = `import java.io.*;
+import java.nio.charset.StandardCharsets;
+import org.apache.maven.artifact.versioning.ComparableVersion;
+public class MavenCmp {
+  public static void main(String[] args) throws Exception {
+    System.out.println(ComparableVersion.class.getPackage().getImplementationVersion());
+    BufferedReader r = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    PrintWriter w = new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8)));
+    String line;
+    while ((line = r.readLine()) != null) {
+      int t = line.indexOf('\\t');
+      w.println(Integer.signum(new ComparableVersion(line.substring(0, t)).compareTo(new ComparableVersion(line.substring(t + 1)))));
+    }
+    w.flush();
+  }
+}
+`;
+// Maven 3.9's maven-artifact jar: PORTCULLIS_MAVEN_ARTIFACT_JAR, else the system Maven's.
+function mavenJar(): string | undefined {
+  if (process.env.PORTCULLIS_MAVEN_ARTIFACT_JAR) return process.env.PORTCULLIS_MAVEN_ARTIFACT_JAR;
+  const lib = '/usr/share/maven/lib';
+  const jar = existsSync(lib) ? readdirSync(lib).find((f) => /^maven-artifact.*\.jar$/.test(f)) : undefined;
+  return jar ? join(lib, jar) : undefined;
+}
+const jar = mavenJar();
+toolSuite('Maven ComparableVersion (java, javac, maven-artifact jar)', !!jar && have('javac', ['-version']), () => {
+  it('agrees with Maven 3.9 ComparableVersion on 5000 generated pairs', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'MavenCmp.java'), JAVA);
+    execFileSync('javac', ['-cp', jar!, '-d', dir, join(dir, 'MavenCmp.java')]);
+    const r = prng(0x3a7);
+    const list = pairs(mavenGen(r), r, 5000);
+    const out = execFileSync('java', ['-cp', `${jar}:${dir}`, 'MavenCmp'], {
+      input: list.map(([a, b]) => `${a}\t${b}`).join('\n') + '\n',
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    })
+      .trim()
+      .split('\n');
+    const version = out.shift()!;
+    // The target is Maven 3.9; an older jar (Debian 12 ships 3.8.7) orders some pairs differently.
+    expect(version, `maven-artifact ${version} at ${jar}: set PORTCULLIS_MAVEN_ARTIFACT_JAR to a 3.9.x jar`).toMatch(/^3\.9\./);
+    expectSame(list, out, ours(getComparator('Maven')!, list));
+  }, 120_000);
+});
+
+describe('node-semver as the reference for our own SemVer 2.0 code', () => {
+  it('crates.io, Go and OSV SEMVER comparators agree with semver.compare on 5000 strict pairs', () => {
+    const r = prng(0x5e5);
+    const list = pairs(semverGen(r, false), r, 5000);
+    const want = list.map(([a, b]) => (semver.valid(a) && semver.valid(b) ? String(semver.compare(a, b)) : 'E'));
+    expect(want.filter((w) => w !== 'E').length).toBeGreaterThan(2000);
+    expectSame(list, want, ours(getComparator('crates.io')!, list));
+    const valid = list.filter((_, i) => want[i] !== 'E');
+    const validWant = want.filter((w) => w !== 'E');
+    expectSame(valid, validWant, ours(getComparator('Go')!, valid));
+    expectSame(valid, validWant, ours(SEMVER_RANGE_COMPARATOR, valid));
+  });
+});
