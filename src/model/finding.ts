@@ -53,6 +53,11 @@ export interface Finding {
   layer: LayerRef;
   /** The OSV record ids the finding was built from. */
   records: string[];
+  /**
+   * Vulnerabilities a multi-CVE advisory (DSA, USN, ALSA…) covers, when the finding is that advisory
+   * itself. Not aliases: each is a different vulnerability.
+   */
+  related?: string[];
 }
 
 /** Stable identity of a finding across runs (baseline, exceptions, decision map). */

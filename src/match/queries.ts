@@ -1,0 +1,36 @@
+import type { Package } from '../model/package.js';
+import type { PackageQuery } from '../vulndb/source.js';
+
+/** One DB lookup for a package, and the version to evaluate the records' ranges with. */
+export interface PackageLookup {
+  query: PackageQuery;
+  version: string;
+}
+
+/**
+ * Which advisory names a package is matched under (distro semantics):
+ * - deb (Debian, Ubuntu): advisories name the SOURCE package at the source version, so every binary
+ *   built from it is reported;
+ * - apk: advisories name the origin (its version is the binary's);
+ * - rpm: advisories name binary packages; the source RPM name is tried as well;
+ * - language packages: their own name (OSV naming: Maven group:artifact, PEP 503, npm scopes…).
+ */
+export function lookupsFor(pkg: Package): PackageLookup[] {
+  if (!pkg.ecosystem) return [];
+  const ecosystem = pkg.ecosystem;
+  switch (pkg.type) {
+    case 'deb':
+      return [{ query: { ecosystem, name: pkg.sourceName || pkg.name }, version: pkg.sourceVersion || pkg.version }];
+    case 'apk':
+      return [{ query: { ecosystem, name: pkg.sourceName || pkg.name }, version: pkg.version }];
+    case 'rpm': {
+      const out: PackageLookup[] = [{ query: { ecosystem, name: pkg.name }, version: pkg.version }];
+      if (pkg.sourceName && pkg.sourceName !== pkg.name) {
+        out.push({ query: { ecosystem, name: pkg.sourceName }, version: pkg.version });
+      }
+      return out;
+    }
+    default:
+      return [{ query: { ecosystem, name: pkg.name }, version: pkg.version }];
+  }
+}

@@ -1,0 +1,33 @@
+// A VulnSource over records held in memory, with the lookup semantics VulnSource documents —
+// for matcher unit tests; end-to-end tests use the real SQLite store.
+import type { OsvRecord } from '../../src/model/osv.js';
+import type { DbSummary } from '../../src/model/report.js';
+import { lookupKey, normalisePackageName, type Enrichment, type PackageQuery, type VulnSource } from '../../src/vulndb/source.js';
+
+export function memorySource(records: OsvRecord[], intel: Record<string, Enrichment> = {}): VulnSource {
+  return {
+    summary: (): DbSummary => ({ location: 'memory', sources: [] }),
+    async lookup(queries: PackageQuery[]) {
+      const out = new Map<string, OsvRecord[]>();
+      for (const q of queries) {
+        const name = normalisePackageName(q.ecosystem, q.name);
+        const hits = records.filter(
+          (r) =>
+            !r.withdrawn &&
+            (r.affected ?? []).some(
+              (a) =>
+                a.package &&
+                (a.package.ecosystem === q.ecosystem || a.package.ecosystem.startsWith(`${q.ecosystem}:`)) &&
+                normalisePackageName(q.ecosystem, a.package.name) === name,
+            ),
+        );
+        if (hits.length) out.set(lookupKey(q), hits);
+      }
+      return out;
+    },
+    async enrich(ids: string[]) {
+      return new Map(ids.filter((id) => intel[id]).map((id) => [id, intel[id]]));
+    },
+    async close() {},
+  };
+}
