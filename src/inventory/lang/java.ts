@@ -211,7 +211,9 @@ export const javaArchiveCataloger: Cataloger = {
       try {
         await scanArchive(f.data, f.path, 0, budget, f, ctx, mine);
       } catch (e) {
-        const what = e instanceof BudgetError ? `looks like a zip bomb, reading stopped (${e.message})` : `not a readable zip archive (${errorText(e)})`;
+        // yauzl stops an entry that inflates past its declared size ("too many bytes in the stream").
+        const bomb = e instanceof BudgetError || /too many bytes/.test(errorText(e));
+        const what = bomb ? `looks like a zip bomb, reading stopped (${errorText(e)})` : `not a readable zip archive (${errorText(e)})`;
         warnFile(ctx, f, 'java.archive', what);
       }
       out.push(...mine);
