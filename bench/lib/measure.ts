@@ -1,0 +1,24 @@
+// Runs a child under /usr/bin/time -v: wall time and peak RSS of the child itself.
+import { execFile } from 'node:child_process';
+
+export interface Measured {
+  wallMs: number;
+  maxRssMb: number;
+  stdout: string;
+}
+
+export function measure(cmd: string, args: string[], opts: { shell?: boolean } = {}): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const argv = opts.shell ? ['sh', '-c', [cmd, ...args].join(' ')] : [cmd, ...args];
+    execFile('/usr/bin/time', ['-v', ...argv], { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8', env: { ...process.env, CI: 'true' } }, (err, stdout, stderr) => {
+      const wallMs = performance.now() - t0;
+      if (err) {
+        reject(new Error(`${cmd} ${args.join(' ')} failed: ${stderr.slice(-2000)}`));
+        return;
+      }
+      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+      resolve({ wallMs, maxRssMb: m ? Number(m[1]) / 1024 : NaN, stdout });
+    });
+  });
+}
