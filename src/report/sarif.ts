@@ -8,6 +8,7 @@ import {
   advisoryUrl, bestScore, decisionFor, imageDigest, imageName, severityCounts, sortedFindings, unique, verdictOf,
 } from './common.js';
 import type { Encoder } from './encoder.js';
+import { mdCell as mdEscape } from './markdown.js';
 
 const INFORMATION_URI = 'https://github.com/portcullis-scanner/portcullis';
 /** The image's root filesystem; results are relative to it. */
@@ -35,9 +36,6 @@ export function imagePathUri(path: string): string {
   return path.split('/').filter((s) => s !== '' && s !== '.' && s !== '..').map(encodeURIComponent).join('/') || '.';
 }
 
-function mdEscape(s: string): string {
-  return s.replace(/[\\`*_{}[\]()<>#+!|~-]/g, '\\$&').replace(/[\r\n]+/g, ' ');
-}
 
 function ruleFor(id: string, findings: Finding[]) {
   const f = findings[0]!;

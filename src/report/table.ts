@@ -25,7 +25,8 @@ interface Column {
   min: number;
 }
 
-type Cell = { text: string; style?: string };
+/** `short` replaces `text` when the column is too narrow for it. */
+type Cell = { text: string; style?: string; short?: string };
 
 class Painter {
   constructor(private readonly color: boolean) {}
@@ -58,7 +59,8 @@ function renderTable(columns: Column[], rows: Cell[][], painter: Painter, width:
   const line = (cells: Cell[]): string =>
     cells
       .map((c, i) => {
-        const t = truncate(c.text, widths[i]!);
+        const full = textWidth(c.text) <= widths[i]! || c.short === undefined ? c.text : c.short;
+        const t = truncate(full, widths[i]!);
         const pad = i === cells.length - 1 ? '' : ' '.repeat(widths[i]! - textWidth(t));
         return painter.paint(t, c.style) + pad;
       })
@@ -83,7 +85,7 @@ function findingRow(report: Report, f: Finding): Cell[] {
     { text: oneLine(f.package.name) },
     { text: oneLine(f.package.version) },
     { text: oneLine(f.id) },
-    { text: `${f.severity}${f.severitySource !== 'none' ? ` (${f.severitySource})` : ''}`, style: SEVERITY_STYLE[f.severity] },
+    { text: `${f.severity}${f.severitySource !== 'none' ? ` (${f.severitySource})` : ''}`, short: f.severity, style: SEVERITY_STYLE[f.severity] },
     { text: f.status.replace(/_/g, ' ') },
     { text: oneLine(f.fixedVersions.join(', ')) || '-' },
   ];
@@ -94,12 +96,12 @@ function findingRow(report: Report, f: Finding): Cell[] {
 
 function findingColumns(withAction: boolean): Column[] {
   const cols: Column[] = [
-    { title: 'PACKAGE', shrinkable: true, min: 8 },
-    { title: 'INSTALLED', shrinkable: true, min: 8 },
-    { title: 'VULNERABILITY', shrinkable: true, min: 13 },
+    { title: 'PACKAGE', shrinkable: true, min: 6 },
+    { title: 'INSTALLED', shrinkable: true, min: 6 },
+    { title: 'VULNERABILITY', shrinkable: true, min: 14 },
     { title: 'SEVERITY', shrinkable: true, min: 8 },
-    { title: 'STATUS', shrinkable: true, min: 6 },
-    { title: 'FIXED IN', shrinkable: true, min: 8 },
+    { title: 'STATUS', shrinkable: true, min: 5 },
+    { title: 'FIXED IN', shrinkable: true, min: 5 },
   ];
   if (withAction) cols.push({ title: 'ACTION', shrinkable: false, min: 6 });
   cols.push({ title: 'LAYER', shrinkable: false, min: 5 });
