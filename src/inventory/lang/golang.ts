@@ -122,7 +122,7 @@ export function goPackages(file: WalkedFile, info: BuildInfo): Package[] {
       case '=>':
         // A replacement by another module@version is what was compiled in; a local directory
         // replacement (no version) keeps the original requirement, the only version we know.
-        if (last && f[1] && f[2]) {
+        if (last && f[1] && f[2] && f[2] !== '(devel)' && !/^[./]/.test(f[1])) {
           last.path = f[1];
           last.version = f[2];
         }
