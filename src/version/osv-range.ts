@@ -48,7 +48,7 @@ function rangeComparator(range: OsvRange, ecosystem: string | undefined): Compar
 function evalRange(cmp: Comparator, range: OsvRange, version: string): { affected: boolean; fixed: string[]; lastAffected: string[] } {
   const events = flatten(range.events ?? []);
   for (const e of events) {
-    if (!isZero(e) && !cmp.valid(e.version)) throw new InvalidVersionError(cmp.ecosystem, e.version, `${e.kind} event`);
+    if (!isZero(e) && !cmp.valid(e.version)) throw new InvalidVersionError(cmp.ecosystem, e.version, `in a ${e.kind} event`);
   }
   const limits = events.filter((e) => e.kind === 'limit');
   const ordered = events
@@ -87,7 +87,10 @@ export function affects(affected: OsvAffected, version: string): AffectsResult {
     if (cmp === undefined) continue;
     try {
       if (typeof cmp === 'string') throw new Error(cmp);
-      if (!cmp.valid(version)) throw new InvalidVersionError(cmp.ecosystem, version);
+      if (!cmp.valid(version)) {
+        cmp.compare(version, version); // throws with the ecosystem's own reason when it has one
+        throw new InvalidVersionError(cmp.ecosystem, version);
+      }
       const r = evalRange(cmp, range, version);
       if (r.affected) {
         result.affected = true;
