@@ -23,8 +23,12 @@ const ENUMS: Record<string, readonly string[]> = {
 export function isJsonLogic(when: unknown): boolean {
   if (when === null || typeof when !== 'object' || Array.isArray(when)) return true;
   const keys = Object.keys(when);
-  return keys.length === 1 && isAllowedOperator(keys[0]!);
+  // A json-logic operator we do not allow (`log`) goes to the validator, which says so.
+  return keys.length === 1 && (isAllowedOperator(keys[0]!) || JSON_LOGIC_ONLY.has(keys[0]!));
 }
+
+/** json-logic-js operators outside the whitelist (never fields). */
+const JSON_LOGIC_ONLY = new Set(['log']);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -55,6 +55,12 @@ export const CUSTOM_OPERATORS: Readonly<Record<string, (...args: unknown[]) => u
     return policyRegExp(p)?.test(a) ?? false;
   },
   lower: (s) => str(s)?.toLowerCase() ?? null,
+  /** Own property of an object by exact key (label keys contain dots, which `var` splits on). */
+  get: (o, key) => {
+    const k = str(key);
+    if (o === null || typeof o !== 'object' || Array.isArray(o) || k === undefined || !Object.hasOwn(o, k)) return null;
+    return (o as Record<string, unknown>)[k] ?? null;
+  },
   secretName: (name) => looksLikeSecretName(name),
   secretValue: (value) => looksLikeSecretValue(value),
 };

@@ -14,7 +14,7 @@ export interface LogicIssue {
 
 const SCOPED = new Set(['map', 'filter', 'all', 'none', 'some']);
 const ARITY: Record<string, [number, number]> = {
-  startsWith: [2, 2], endsWith: [2, 2], contains: [2, 2], matches: [2, 2], lower: [1, 1], secretName: [1, 1], secretValue: [1, 1],
+  startsWith: [2, 2], endsWith: [2, 2], contains: [2, 2], matches: [2, 2], lower: [1, 1], get: [2, 2], secretName: [1, 1], secretValue: [1, 1],
   map: [2, 2], filter: [2, 2], all: [2, 2], none: [2, 2], some: [2, 2], reduce: [2, 3], var: [0, 2], substr: [2, 3],
 };
 
