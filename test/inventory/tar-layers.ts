@@ -12,12 +12,14 @@ export type Entry =
 export async function tarOf(entries: Entry[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
+  pack.on('data', (c: unknown) => {
+    chunks.push(c as Buffer);
+  });
   const done = new Promise<void>((r) => pack.on('end', () => r()));
   for (const e of entries) {
     if (e.type === 'symlink' || e.type === 'link') pack.entry({ name: e.name, type: e.type, linkname: e.linkname });
     else if (e.type === 'directory') pack.entry({ name: e.name, type: 'directory', mode: 0o755 });
-    else {
+    else if ('data' in e) {
       const data = typeof e.data === 'string' ? Buffer.from(e.data) : e.data;
       pack.entry({ name: e.name, mode: e.mode ?? 0o644, size: data.length }, data);
     }
