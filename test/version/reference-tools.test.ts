@@ -127,7 +127,7 @@ function mavenJar(): string | undefined {
 }
 const jar = mavenJar();
 toolSuite('Maven ComparableVersion (java, javac, maven-artifact jar)', !!jar && have('javac', ['-version']), () => {
-  it('agrees with Maven 3.9 ComparableVersion on 5000 generated pairs', () => {
+  it('agrees with Maven 3.9 ComparableVersion on 5000 generated pairs', (ctx) => {
     const dir = tmp();
     writeFileSync(join(dir, 'MavenCmp.java'), JAVA);
     execFileSync('javac', ['-cp', jar!, '-d', dir, join(dir, 'MavenCmp.java')]);
@@ -141,6 +141,10 @@ toolSuite('Maven ComparableVersion (java, javac, maven-artifact jar)', !!jar && 
       .trim()
       .split('\n');
     const version = out.shift()!;
+    if (!/^3\.9\./.test(version) && !CI) {
+      console.warn(`[portcullis tests] maven-artifact ${version} at ${jar} is not 3.9.x: set PORTCULLIS_MAVEN_ARTIFACT_JAR; Maven differential skipped`);
+      ctx.skip();
+    }
     // The target is Maven 3.9; an older jar (Debian 12 ships 3.8.7) orders some pairs differently.
     expect(version, `maven-artifact ${version} at ${jar}: set PORTCULLIS_MAVEN_ARTIFACT_JAR to a 3.9.x jar`).toMatch(/^3\.9\./);
     expectSame(list, out, ours(getComparator('Maven')!, list));
