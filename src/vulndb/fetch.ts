@@ -1,10 +1,9 @@
 // One source download with conditional requests, bounded retries + backoff, and integrity checks
 // (Content-Length, x-goog-hash md5, byte limit). The body goes to a temp file, never to memory.
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, rmSync } from 'node:fs';
+import { createWriteStream, openSync, rmSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { join } from 'node:path';
 import { Agent, request, type Dispatcher } from 'undici';
 import { errorMessage } from '../errors.js';
 
@@ -72,7 +71,7 @@ function retryAfterMs(value: string | undefined): number | undefined {
   return Number.isFinite(t) ? Math.max(0, t - Date.now()) : undefined;
 }
 
-async function downloadOnce(url: string, v: Validators, tmpDir: string, opts: FetchOptions): Promise<Download> {
+async function downloadOnce(url: string, v: Validators, tmpPrefix: string, opts: FetchOptions): Promise<Download> {
   const headers: Record<string, string> = { 'user-agent': 'portcullis', 'accept-encoding': 'identity' };
   if (v.etag) headers['if-none-match'] = v.etag;
   if (v.lastModified) headers['if-modified-since'] = v.lastModified;
@@ -104,7 +103,7 @@ async function downloadOnce(url: string, v: Validators, tmpDir: string, opts: Fe
   }
   const md5 = createHash('md5');
   let bytes = 0;
-  const file = join(tmpDir, `.portcullis-download.${randomBytes(6).toString('hex')}.tmp`);
+  const file = `${tmpPrefix}${randomBytes(6).toString('hex')}.download.tmp`;
   const meter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       bytes += chunk.length;
@@ -115,7 +114,8 @@ async function downloadOnce(url: string, v: Validators, tmpDir: string, opts: Fe
     },
   });
   try {
-    await pipeline(res.body, meter, createWriteStream(file, { mode: 0o600 }));
+    // Opened synchronously so the file exists (and can be removed) whatever fails next.
+    await pipeline(res.body, meter, createWriteStream('', { fd: openSync(file, 'wx', 0o600) }));
   } catch (err) {
     rmSync(file, { force: true });
     if (err instanceof PermanentError) throw err;
@@ -140,13 +140,16 @@ async function downloadOnce(url: string, v: Validators, tmpDir: string, opts: Fe
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Downloads from one URL with bounded retries; throws the last error when every attempt failed. */
-export async function download(url: string, v: Validators, tmpDir: string, opts: FetchOptions = {}): Promise<Download> {
+/**
+ * Downloads from one URL with bounded retries into `${tmpPrefix}<random>.download.tmp`; throws the
+ * last error when every attempt failed.
+ */
+export async function download(url: string, v: Validators, tmpPrefix: string, opts: FetchOptions = {}): Promise<Download> {
   const retries = opts.retries ?? 2;
   const base = opts.backoffMs ?? 500;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await downloadOnce(url, v, tmpDir, opts);
+      return await downloadOnce(url, v, tmpPrefix, opts);
     } catch (err) {
       if (!(err instanceof TransientError) || attempt >= retries) throw err;
       const wait = Math.min(30_000, err.retryAfterMs ?? base * 2 ** attempt * (0.75 + Math.random() / 2));

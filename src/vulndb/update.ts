@@ -1,6 +1,6 @@
 // `db update` as a library call (`scan` runs it on first use): fetch each needed ecosystem from the
 // ordered sources, import it into a build beside the DB, and publish only when every part is done.
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { mkdirSync, rmSync } from 'node:fs';
 import { PortcullisError, errorMessage } from '../errors.js';
 import { mainEcosystem } from './ecosystem.js';
@@ -100,7 +100,7 @@ async function fromFirstSource(
 export async function updateDb(opts: UpdateOptions): Promise<UpdateResult> {
   mkdirSync(dirname(opts.dbPath), { recursive: true });
   const build = beginBuild(opts.dbPath);
-  const tmpDir = dirname(opts.dbPath);
+  const tmpDir = join(dirname(opts.dbPath), `.${basename(opts.dbPath)}.`); // temp-file prefix the store sweeps
   const temps: string[] = [];
   try {
     const writer = new DbWriter(build.db);
