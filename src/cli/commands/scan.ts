@@ -1,13 +1,132 @@
 import { PortcullisError } from '../../errors.js';
-import type { Command } from '../command.js';
+import { parsePkgTypes, parseSeverityList } from '../../match/filter.js';
+import { SEVERITY_PREFERENCES, type SeverityPreference } from '../../match/severity.js';
+import { formatNames } from '../../report/index.js';
+import { parseFormatTargets, writeReports } from '../../report/output.js';
+import { scan } from '../../scan/scan.js';
+import { DEFAULT_MAX_DB_AGE_MS, parseDuration } from '../../vulndb/index.js';
+import { parseCommandArgs } from '../args.js';
+import { EXIT_BLOCKED, EXIT_PASS, type Command } from '../command.js';
+import { wantsProgress } from '../io.js';
+import { registryOptions, REGISTRY_FLAGS, REGISTRY_USAGE } from './registry-flags.js';
 
-// PLACEHOLDER: replaced by the issue that builds this command.
+const usage = `Usage: portcullis scan <image> [options]
+       portcullis scan --sbom FILE [options]
+
+Inventories the image, matches its packages against the vulnerability DB, applies the policy
+gate and writes reports. Exit: 0 pass, 1 blocked by policy, 2 error.
+
+<image>: docker-archive:PATH | oci-archive:PATH | oci:DIR[:TAG|@DIGEST] | PATH | registry reference
+
+Input:
+  --sbom FILE             scan a CycloneDX or SPDX JSON SBOM instead of an image
+  --platform P            os/arch[/variant] to pick from a multi-platform image
+${REGISTRY_USAGE}
+Vulnerability data:
+  --db FILE               local DB (default: $PORTCULLIS_DB or the per-user cache)
+  --db-url URL            query a \`portcullis db serve\` (or https://api.osv.dev) instead
+  --offline               never download; a missing DB is an error
+  --max-db-age D          refuse an older DB (default 72h; e.g. 24h, 7d)
+  --skip-db-age-check     accept a DB of any age
+  --severity-source S     vendor (default) | cvss | nvd: whose severity wins
+Filters:
+  --severity LIST         e.g. CRITICAL,HIGH
+  --ignore-unfixed        drop findings that have no fixed version
+  --pkg-types LIST        os,library
+Gate:
+  --policy FILE|none      policy file(s), repeatable (default: the shipped policies/default.yaml)
+  --vex FILE              OpenVEX or CycloneDX VEX, repeatable
+  --ignorefile FILE       .trivyignore-style ids (exp:YYYY-MM-DD supported)
+  --baseline REPORT.json  only findings absent from this earlier report can block
+  --base-layers N         the first N layers are the base image (policy context layer.base)
+Output:
+  --format NAME[=FILE]    repeatable; ${formatNames().join(', ')} (default: table to stdout)
+  --output FILE           shorthand for the one --format going to FILE
+  --quiet                 no progress output
+`;
+
 const command: Command = {
   name: 'scan',
-  summary: '',
-  usage: 'portcullis scan',
-  async run() {
-    throw new PortcullisError('scan: not built yet');
+  summary: 'Scan an image for vulnerabilities and gate it by policy',
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs('scan', args, {
+      sbom: { type: 'string' },
+      platform: { type: 'string' },
+      ...REGISTRY_FLAGS,
+      db: { type: 'string' },
+      'db-url': { type: 'string' },
+      offline: { type: 'boolean', default: false },
+      'max-db-age': { type: 'string' },
+      'skip-db-age-check': { type: 'boolean', default: false },
+      'severity-source': { type: 'string', default: 'vendor' },
+      severity: { type: 'string' },
+      'ignore-unfixed': { type: 'boolean', default: false },
+      'pkg-types': { type: 'string' },
+      policy: { type: 'string', multiple: true },
+      vex: { type: 'string', multiple: true },
+      ignorefile: { type: 'string' },
+      baseline: { type: 'string' },
+      'base-layers': { type: 'string' },
+      format: { type: 'string', multiple: true },
+      output: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    });
+    if (values.sbom ? positionals.length !== 0 : positionals.length !== 1) {
+      throw new PortcullisError(`scan: expected one image argument or --sbom FILE (got ${positionals.length} arguments)`);
+    }
+    const severitySource = values['severity-source'] as string;
+    if (!SEVERITY_PREFERENCES.includes(severitySource as SeverityPreference)) {
+      throw new PortcullisError(`--severity-source: "${severitySource}" is not one of ${SEVERITY_PREFERENCES.join(', ')}`);
+    }
+    const policyArgs = values.policy ?? [];
+    if (policyArgs.includes('none') && policyArgs.length > 1) throw new PortcullisError('--policy none cannot be combined with policy files');
+    const baseLayers = values['base-layers'];
+    if (baseLayers !== undefined && !/^\d+$/.test(baseLayers)) throw new PortcullisError(`--base-layers: "${baseLayers}" is not a whole number`);
+
+    const formats = [...(values.format ?? [])];
+    if (values.output) {
+      if (formats.some((f) => f.includes('='))) throw new PortcullisError('--output: use either --output or --format NAME=FILE');
+      if (formats.length > 1) throw new PortcullisError('--output takes one --format; give the others NAME=FILE');
+      formats.splice(0, formats.length, `${formats[0] ?? 'json'}=${values.output}`);
+    }
+    const targets = parseFormatTargets(formats.length ? formats : ['table'], io.cwd);
+    const progress = wantsProgress(io, values.quiet === true);
+
+    const report = await scan({
+      image: positionals[0],
+      sbom: values.sbom,
+      imageOptions: {
+        ...(values.platform ? { platform: values.platform } : {}),
+        ...(await registryOptions(values, io)),
+      },
+      db: values.db,
+      dbUrl: values['db-url'],
+      offline: values.offline === true,
+      maxDbAgeMs: values['max-db-age'] ? parseDuration(values['max-db-age']) : DEFAULT_MAX_DB_AGE_MS,
+      skipDbAgeCheck: values['skip-db-age-check'] === true,
+      severitySource: severitySource as SeverityPreference,
+      filter: {
+        ...(values.severity ? { severities: parseSeverityList(values.severity) } : {}),
+        ignoreUnfixed: values['ignore-unfixed'] === true,
+        ...(values['pkg-types'] ? { pkgTypes: parsePkgTypes(values['pkg-types']) } : {}),
+      },
+      policies: policyArgs.length === 0 ? 'default' : policyArgs[0] === 'none' ? 'none' : policyArgs,
+      vex: values.vex,
+      ignoreFile: values.ignorefile,
+      baseline: values.baseline,
+      ...(baseLayers !== undefined ? { baseLayerCount: Number(baseLayers) } : {}),
+      env: io.env,
+      cwd: io.cwd,
+      onProgress: progress ? (m) => io.stderr.write(`\r\x1b[K${m}`) : undefined,
+      onNotice: (m) => io.stderr.write(`portcullis: ${m}\n`),
+    });
+    if (progress) io.stderr.write('\r\x1b[K');
+    await writeReports(report, targets, io);
+    for (const e of report.decision?.expiredExceptions ?? []) {
+      io.stderr.write(`portcullis: EXPIRED exception ${e.id} (expired ${e.expires}${e.source ? `, ${e.source}` : ''}) no longer suppresses\n`);
+    }
+    return report.decision?.blocked ? EXIT_BLOCKED : EXIT_PASS;
   },
 };
 export default command;

@@ -1,0 +1,162 @@
+// `scan --sbom FILE`: turn a CycloneDX or SPDX JSON SBOM (ours, Syft's, Trivy's…) into packages.
+import { readFile } from 'node:fs/promises';
+import { PackageURL } from 'packageurl-js';
+import { PortcullisError } from '../errors.js';
+import type { ImageMetadata } from '../model/image.js';
+import type { LayerRef, Package, PackageType } from '../model/package.js';
+import type { ScanWarning } from '../model/warning.js';
+import { purlToQuery } from '../vulndb/purl.js';
+
+const MAX_SBOM_BYTES = 256 * 1024 * 1024;
+
+const PURL_TYPES: ReadonlySet<string> = new Set<PackageType>([
+  'deb', 'apk', 'rpm', 'npm', 'pypi', 'golang', 'maven', 'gem', 'cargo', 'composer', 'nuget',
+]);
+
+/** SBOM packages carry no layer unless the SBOM says so: index -1 means "not known". */
+const UNKNOWN_LAYER: LayerRef = { index: -1, digest: '', diffId: '' };
+
+export interface SbomInput {
+  metadata: ImageMetadata;
+  packages: Package[];
+  warnings: ScanWarning[];
+}
+
+interface Props {
+  get(...names: string[]): string | undefined;
+}
+
+function propsOf(list: unknown): Props {
+  const map = new Map<string, string>();
+  if (Array.isArray(list)) {
+    for (const p of list) {
+      if (p && typeof p === 'object' && typeof p.name === 'string' && typeof p.value === 'string') map.set(p.name, p.value);
+    }
+  }
+  return { get: (...names) => names.map((n) => map.get(n)).find((v) => v !== undefined) };
+}
+
+/** syft writes the source package into the purl: `upstream=openssl@3.0.11-1` or `upstream=openssl`. */
+function upstreamOf(purl: PackageURL): { name?: string; version?: string } {
+  const up = purl.qualifiers?.upstream;
+  if (typeof up !== 'string' || !up) return {};
+  const at = up.indexOf('@');
+  return at < 0 ? { name: up } : { name: up.slice(0, at), version: up.slice(at + 1) };
+}
+
+function toPackage(purlText: string, where: string, props: Props, licenses: string[], warnings: ScanWarning[]): Package | undefined {
+  let purl: PackageURL;
+  try {
+    purl = PackageURL.fromString(purlText);
+  } catch (err) {
+    warnings.push({ code: 'sbom.purl', message: `${where}: invalid purl ${JSON.stringify(purlText)}: ${(err as Error).message}` });
+    return undefined;
+  }
+  if (!PURL_TYPES.has(purl.type) || !purl.version) return undefined;
+  const q = purlToQuery(purlText);
+  const type = purl.type as PackageType;
+  const up = upstreamOf(purl);
+  const epochQ = purl.qualifiers?.epoch;
+  const epoch = props.get('portcullis:package:epoch') ?? (typeof epochQ === 'string' ? epochQ : undefined);
+  // rpm purls keep the epoch in a qualifier; the comparator wants it in the version.
+  const version = type === 'rpm' && epoch && !purl.version.includes(':') ? `${epoch}:${purl.version}` : purl.version;
+  const layerIndex = props.get('portcullis:layer:index');
+  const arch = props.get('portcullis:package:arch') ?? (typeof purl.qualifiers?.arch === 'string' ? purl.qualifiers.arch : undefined);
+  const sourceName = props.get('portcullis:package:sourceName', 'aquasecurity:trivy:SrcName', 'syft:metadata:source') ?? up.name;
+  const sourceVersion = props.get('portcullis:package:sourceVersion', 'aquasecurity:trivy:SrcVersion', 'syft:metadata:sourceVersion') ?? up.version;
+  const modularityLabel = props.get('portcullis:package:modularityLabel', 'syft:metadata:modularityLabel', 'aquasecurity:trivy:Modularitylabel');
+  return {
+    name: q?.name ?? purl.name,
+    version,
+    type,
+    ecosystem: props.get('portcullis:package:ecosystem') ?? q?.ecosystem ?? '',
+    purl: purlText,
+    sourceName: sourceName ?? (q?.name ?? purl.name),
+    sourceVersion: sourceVersion ?? version,
+    ...(arch ? { arch } : {}),
+    ...(licenses.length ? { licenses } : {}),
+    ...(epoch !== undefined && /^\d+$/.test(epoch) ? { epoch: Number(epoch) } : {}),
+    ...(modularityLabel ? { modularityLabel } : {}),
+    ...(props.get('portcullis:package:dev') === 'true' ? { dev: true } : {}),
+    path: props.get('portcullis:package:path', 'syft:location:0:path', 'aquasecurity:trivy:FilePath') ?? where,
+    layer: layerIndex !== undefined && /^\d+$/.test(layerIndex)
+      ? { index: Number(layerIndex), digest: props.get('portcullis:layer:digest') ?? '', diffId: props.get('portcullis:layer:diffID') ?? '' }
+      : UNKNOWN_LAYER,
+    foundBy: 'sbom',
+  };
+}
+
+function cdxLicenses(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  return list
+    .map((l) => l?.expression ?? l?.license?.id ?? l?.license?.name)
+    .filter((x): x is string => typeof x === 'string' && x.length > 0);
+}
+
+function fromCycloneDx(doc: Record<string, any>, file: string): SbomInput {
+  const warnings: ScanWarning[] = [];
+  const packages: Package[] = [];
+  const walk = (components: unknown, depth: number) => {
+    if (!Array.isArray(components) || depth > 32) return;
+    for (const c of components) {
+      if (!c || typeof c !== 'object') continue;
+      if (typeof c.purl === 'string') {
+        const p = toPackage(c.purl, file, propsOf(c.properties), cdxLicenses(c.licenses), warnings);
+        if (p) packages.push(p);
+      }
+      walk(c.components, depth + 1);
+    }
+  };
+  walk(doc.components, 0);
+  const subject = doc.metadata?.component ?? {};
+  return { metadata: metadataFor(file, 'sbom-cyclonedx', subject.name, subject.version), packages, warnings };
+}
+
+function fromSpdx(doc: Record<string, any>, file: string): SbomInput {
+  const warnings: ScanWarning[] = [];
+  const packages: Package[] = [];
+  for (const p of Array.isArray(doc.packages) ? doc.packages : []) {
+    const refs: any[] = Array.isArray(p?.externalRefs) ? p.externalRefs : [];
+    const purl = refs.find((r) => r?.referenceType === 'purl' && typeof r.referenceLocator === 'string')?.referenceLocator;
+    if (!purl) continue;
+    const lic = [p.licenseDeclared, p.licenseConcluded].find((l) => typeof l === 'string' && l !== 'NOASSERTION' && l !== 'NONE');
+    const pkg = toPackage(purl, file, propsOf([]), lic ? [lic] : [], warnings);
+    if (pkg) packages.push(pkg);
+  }
+  return { metadata: metadataFor(file, 'sbom-spdx', doc.name), packages, warnings };
+}
+
+function metadataFor(file: string, sourceType: string, name?: unknown, version?: unknown): ImageMetadata {
+  return {
+    source: file,
+    sourceType,
+    configDigest: '',
+    tags: typeof name === 'string' ? [typeof version === 'string' ? `${name}:${version}` : name] : [],
+    config: { os: '', architecture: '', env: [], labels: {}, history: [] },
+  };
+}
+
+/** Reads a CycloneDX (JSON) or SPDX 2.x (JSON) document. Anything else is a one-line error. */
+export async function readSbomFile(file: string): Promise<SbomInput> {
+  let text: string;
+  try {
+    const buf = await readFile(file);
+    if (buf.length > MAX_SBOM_BYTES) throw new PortcullisError(`SBOM larger than ${MAX_SBOM_BYTES} bytes`, { subject: file });
+    text = buf.toString('utf8');
+  } catch (err) {
+    if (err instanceof PortcullisError) throw err;
+    throw new PortcullisError(`cannot read SBOM: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { subject: file });
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new PortcullisError(`not a JSON SBOM: ${(err as Error).message}`, { subject: file });
+  }
+  if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
+    const d = doc as Record<string, any>;
+    if (d.bomFormat === 'CycloneDX') return fromCycloneDx(d, file);
+    if (typeof d.spdxVersion === 'string') return fromSpdx(d, file);
+  }
+  throw new PortcullisError('not a CycloneDX or SPDX JSON document (no bomFormat / spdxVersion)', { subject: file });
+}

@@ -1,0 +1,153 @@
+// One scan, end to end: inventory (image or SBOM) -> match -> filter -> policy decision -> Report.
+// The CLI, the Dagger module and the Tekton Task all call this; none has logic of its own.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PortcullisError } from '../errors.js';
+import { resolveImageSource, type ResolveOptions } from '../image/resolve.js';
+import { inventoryImage } from '../inventory/inventory.js';
+import { buildInventoryReport } from '../inventory/report.js';
+import { filterFindings, type FindingFilter } from '../match/filter.js';
+import { matchPackages } from '../match/matcher.js';
+import type { SeverityPreference } from '../match/severity.js';
+import type { Report } from '../model/report.js';
+import { decide, loadBaseline, loadIgnoreFile, loadPolicies, loadVex, type PolicySet } from '../policy/index.js';
+import { readSbomFile } from '../sbom-input/read-sbom.js';
+import { TOOL_VERSION } from '../version-info.js';
+import { REPORT_SCHEMA_VERSION } from '../model/report.js';
+import {
+  checkFreshness,
+  mainEcosystem,
+  openVulnSource,
+  resolveDbPath,
+  updateDb,
+  type VulnSource,
+} from '../vulndb/index.js';
+
+export interface ScanOptions {
+  /** Image argument (path, prefixed source, registry reference); or `sbom`. */
+  image?: string;
+  /** Scan a CycloneDX / SPDX JSON SBOM instead of an image. */
+  sbom?: string;
+  imageOptions?: ResolveOptions;
+  /** `--db FILE` */
+  db?: string;
+  /** `--db-url URL` */
+  dbUrl?: string;
+  dbToken?: string;
+  /** Never download: a missing DB is an error. */
+  offline?: boolean;
+  maxDbAgeMs?: number;
+  skipDbAgeCheck?: boolean;
+  severitySource?: SeverityPreference;
+  filter?: FindingFilter;
+  /** Policy files, `'default'` (shipped default gate) or `'none'` (report only). */
+  policies?: string[] | 'default' | 'none';
+  vex?: string[];
+  ignoreFile?: string;
+  baseline?: string;
+  baseLayerCount?: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  now?: Date;
+  /** Human progress lines (the shell decides whether to show them). */
+  onProgress?(message: string): void;
+  /** Things the user must know even in CI (first-run download). */
+  onNotice?(message: string): void;
+}
+
+interface GateInputs {
+  policies?: PolicySet;
+  vex: Awaited<ReturnType<typeof loadVex>>[];
+  ignore: Awaited<ReturnType<typeof loadIgnoreFile>>;
+  baseline?: Report;
+}
+
+/** Loads every gate input before the slow work, so a broken policy fails in a second (exit 2). */
+async function loadGate(opts: ScanOptions, cwd: string): Promise<GateInputs> {
+  const abs = (p: string) => resolve(cwd, p);
+  const which = opts.policies ?? 'default';
+  const policies = which === 'none' ? undefined : await loadPolicies(which === 'default' ? 'default' : which.map(abs));
+  const vex = await Promise.all((opts.vex ?? []).map((p) => loadVex(abs(p))));
+  const ignore = opts.ignoreFile ? await loadIgnoreFile(abs(opts.ignoreFile)) : [];
+  const baseline = opts.baseline ? await loadBaseline(abs(opts.baseline)) : undefined;
+  return { policies, vex, ignore, baseline };
+}
+
+async function inventory(opts: ScanOptions, cwd: string): Promise<Report> {
+  if (opts.sbom) {
+    const input = await readSbomFile(resolve(cwd, opts.sbom));
+    return {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      tool: { name: 'portcullis', version: TOOL_VERSION },
+      createdAt: (opts.now ?? new Date()).toISOString(),
+      image: input.metadata,
+      layers: [],
+      packages: input.packages,
+      warnings: input.warnings,
+    };
+  }
+  if (!opts.image) throw new PortcullisError('scan: give an image (or --sbom FILE)');
+  const image = await resolveImageSource(opts.image, opts.imageOptions ?? {}).open();
+  try {
+    opts.onProgress?.(`reading ${image.layers.length} layers of ${opts.image}`);
+    const inv = await inventoryImage(image, {
+      onProgress: (p) => opts.onProgress?.(`layer ${p.layerIndex + 1}/${p.layerCount} ${p.digest.slice(0, 19)}`),
+    });
+    return buildInventoryReport(image, inv, opts.now);
+  } finally {
+    await image.close();
+  }
+}
+
+/** Opens the DB; on a first run (no local DB yet) downloads what the image needs, unless offline. */
+async function openDb(opts: ScanOptions, report: Report, env: NodeJS.ProcessEnv, cwd: string): Promise<VulnSource> {
+  const dbUrl = opts.dbUrl ?? env.PORTCULLIS_DB_URL;
+  if (!dbUrl) {
+    const dbPath = resolveDbPath({ db: opts.db, env, cwd });
+    if (!existsSync(dbPath)) {
+      if (opts.offline) {
+        throw new PortcullisError(
+          'no vulnerability database (offline); run `portcullis db update` (or `portcullis db import FILE…`) first',
+          { subject: dbPath },
+        );
+      }
+      const ecosystems = [...new Set(report.packages.map((p) => p.ecosystem).filter(Boolean))].sort();
+      opts.onNotice?.(
+        `no vulnerability database at ${dbPath} yet: downloading ${ecosystems.map(mainEcosystem).filter((e, i, a) => a.indexOf(e) === i).join(', ') || 'enrichment only'} (use --offline to refuse)`,
+      );
+      await updateDb({ dbPath, ecosystems, enrichment: true });
+    }
+  }
+  return openVulnSource({ db: opts.db, dbUrl, token: opts.dbToken, env, cwd });
+}
+
+/** Runs a whole scan and returns the Report (with findings, and a decision unless policies = none). */
+export async function scan(opts: ScanOptions): Promise<Report> {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const gate = await loadGate(opts, cwd);
+  const report = await inventory(opts, cwd);
+
+  const db = await openDb(opts, report, env, cwd);
+  try {
+    if (!opts.skipDbAgeCheck) checkFreshness(db, opts.maxDbAgeMs, (opts.now ?? new Date()).getTime());
+    report.db = db.summary();
+    opts.onProgress?.(`matching ${report.packages.length} packages`);
+    const matched = await matchPackages(report.packages, db, { severitySource: opts.severitySource });
+    report.findings = filterFindings(matched.findings, opts.filter ?? {});
+    report.warnings.push(...matched.warnings);
+  } finally {
+    await db.close();
+  }
+
+  if (gate.policies) {
+    report.decision = decide(report, gate.policies, {
+      vex: gate.vex,
+      ignore: gate.ignore,
+      baseline: gate.baseline,
+      now: opts.now,
+      baseLayerCount: opts.baseLayerCount,
+    });
+  }
+  return report;
+}
