@@ -85,7 +85,7 @@ function viewData(report: Report) {
         const fd = decisionFor(d, f);
         return {
           id: f.id, severity: f.severity, score: bestScore(f)?.toFixed(1) ?? '', pkg: f.package.name, version: f.package.version,
-          status: f.status.replace(/_/g, ' '), fixed: f.fixedVersions.join(', '), action: fd?.action ?? '', rule: fd ? `${fd.decidedBy} ${fd.rule}` : '',
+          status: f.status.replace(/_/g, ' '), fixed: f.fixedVersions.join(', ') || '-', action: fd?.action ?? '', rule: fd ? `${fd.decidedBy} ${fd.rule}` : '',
           reason: fd?.reason ?? '', layer: f.layer.index, summary: f.summary ?? '', url: advisoryUrl(f.id), kev: f.kev !== undefined,
         };
       })

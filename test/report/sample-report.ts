@@ -301,6 +301,8 @@ export function hugeReport(n: number): Report {
   report.findings = findings;
   report.decision = sampleDecision(findings);
   for (const f of findings) report.decision.byFinding[findingKey(f)] = { action: i2a(f), decidedBy: 'rule', rule: 'sev', source: 'p.yaml' };
+  report.decision.counts = { block: 0, warn: 0, ignore: 0 };
+  for (const d of Object.values(report.decision.byFinding)) report.decision.counts[d.action] += 1;
   return report;
 }
 
