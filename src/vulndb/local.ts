@@ -26,7 +26,7 @@ export interface LocalDb extends VulnSource {
   getRecord(idOrAlias: string): OsvRecord | undefined;
   /** All ids of the stored records (tests, diagnostics). */
   ids(): string[];
-  /** The synchronous core of lookup (the server uses it). */
+  /** The synchronous core of lookup (the server uses it). Returned records are frozen and shared. */
   lookupSync(queries: PackageQuery[]): Map<string, OsvRecord[]>;
   enrichSync(ids: string[]): Map<string, Enrichment>;
   modifiedOf(id: string): string | undefined;
@@ -44,10 +44,13 @@ class SqliteSource implements LocalDb {
   constructor(private readonly db: Db, readonly path: string) {
     this.q = {
       lookup: db.prepare(
-        `SELECT DISTINCT r.rid, r.json FROM affected a JOIN records r ON r.rid = a.rid
-         WHERE a.name = ? AND (a.ecosystem = ? OR (a.ecosystem > ? AND a.ecosystem < ?)) AND r.withdrawn = 0
-         ORDER BY r.id`,
-      ),
+        // rids only (the JSON is read, and parsed, once per record: see `cache`).
+        `SELECT rid FROM records
+         WHERE rid IN (SELECT rid FROM affected WHERE name = ? AND (ecosystem = ? OR (ecosystem > ? AND ecosystem < ?)))
+           AND withdrawn = 0
+         ORDER BY rid`,
+      ).pluck(),
+      jsonOf: db.prepare('SELECT json FROM records WHERE rid = ?').pluck(),
       byId: db.prepare('SELECT json FROM records WHERE id = ?'),
       byAlias: db.prepare('SELECT r.json FROM aliases a JOIN records r ON r.rid = a.rid WHERE a.alias = ? ORDER BY r.withdrawn, r.id LIMIT 1'),
       modified: db.prepare('SELECT modified FROM records WHERE id = ?'),
@@ -58,6 +61,22 @@ class SqliteSource implements LocalDb {
       sources: db.prepare('SELECT name, kind, url, etag, last_modified AS lastModified, fetched_at AS fetchedAt, records FROM sources ORDER BY name'),
       builtAt: db.prepare("SELECT value FROM meta WHERE key = 'built_at'").pluck(),
     };
+  }
+
+  /**
+   * Parsed records by rowid, bounded. The file never changes under an open handle (updates
+   * publish a new file), so entries never go stale. Records are frozen: callers share them.
+   */
+  private readonly cache = new Map<number, OsvRecord>();
+
+  private record(rid: number): OsvRecord {
+    let r = this.cache.get(rid);
+    if (!r) {
+      r = deepFreeze(JSON.parse(this.q.jsonOf.get(rid) as string) as OsvRecord);
+      if (this.cache.size >= 50_000) this.cache.delete(this.cache.keys().next().value as number);
+      this.cache.set(rid, r);
+    }
+    return r;
   }
 
   private guard<T>(fn: () => T): T {
@@ -114,8 +133,8 @@ class SqliteSource implements LocalDb {
         if (out.has(key)) continue;
         const name = normalisePackageName(query.ecosystem, query.name);
         const e = query.ecosystem;
-        const rows = this.q.lookup.all(name, e, `${e}:`, `${e};`) as { json: string }[];
-        out.set(key, rows.map((r) => JSON.parse(r.json) as OsvRecord));
+        const rids = this.q.lookup.all(name, e, `${e}:`, `${e};`) as number[];
+        out.set(key, rids.map((rid) => this.record(rid)));
       }
       return out;
     });
@@ -165,4 +184,12 @@ class SqliteSource implements LocalDb {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }
