@@ -1,17 +1,22 @@
 // Turns the image argument of `scan` / `sbom` into an ImageSource.
 //   docker-archive:PATH[:NAME:TAG|:@N]   oci-archive:PATH[:TAG|@DIGEST]   oci:DIR[:TAG|@DIGEST]
 //   PATH (detected: a directory with oci-layout + index.json, or a tar holding manifest.json /
-//   index.json). Registry references get their branch in `resolveReference` below.
+//   index.json). Anything else that parses as an image reference is read from a registry.
 import { statSync, type Stats } from 'node:fs';
 import { ImageError, PortcullisError } from '../errors.js';
 import type { ImageSource } from '../model/image.js';
 import { isDigest } from './digest.js';
+import type { RegistryOptions } from './registry/client.js';
+import { tryParseReference } from './registry/reference.js';
+import { RegistrySource } from './registry/source.js';
 import { parsePlatform, type Platform } from './platform.js';
 import { ArchiveFileSource, DockerArchiveSource, OciArchiveSource, OciLayoutSource, ociSelector } from './sources.js';
 
 export interface ResolveOptions {
   /** `os/arch[/variant]` from --platform. */
   platform?: string;
+  /** Registry access (credentials, --insecure-registry, --timeout); only registry references use it. */
+  registry?: RegistryOptions;
 }
 
 type Transport = 'docker-archive' | 'oci-archive' | 'oci';
@@ -76,12 +81,19 @@ function fromTransport(transport: Transport, spec: string, arg: string, platform
   }
 }
 
+/** Looks like a file path the user mistyped rather than an image reference. */
+function looksLikePath(arg: string): boolean {
+  return /^(\.{0,2}\/|~)/.test(arg) || /\.(tar|tgz|tar\.gz|tar\.zst)$/i.test(arg);
+}
+
 /**
- * Something that is no local path. The registry source plugs in here (one place): until then it is
- * reported as a missing file.
+ * Something that is no local path: a registry reference (`[docker://]host/repo[:tag][@digest]`,
+ * Docker Hub by default), or else a missing file.
  */
-function resolveReference(arg: string, _platform: Platform | undefined): ImageSource {
-  throw notFound(arg);
+function resolveReference(arg: string, platform: Platform | undefined, opts: RegistryOptions): ImageSource {
+  const ref = looksLikePath(arg) ? undefined : tryParseReference(arg);
+  if (!ref) throw notFound(arg);
+  return new RegistrySource(arg, ref, platform, opts);
 }
 
 export function resolveImageSource(arg: string, opts: ResolveOptions = {}): ImageSource {
@@ -95,7 +107,7 @@ export function resolveImageSource(arg: string, opts: ResolveOptions = {}): Imag
     }
   }
   const found = splitPath(arg);
-  if (!found) return resolveReference(arg, platform);
+  if (!found) return resolveReference(arg, platform, opts.registry ?? {});
   const { path, stats, ref } = found;
   if (stats.isDirectory()) {
     if (!statOf(`${path}/oci-layout`) || !statOf(`${path}/index.json`)) {

@@ -1,0 +1,92 @@
+// A registry layer: open() streams the blob straight from the registry through the same checks
+// as local layers (blob digest + size, decompression by magic bytes, diff_id), never to disk.
+import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
+import { ImageError, errorMessage } from '../../errors.js';
+import type { Layer } from '../../model/image.js';
+import { decompressor, detectCompression } from '../decompress.js';
+import { VerifyStream } from '../verify-stream.js';
+import type { RegistryClient } from './client.js';
+
+export interface RegistryLayerSpec {
+  client: RegistryClient;
+  index: number;
+  digest: string;
+  diffId: string;
+  mediaType: string;
+  size: number;
+  createdBy?: string;
+}
+
+/** The consumer's end: every failure reaches it as one ImageError naming the layer. */
+class LayerStream extends PassThrough {
+  constructor(private readonly label: string, private readonly subject: string) {
+    super();
+  }
+
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    if (err && !(err instanceof ImageError)) {
+      cb(new ImageError(`${this.label}: corrupt or truncated layer data (${errorMessage(err)})`, { subject: this.subject }));
+      return;
+    }
+    cb(err);
+  }
+}
+
+/** Reads the first `n` bytes of a stream and puts them back, for magic-byte sniffing. */
+async function peek(stream: Readable, n: number): Promise<Buffer> {
+  const got: Buffer[] = [];
+  let size = 0;
+  await new Promise<void>((resolve, reject) => {
+    const onReadable = (): void => {
+      let chunk: Buffer | null;
+      while (size < n && (chunk = stream.read() as Buffer | null) !== null) {
+        got.push(chunk);
+        size += chunk.length;
+      }
+      if (size >= n) finish();
+    };
+    const finish = (): void => {
+      stream.off('readable', onReadable);
+      stream.off('end', finish);
+      stream.off('error', onError);
+      resolve();
+    };
+    const onError = (err: Error): void => {
+      stream.off('readable', onReadable);
+      stream.off('end', finish);
+      reject(err);
+    };
+    stream.on('readable', onReadable);
+    stream.once('end', finish);
+    stream.once('error', onError);
+  });
+  const head = Buffer.concat(got);
+  if (head.length > 0) stream.unshift(head);
+  return head.subarray(0, n);
+}
+
+export function makeRegistryLayer(spec: RegistryLayerSpec): Layer {
+  const { client, index, digest, diffId, mediaType, size, createdBy } = spec;
+  const subject = `registry ${client.ref.registry}`;
+  const label = `layer ${index} (${client.ref.repository}@${digest})`;
+  return {
+    index,
+    digest,
+    diffId,
+    mediaType,
+    size,
+    ...(createdBy !== undefined ? { createdBy } : {}),
+    async open(): Promise<Readable> {
+      const raw = client.openBlob(digest);
+      const head = await peek(raw, 4);
+      const decomp = decompressor(detectCompression(head));
+      const stages: Transform[] = [new VerifyStream({ expectedDigest: digest, expectedSize: size, what: `${label} blob`, subject })];
+      if (decomp) stages.push(decomp);
+      // An uncompressed blob whose digest is its diff_id was just checked: no second hash.
+      if (decomp || digest !== diffId) stages.push(new VerifyStream({ expectedDigest: diffId, what: `${label} uncompressed content (diff_id)`, subject }));
+      const out = new LayerStream(label, subject);
+      pipeline([raw, ...stages, out], () => {});
+      return out;
+    },
+  };
+}
