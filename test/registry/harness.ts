@@ -218,7 +218,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         const chunks: Buffer[] = [];
         upRes.on('data', (c: Buffer) => chunks.push(c));
         upRes.on('end', () => {
-          let body = Buffer.concat(chunks);
+          let body: Buffer = Buffer.concat(chunks);
           if (fault.kind === 'replace' && fault.body) {
             body = fault.body;
             headers['content-length'] = String(body.length);
@@ -276,4 +276,26 @@ export function skopeoPush(src: string, dest: string, extra: string[] = []): voi
   } catch (err) {
     throw new Error(`skopeo copy ${src} ${dest} failed: ${(err as { stderr?: string }).stderr ?? String(err)}`);
   }
+}
+
+/**
+ * Uploads blobs and a manifest byte for byte through the distribution API (monolithic uploads),
+ * so layers keep their exact form (skopeo would compress uncompressed layers on the way).
+ */
+export async function pushRaw(host: string, repo: string, tag: string, blobs: Buffer[], manifest: Buffer, mediaType: string): Promise<void> {
+  const { createHash } = await import('node:crypto');
+  for (const blob of blobs) {
+    const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
+    const start = await fetch(`http://${host}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+    await start.arrayBuffer();
+    if (start.status !== 202) throw new Error(`upload start ${start.status}`);
+    const location = new URL(start.headers.get('location')!, `http://${host}`);
+    location.searchParams.set('digest', digest);
+    const put = await fetch(location, { method: 'PUT', body: blob, headers: { 'content-type': 'application/octet-stream' } });
+    await put.arrayBuffer();
+    if (put.status !== 201) throw new Error(`blob put ${put.status}`);
+  }
+  const res = await fetch(`http://${host}/v2/${repo}/manifests/${tag}`, { method: 'PUT', body: manifest, headers: { 'content-type': mediaType } });
+  const text = await res.text();
+  if (res.status !== 201) throw new Error(`manifest put ${res.status}: ${text}`);
 }
