@@ -33,7 +33,7 @@ beforeAll(async () => {
   proxy = await startFaultProxy(registry.host);
   const layout = tmp(work, 'app');
   app = await buildAppLayout(layout);
-  skopeoPush(`oci:${layout}:v1`, `${registry.host}/team/app:v1`);
+  await skopeoPush(`oci:${layout}:v1`, `${registry.host}/team/app:v1`);
   const blob = (d: string): Buffer => readFileSync(join(layout, 'blobs', 'sha256', d.slice(7)));
   await pushRaw(registry.host, 'team/raw', 'v1', [...app.layers.map((l) => blob(l.digest)), blob(app.config.digest)], blob(app.manifest.digest), app.manifest.mediaType);
   ref = `${proxy.host}/team/app:v1`;

@@ -269,13 +269,17 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   return { host: `127.0.0.1:${port}`, faults, log, stop: () => closeServer(server) };
 }
 
-/** `skopeo copy` from `src` to the registry (plain HTTP), with optional extra flags. */
-export function skopeoPush(src: string, dest: string, extra: string[] = []): void {
-  try {
-    execFileSync('skopeo', ['--insecure-policy', 'copy', '-q', '--dest-tls-verify=false', ...extra, src, `docker://${dest}`], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 60_000 });
-  } catch (err) {
-    throw new Error(`skopeo copy ${src} ${dest} failed: ${(err as { stderr?: string }).stderr ?? String(err)}`);
-  }
+/**
+ * `skopeo copy` from `src` to the registry (plain HTTP), with optional extra flags. Asynchronous:
+ * the token server runs in this process and must keep answering while skopeo pushes.
+ */
+export async function skopeoPush(src: string, dest: string, extra: string[] = []): Promise<void> {
+  const { execFile } = await import('node:child_process');
+  await new Promise<void>((resolve, reject) => {
+    execFile('skopeo', ['--insecure-policy', 'copy', '-q', '--dest-tls-verify=false', ...extra, src, `docker://${dest}`], { timeout: 60_000 }, (err, _out, stderr) =>
+      err ? reject(new Error(`skopeo copy ${src} ${dest} failed: ${stderr || String(err)}`)) : resolve(),
+    );
+  });
 }
 
 /**

@@ -41,11 +41,11 @@ beforeAll(async () => {
   app = await buildAppLayout(appLayout);
   archive = join(work, 'app-oci.tar');
   toOciArchive(appLayout, 'v1', archive);
-  skopeoPush(`oci:${appLayout}:v1`, `${registry.host}/team/app:oci`);
-  skopeoPush(`oci:${appLayout}:v1`, `${registry.host}/team/app:v2s2`, ['--format', 'v2s2']);
+  await skopeoPush(`oci:${appLayout}:v1`, `${registry.host}/team/app:oci`);
+  await skopeoPush(`oci:${appLayout}:v1`, `${registry.host}/team/app:v2s2`, ['--format', 'v2s2']);
   const multi = tmp(work, 'multi');
   await buildMultiArchLayout(multi);
-  skopeoPush(`oci:${multi}:multi`, `${registry.host}/team/multi:latest`, ['--all']);
+  await skopeoPush(`oci:${multi}:multi`, `${registry.host}/team/multi:latest`, ['--all']);
 }, 120_000);
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 // The OCI distribution API calls portcullis needs (pull only): manifests by tag or digest with
 // content negotiation, small verified blobs (configs), and layer blobs as resumable streams.
 import { Readable } from 'node:stream';
-import { ImageError } from '../../errors.js';
+import { ImageError, PortcullisError } from '../../errors.js';
 import { digestAlgorithm, digestOf } from '../digest.js';
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_SCHEMA1, OCI_INDEX, OCI_MANIFEST } from '../media-types.js';
 import { Authenticator } from './auth.js';
@@ -193,8 +193,8 @@ export class RegistryClient {
       try {
         return await fn();
       } catch (err) {
-        if (err instanceof ImageError || !isRetryableNetworkError(err) || this.transport.signal.aborted) {
-          if (err instanceof ImageError) throw err;
+        if (err instanceof PortcullisError || !isRetryableNetworkError(err) || this.transport.signal.aborted) {
+          if (err instanceof PortcullisError) throw err;
           if (this.transport.signal.aborted) throw this.fail(req, `gave up: overall timeout exceeded (--timeout)`);
           throw this.fail(req, describeNetworkError(err));
         }
@@ -246,7 +246,7 @@ export class RegistryClient {
           return;
         } catch (err) {
           res.body.destroy();
-          if (err instanceof ImageError) throw err;
+          if (err instanceof PortcullisError) throw err;
           if (self.transport.signal.aborted) throw self.fail(req, 'gave up: overall timeout exceeded (--timeout)');
           if (!isRetryableNetworkError(err)) throw self.fail(req, describeNetworkError(err));
           failures++;

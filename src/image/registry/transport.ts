@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import { Agent } from 'undici';
-import { ImageError } from '../../errors.js';
+import { ImageError, PortcullisError } from '../../errors.js';
 import { allowsPlainHttp } from './reference.js';
 import type { Redactor } from './redact.js';
 import { backoffDelay, describeNetworkError, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './retry.js';
@@ -169,7 +169,7 @@ export class Transport {
       try {
         res = await this.withRedirects(req);
       } catch (err) {
-        if (err instanceof ImageError) throw err;
+        if (err instanceof PortcullisError) throw err;
         if (this.signal.aborted) throw this.deadlineError(req);
         if (!isRetryableNetworkError(err)) throw this.fail(req, describeNetworkError(err), registryOrigin);
         const why = describeNetworkError(err);
