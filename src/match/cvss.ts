@@ -13,8 +13,20 @@ function classFor(vector: string): { version: Cvss['version']; impl: CvssClass }
   return undefined;
 }
 
+const scoreCache = new Map<string, Cvss | undefined>();
+
 /** Parses a CVSS vector and computes its base score; undefined when the vector is not valid CVSS. */
 export function parseCvss(vector: string, source: string): Cvss | undefined {
+  const key = `${source}\u0000${vector}`;
+  if (scoreCache.has(key)) return scoreCache.get(key);
+  const parsed = computeCvss(vector, source);
+  // Bounded: drop the cache whole rather than track recency.
+  if (scoreCache.size > 50_000) scoreCache.clear();
+  scoreCache.set(key, parsed);
+  return parsed;
+}
+
+function computeCvss(vector: string, source: string): Cvss | undefined {
   const v = vector.trim().replace(/^\((.*)\)$/, '$1');
   const kind = classFor(v);
   if (!kind) return undefined;

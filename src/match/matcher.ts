@@ -64,7 +64,8 @@ function hitsFor(
   warn: (w: ScanWarning) => void,
 ): Hit[] {
   const hits: Hit[] = [];
-  const seen = new Set<string>();
+  // Records come shared (and frozen) from the source, so identity tells a repeated entry apart.
+  const seen = new Set<OsvAffected>();
   for (const { query, version } of lookupsFor(pkg)) {
     const wanted = normalisePackageName(query.ecosystem, query.name);
     for (const record of records.get(lookupKey(query)) ?? []) {
@@ -74,9 +75,8 @@ function hitsFor(
         if (!p || !ecosystemMatches(p.ecosystem, query.ecosystem)) continue;
         if (normalisePackageName(query.ecosystem, p.name) !== wanted) continue;
         if (pkg.type === 'rpm' && !modularityMatches(pkg, affected)) continue;
-        const key = `${record.id}\u0000${JSON.stringify(affected.ranges ?? null)}\u0000${(affected.versions ?? []).length}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
+        if (seen.has(affected)) continue;
+        seen.add(affected);
         const result = affects(affected, version);
         if (result.invalid) {
           warn({

@@ -3,6 +3,7 @@
 // started by '-'), with trailing null items trimmed, compared with padding.
 import { InvalidVersionError, type Comparator } from './comparator.js';
 import { compareDigits, compareStrings, stripZeros } from './digits.js';
+import { memoizeParse } from './memo.js';
 
 const QUALIFIERS = ['alpha', 'beta', 'milestone', 'rc', 'snapshot', '', 'sp'];
 const ALIASES: Record<string, string> = { ga: '', final: '', release: '', cr: 'rc' };
@@ -14,6 +15,7 @@ function isDigit(ch: string): boolean {
   return ch >= '0' && ch <= '9' ? true : ch > '\x7f' && UNICODE_DIGIT.test(ch);
 }
 function asciiDigits(s: string): string {
+  if (/^[0-9]*$/.test(s)) return s;
   let out = '';
   for (const ch of s.split('')) {
     if (ch >= '0' && ch <= '9') {
@@ -168,6 +170,9 @@ export function parseMaven(version: string): ListItem {
   return items;
 }
 
+// Parsed versions are never mutated after parseMaven returns, so they can be shared.
+const parseCached = memoizeParse(parseMaven);
+
 export class MavenComparator implements Comparator {
   readonly ecosystem = 'Maven';
 
@@ -177,7 +182,7 @@ export class MavenComparator implements Comparator {
 
   compare(a: string, b: string): -1 | 0 | 1 {
     for (const v of [a, b]) if (!this.valid(v)) throw new InvalidVersionError(this.ecosystem, v, 'empty version');
-    const r = parseMaven(a).compareTo(parseMaven(b));
+    const r = parseCached(a).compareTo(parseCached(b));
     return r < 0 ? -1 : r > 0 ? 1 : 0;
   }
 }

@@ -44,8 +44,19 @@ function rangeComparator(range: OsvRange, ecosystem: string | undefined): Compar
   return undefined; // GIT and unknown types do not apply to package versions
 }
 
-/** Evaluates one range; throws InvalidVersionError for an uncomparable event. */
-function evalRange(cmp: Comparator, range: OsvRange, version: string): { affected: boolean; fixed: string[]; lastAffected: string[] } {
+interface PreparedRange {
+  cmp: Comparator;
+  ordered: Event[];
+  limits: Event[];
+}
+
+// Records reach us shared and frozen from the DB's cache, so a range's validated, sorted events
+// are computed once per range object rather than once per package evaluated against it.
+const prepared = new WeakMap<OsvRange, PreparedRange>();
+
+function prepare(cmp: Comparator, range: OsvRange): PreparedRange {
+  const hit = prepared.get(range);
+  if (hit && hit.cmp === cmp) return hit;
   const events = flatten(range.events ?? []);
   for (const e of events) {
     if (!isZero(e) && !cmp.valid(e.version)) throw new InvalidVersionError(cmp.ecosystem, e.version, `in a ${e.kind} event`);
@@ -59,6 +70,14 @@ function evalRange(cmp: Comparator, range: OsvRange, version: string): { affecte
       return cmp.compare(x.e.version, y.e.version) || x.i - y.i;
     })
     .map((x) => x.e);
+  const p = { cmp, ordered, limits };
+  prepared.set(range, p);
+  return p;
+}
+
+/** Evaluates one range; throws InvalidVersionError for an uncomparable event. */
+function evalRange(cmp: Comparator, range: OsvRange, version: string): { affected: boolean; fixed: string[]; lastAffected: string[] } {
+  const { ordered, limits } = prepare(cmp, range);
   let affected = false;
   for (const e of ordered) {
     if (e.kind === 'introduced') {

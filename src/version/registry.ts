@@ -53,9 +53,16 @@ export const SEMVER_RANGE_COMPARATOR: Comparator = new SemverComparator('SemVer'
  * release-suffixed form (`Debian:12`, `Alpine:v3.20`, `Red Hat:enterprise_linux:9::appstream`).
  */
 export function getComparator(ecosystem: string): Comparator | undefined {
+  const known = BY_NAME.get(ecosystem);
+  if (known !== undefined || BY_NAME.has(ecosystem)) return known;
   const base = ecosystem.split(':', 1)[0]!;
-  return REGISTRY.get(base) ?? REGISTRY.get(ALIASES[base] ?? '');
+  const found = REGISTRY.get(base) ?? REGISTRY.get(ALIASES[base] ?? '');
+  // Ecosystem strings are few (one per distro release or language); remember each answer.
+  if (BY_NAME.size < 10_000) BY_NAME.set(ecosystem, found);
+  return found;
 }
+
+const BY_NAME = new Map<string, Comparator | undefined>();
 
 /** Names getComparator accepts without a release suffix (OSV names first, then aliases). */
 export function knownEcosystems(): string[] {
