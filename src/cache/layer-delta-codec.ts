@@ -1,0 +1,100 @@
+// LayerDelta <-> bytes for the layer cache, and the cache key of a layer's delta. The format is a
+// JSON header (everything but file contents, with each file's byte length) followed by the file
+// contents in order. Decoding checks every field, so a damaged entry is an error, never a wrong delta.
+import type { CapturedFile, DeltaWarning, LayerDelta, LinkEntry } from '../inventory/layer-delta.js';
+
+/** Bump when LayerDelta's shape changes, so old entries are never read as new ones. */
+export const LAYER_DELTA_FORMAT = 1;
+
+export class LayerDeltaDecodeError extends Error {}
+
+/**
+ * The cache key of a layer's delta: the layer's diff_id (its uncompressed content) plus every
+ * cataloger's name@version (what decides the wanted files), sorted so the order does not matter.
+ */
+export function layerDeltaCacheKey(diffId: string, catalogers: readonly { name: string; version: number | string }[]): string {
+  const list = catalogers.map((c) => `${c.name}@${c.version}`).sort();
+  return `layer-delta/v${LAYER_DELTA_FORMAT}/${diffId}/${list.join(',')}`;
+}
+
+interface Header {
+  format: number;
+  files: { path: string; size: number; mode: number; length: number }[];
+  whiteouts: string[];
+  opaqueDirs: string[];
+  links: LinkEntry[];
+  dropped: string[];
+  warnings: DeltaWarning[];
+}
+
+export function serialiseLayerDelta(delta: LayerDelta): Buffer {
+  const header: Header = {
+    format: LAYER_DELTA_FORMAT,
+    files: delta.files.map((f) => ({ path: f.path, size: f.size, mode: f.mode, length: f.data.length })),
+    whiteouts: delta.whiteouts,
+    opaqueDirs: delta.opaqueDirs,
+    links: delta.links.map((l) => ({ path: l.path, target: l.target, kind: l.kind })),
+    dropped: delta.dropped,
+    warnings: delta.warnings.map((w) => ({ code: w.code, message: w.message, ...(w.path !== undefined ? { path: w.path } : {}) })),
+  };
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(json.length, 0);
+  return Buffer.concat([len, json, ...delta.files.map((f) => f.data)]);
+}
+
+function fail(what: string): never {
+  throw new LayerDeltaDecodeError(`cached layer delta: ${what}`);
+}
+
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isNat = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+function strings(v: unknown, what: string): string[] {
+  if (!Array.isArray(v) || !v.every(isStr)) fail(`${what} is not a list of strings`);
+  return v;
+}
+
+export function deserialiseLayerDelta(buf: Buffer): LayerDelta {
+  if (buf.length < 4) fail('too short');
+  const jsonLength = buf.readUInt32BE(0);
+  if (4 + jsonLength > buf.length) fail('header runs past the end');
+  let h: Record<string, unknown>;
+  try {
+    h = JSON.parse(buf.subarray(4, 4 + jsonLength).toString('utf8')) as Record<string, unknown>;
+  } catch {
+    fail('header is not JSON');
+  }
+  if (typeof h !== 'object' || h === null || h.format !== LAYER_DELTA_FORMAT) fail('unknown format');
+  if (!Array.isArray(h.files)) fail('files missing');
+  let offset = 4 + jsonLength;
+  const files: CapturedFile[] = h.files.map((f: unknown) => {
+    const o = f as Record<string, unknown>;
+    if (typeof o !== 'object' || o === null || !isStr(o.path) || !isNat(o.size) || !isNat(o.mode) || !isNat(o.length)) fail('bad file record');
+    if (offset + o.length > buf.length) fail('file data runs past the end');
+    const data = Buffer.from(buf.subarray(offset, offset + o.length));
+    offset += o.length;
+    return { path: o.path, size: o.size, mode: o.mode, data };
+  });
+  if (offset !== buf.length) fail('trailing bytes');
+  if (!Array.isArray(h.links)) fail('links missing');
+  const links: LinkEntry[] = h.links.map((l: unknown) => {
+    const o = l as Record<string, unknown>;
+    if (typeof o !== 'object' || o === null || !isStr(o.path) || !isStr(o.target) || (o.kind !== 'symlink' && o.kind !== 'hardlink')) fail('bad link record');
+    return { path: o.path, target: o.target, kind: o.kind };
+  });
+  if (!Array.isArray(h.warnings)) fail('warnings missing');
+  const warnings: DeltaWarning[] = h.warnings.map((w: unknown) => {
+    const o = w as Record<string, unknown>;
+    if (typeof o !== 'object' || o === null || !isStr(o.code) || !isStr(o.message) || (o.path !== undefined && !isStr(o.path))) fail('bad warning record');
+    return { code: o.code, message: o.message, ...(isStr(o.path) ? { path: o.path } : {}) };
+  });
+  return {
+    files,
+    whiteouts: strings(h.whiteouts, 'whiteouts'),
+    opaqueDirs: strings(h.opaqueDirs, 'opaqueDirs'),
+    links,
+    dropped: strings(h.dropped, 'dropped'),
+    warnings,
+  };
+}
