@@ -154,6 +154,7 @@ export class Portcullis {
    * it on every run; `scan` reads it from the same volume. Returns `portcullis db status`.
    * @param db the volume holding the DB (default: the "portcullis-db" cache volume)
    * @param ecosystem OSV ecosystems to fetch, e.g. Debian:12, npm (default: those already in the DB)
+   * @param sourceUrl URL templates to fetch from, in order ({ecosystem} is replaced; default: the OSV bucket)
    * @param mirror fallback URL templates ({ecosystem} is replaced)
    * @param enrichment also fetch CISA KEV and FIRST EPSS
    * @param source the portcullis checkout the image is built from
@@ -162,11 +163,12 @@ export class Portcullis {
   async dbUpdate(
     db?: CacheVolume,
     ecosystem: string[] = [],
+    sourceUrl: string[] = [],
     mirror: string[] = [],
     enrichment = true,
     @argument({ defaultPath: '/', ignore: SOURCE_IGNORE }) source?: Directory,
   ): Promise<string> {
-    const args = ['portcullis', 'db', 'update', ...ecosystem.flatMap((e) => ['--ecosystem', e]), ...mirror.flatMap((m) => ['--mirror', m])];
+    const args = ['portcullis', 'db', 'update', ...ecosystem.flatMap((e) => ['--ecosystem', e]), ...sourceUrl.flatMap((u) => ['--source', u]), ...mirror.flatMap((m) => ['--mirror', m])];
     if (enrichment) args.push('--enrichment');
     return this.container(source)
       .withMountedCache(DB_DIR, db ?? client.cacheVolume(DB_CACHE_KEY), { owner: 'node' })

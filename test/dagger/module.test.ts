@@ -1,0 +1,225 @@
+// The Dagger module without an engine: it type-checks against the real @dagger.io/dagger types,
+// and its functions run over a stand-in for the Dagger objects they touch (test/dagger/stand-in.ts)
+// against real image archives, a real DB and this checkout's CLI.
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CacheVolume, Container, Directory, File } from '@dagger.io/dagger';
+import { DB_CACHE_KEY, DB_DIR, DB_PATH, NODE_IMAGE, Portcullis, setDaggerClient, type DaggerClient } from '../../src/index.js';
+import { PROJECT_ROOT } from '../helpers/shared.js';
+import { buildZip } from '../vulndb/zipfix.js';
+import { buildPipelineFixture, CRITICAL_ID, MEDIUM_ID, osvRecords, type PipelineFixture } from '../tekton/fixture.js';
+import { containerWithTarball, FakeCacheVolume, FakeClient, FakeContainer, FakeDirectory, FakeFile } from './stand-in.js';
+
+const TSC = join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+
+function tsc(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [TSC, ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, out: stdout + stderr });
+    });
+  });
+}
+
+/** A scratch dir inside the project (so node_modules resolves), removed after the test. */
+function scratch(): string {
+  return mkdtempSync(join(PROJECT_ROOT, 'test', 'dagger', '.tsc-'));
+}
+
+/** A tsconfig that checks only `files` (and what they import) with the project's options. */
+function onlyConfig(dir: string, files: string[]): string {
+  const path = join(dir, 'tsconfig.json');
+  writeFileSync(path, JSON.stringify({ extends: join(PROJECT_ROOT, 'tsconfig.json'), compilerOptions: { noEmit: true, rootDir: PROJECT_ROOT }, include: [], files }));
+  return path;
+}
+
+// The stand-ins are typed structurally; the module's signatures use the real Dagger classes.
+const asFile = (f: FakeFile) => f as unknown as File;
+const asContainer = (c: FakeContainer) => c as unknown as Container;
+const asVolume = (v: FakeCacheVolume) => v as unknown as CacheVolume;
+const asDirectory = (d: FakeDirectory) => d as unknown as Directory;
+
+describe('type checks', () => {
+  it('src/index.ts compiles against the real @dagger.io/dagger types (TypeScript 5.9)', async () => {
+    const dir = scratch();
+    const r = await tsc(['-p', onlyConfig(dir, [join(PROJECT_ROOT, 'src/index.ts')]), '--listFiles']).finally(() => rmSync(dir, { recursive: true, force: true }));
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/node_modules\/@dagger\.io\/dagger\/dist\/src\/api\/client\.gen\.d\.ts/);
+    expect((await tsc(['--version'])).out).toMatch(/Version 5\.9\./);
+  });
+
+  it('the same check rejects a call that breaks the real Dagger types (negative control)', async () => {
+    const dir = scratch();
+    const bad = join(dir, 'bad.ts');
+    writeFileSync(bad, `import type { Directory } from '@dagger.io/dagger';\nimport { Portcullis } from '../../../src/index.js';\nconst c: Directory = new Portcullis().container();\nexport default c;\n`);
+    const r = await tsc(['-p', onlyConfig(dir, [bad])]).finally(() => rmSync(dir, { recursive: true, force: true }));
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/bad\.ts\(3,7\): error TS2\d+: Type 'Container' is missing the following properties from type 'Directory'|bad\.ts\(3,7\): error TS2322/);
+  });
+
+  it('the CLI build (tsconfig.build.json) leaves src/index.ts out and still type-checks', async () => {
+    const r = await tsc(['-p', 'tsconfig.build.json', '--noEmit', '--listFiles']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).not.toMatch(/\/src\/index\.ts/);
+    expect(r.out).not.toMatch(/@dagger\.io/);
+  });
+
+  it('no other file under src/ imports @dagger.io/dagger (the runtime loads every src/*.ts)', () => {
+    const offenders: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith('.ts') && p !== join(PROJECT_ROOT, 'src/index.ts') && readFileSync(p, 'utf8').includes('@dagger.io/dagger')) offenders.push(relative(PROJECT_ROOT, p));
+      }
+    };
+    walk(join(PROJECT_ROOT, 'src'));
+    expect(offenders).toEqual([]);
+    const dj = JSON.parse(readFileSync(join(PROJECT_ROOT, 'dagger.json'), 'utf8'));
+    expect(dj).toMatchObject({ name: 'portcullis', sdk: { source: 'typescript' }, source: '.' });
+    expect(dj.engineVersion).toMatch(/^v0\.21\.\d+$/);
+    const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8'));
+    expect(pkg.dependencies['@dagger.io/dagger']).toMatch(/^0\.21\.\d+$/);
+    expect(pkg.devDependencies.typescript).toBe('5.9.3');
+  });
+});
+
+describe('module functions over the stand-in', () => {
+  let f: PipelineFixture;
+  let fake: FakeClient;
+  let previous: DaggerClient;
+  const mod = new Portcullis();
+
+  beforeAll(async () => {
+    f = await buildPipelineFixture(mkdtempSync(join(tmpdir(), 'dagger-fx-')));
+    fake = new FakeClient([f.binDir], join(f.dir, 'volumes'));
+    previous = setDaggerClient(fake as unknown as DaggerClient);
+  });
+  afterAll(() => {
+    setDaggerClient(previous);
+  });
+
+  /** A cache volume that already holds the fixture DB, as after dbUpdate. */
+  function filledVolume(key: string): FakeCacheVolume {
+    const v = fake.cacheVolume(key);
+    copyFileSync(f.db, join(v.dir, 'db.sqlite'));
+    return v;
+  }
+
+  it('scan(container) exports the OCI tarball, reads the DB out of the cache volume, and blocks a CRITICAL', async () => {
+    const vol = filledVolume('blocking');
+    const before = fake.ran.length;
+    const s = await mod.scan(asContainer(containerWithTarball(f.blockOci)), undefined, undefined, [], undefined, [], undefined, false, undefined, asVolume(vol), undefined, true);
+
+    const copy = fake.ran.slice(before);
+    expect(copy.map((r) => r.args[0])).toEqual(['sh']);
+    expect(copy[0].code).toBe(0);
+
+    const report = JSON.parse(s.json);
+    expect(report.image.name ?? report.image.reference ?? '').toBeDefined();
+    expect(report.findings.map((x: { id: string }) => x.id).sort()).toEqual([CRITICAL_ID, MEDIUM_ID]);
+    expect(report.db.location).toMatch(/db\.sqlite/);
+    expect(s.decision()).toMatch(/^blocked: 1 block, 1 warn, 0 ignore; findings CRITICAL 1, HIGH 0, MEDIUM 1/);
+    expect(() => s.gate()).toThrow(/portcullis gate: blocked/);
+
+    const dir = mkdtempSync(join(tmpdir(), 'dagger-out-'));
+    const json = JSON.parse(readFileSync(await (s.report('json') as unknown as FakeFile).export(join(dir, 'r.json')), 'utf8'));
+    expect(json.decision.blocked).toBe(true);
+    const sarif = JSON.parse(await (s.sarif() as unknown as FakeFile).contents());
+    expect(sarif.version).toBe('2.1.0');
+    expect(JSON.stringify(sarif.runs[0].results)).toContain(CRITICAL_ID);
+    const cdx = JSON.parse(await (s.sbom() as unknown as FakeFile).contents());
+    expect(cdx.bomFormat).toBe('CycloneDX');
+    expect(cdx.components.map((c: { name: string }) => c.name)).toContain('libssl3');
+    const spdx = JSON.parse(await (s.sbom('spdx') as unknown as FakeFile).contents());
+    expect(spdx.spdxVersion).toMatch(/^SPDX-2\./);
+    expect(() => s.sbom('xml')).toThrow(/cyclonedx or spdx/);
+    expect(() => s.report('nope')).toThrow(/unknown format "nope"/);
+    expect(s.summary()).toContain(CRITICAL_ID);
+    expect(await (s.report('junit') as unknown as FakeFile).contents()).toMatch(/^<\?xml/);
+  });
+
+  it('scan(tarball) of a passing image: decision pass, gate returns the line', async () => {
+    const s = await mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.passOci })), [], undefined, [], undefined, false, undefined, undefined, asFile(new FakeFile({ path: f.db })), true);
+    expect(s.decision()).toMatch(/^pass: 0 block, 1 warn/);
+    expect(s.gate()).toBe(s.decision());
+  });
+
+  it('scan(tarball) detects a docker-archive too', async () => {
+    const s = await mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.blockDocker })), [], undefined, [], undefined, false, undefined, undefined, asFile(new FakeFile({ path: f.db })), true);
+    expect(s.decision()).toMatch(/^blocked/);
+  });
+
+  it('policy files, a policy directory and the severity filter reach the core', async () => {
+    const db = asFile(new FakeFile({ path: f.db }));
+    const warnAll = 'apiVersion: portcullis.dev/v1\nkind: Policy\nmetadata:\n  name: warn-all\nspec:\n  rules:\n    - id: warn-all\n      action: warn\n      when: true\n';
+    const byFile = await mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.blockOci })), [asFile(new FakeFile({ contents: warnAll }))], undefined, [], undefined, false, undefined, undefined, db, true);
+    expect(byFile.decision()).toMatch(/^pass: 0 block, 2 warn/);
+
+    const policyDir = new FakeDirectory(undefined, new Map([['10-warn.yaml', warnAll], ['README.md', '# not a policy']]));
+    const byDir = await mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.blockOci })), [], asDirectory(policyDir), [], undefined, false, undefined, undefined, db, true);
+    expect(JSON.parse(byDir.json).decision.policies).toHaveLength(1);
+    expect(byDir.decision()).toMatch(/^pass/);
+
+    const medium = await mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.blockOci })), [], undefined, [], 'MEDIUM', false, undefined, undefined, db, true);
+    expect(JSON.parse(medium.json).findings.map((x: { id: string }) => x.id)).toEqual([MEDIUM_ID]);
+    expect(medium.decision()).toMatch(/^pass/);
+
+    await expect(mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.blockOci })), [], undefined, [], 'SEVERE', false, undefined, undefined, db, true)).rejects.toThrow(/unknown severity "SEVERE"/);
+  });
+
+  it('input errors: none or two images, a corrupt tarball, an empty cache volume offline', async () => {
+    await expect(mod.scan()).rejects.toThrow(/exactly one of --container, --address or --tarball \(got 0\)/);
+    await expect(mod.scan(asContainer(containerWithTarball(f.blockOci)), 'example.com/app:1')).rejects.toThrow(/got 2/);
+    const db = asFile(new FakeFile({ path: f.db }));
+    await expect(mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.corrupt })), [], undefined, [], undefined, false, undefined, undefined, db, true)).rejects.toThrow(/not a tar archive/);
+    const empty = fake.cacheVolume('empty');
+    await expect(mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.passOci })), [], undefined, [], undefined, false, undefined, asVolume(empty), undefined, true)).rejects.toThrow(/no vulnerability database \(offline\)/);
+  });
+
+  it('container(): pinned node base, npm ci + build from the source, non-root user, portcullis entrypoint', () => {
+    const c = mod.container(asDirectory(new FakeDirectory())) as unknown as FakeContainer;
+    const steps = c.steps;
+    expect(steps[0]).toEqual({ op: 'from', address: NODE_IMAGE });
+    expect(NODE_IMAGE).toMatch(/^node:20\.\d+\.\d+-[a-z]+-slim(@sha256:[0-9a-f]{64})?$/);
+    const execs = steps.filter((s) => s.op === 'exec').map((s) => (s as { args: string[] }).args.join(' '));
+    expect(execs[0]).toMatch(/^npm ci/);
+    expect(execs.join('\n')).toContain('/usr/local/bin/portcullis');
+    expect(steps.find((s) => s.op === 'directory')).toMatchObject({ exclude: expect.arrayContaining(['node_modules', '.git']) });
+    expect(steps.filter((s) => s.op === 'user').at(-1)).toEqual({ op: 'user', name: 'node' });
+    expect(steps.at(-1)).toEqual({ op: 'entrypoint', args: ['portcullis'] });
+    expect(steps).toContainEqual({ op: 'env', name: 'PORTCULLIS_DB', value: DB_PATH });
+  });
+
+  it('dbUpdate fills the cache volume through the CLI (db update from a local OSV source), and scan then uses it', async () => {
+    const zip = await buildZip(osvRecords());
+    const paths: string[] = [];
+    const server: Server = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': zip.length });
+      res.end(zip);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const vol = fake.cacheVolume(DB_CACHE_KEY);
+      const out = await mod.dbUpdate(undefined, ['Debian:12'], [`http://127.0.0.1:${port}/{ecosystem}/all.zip`], [], false, asDirectory(new FakeDirectory()));
+      expect(paths.length).toBeGreaterThan(0);
+      expect(existsSync(join(vol.dir, 'db.sqlite'))).toBe(true);
+      expect(out).toMatch(/Debian/);
+      const cmds = fake.ran.slice(-2).map((r) => r.args.slice(0, 3).join(' '));
+      expect(cmds).toEqual(['portcullis db update', 'portcullis db status']);
+
+      // The default volume is what scan reads when no db is given.
+      const s = await mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.blockOci })), [], undefined, [], undefined, false, undefined, undefined, undefined, true);
+      expect(s.decision()).toMatch(/^blocked/);
+      expect(DB_PATH.startsWith(`${DB_DIR}/`)).toBe(true);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
