@@ -35,6 +35,7 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 /** Manifests and configs are small; anything bigger is hostile. */
 export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 const MAX_ERROR_BODY = 64 * 1024;
+const BLOB_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export const MANIFEST_ACCEPT = [OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_MANIFEST].join(', ');
 
@@ -256,6 +257,7 @@ export class RegistryClient {
         }
       }
     }
-    return Readable.from(chunks(), { objectMode: false });
+    // A deep buffer lets the network run ahead of decompression instead of alternating with it.
+    return Readable.from(chunks(), { objectMode: false, highWaterMark: BLOB_BUFFER_BYTES });
   }
 }

@@ -34,6 +34,7 @@ export interface TransportOptions {
 }
 
 const MAX_REDIRECTS = 5;
+const BODY_HIGH_WATER_MARK = 1024 * 1024;
 const MAX_RETRY_AFTER_MS = 60_000;
 
 export function headerValue(res: HttpResponse, name: string): string | undefined {
@@ -134,6 +135,7 @@ export class Transport {
       method: req.method,
       headers: req.headers,
       signal: this.signal,
+      highWaterMark: BODY_HIGH_WATER_MARK,
       ...(req.body !== undefined ? { body: req.body } : {}),
     });
     return { status: res.statusCode, headers: res.headers, body: res.body, url: req.url };
