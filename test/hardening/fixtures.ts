@@ -1,0 +1,91 @@
+// Shared inputs of the hardening suites: a small real DB made by `db import` of OSV records, and
+// a runner for one hostile image through `portcullis scan` in a fresh sandbox.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { judge, runCli, sandbox, type Expected, type RunResult, type Sandbox } from './harness.js';
+
+export const DEBIAN_OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n';
+
+export function dpkgStanza(name: string, version: string, extra = ''): string {
+  return `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${version}\n${extra}Description: test package\n\n`;
+}
+
+export function osvRecord(id: string, ecosystem: string, name: string, events: object[]): Record<string, unknown> {
+  return {
+    schema_version: '1.6.0',
+    id,
+    modified: '2025-06-01T00:00:00Z',
+    published: '2024-01-01T00:00:00Z',
+    summary: `${id} in ${name}`,
+    affected: [{ package: { ecosystem, name }, ranges: [{ type: 'ECOSYSTEM', events }] }],
+  };
+}
+
+/** A DB holding a few Debian:12 records, built once per test file through the real CLI. */
+export async function makeDb(records: Record<string, unknown>[] = DEFAULT_RECORDS): Promise<{ dir: string; db: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-hard-db-'));
+  mkdirSync(join(dir, 'records'));
+  records.forEach((r, i) => writeFileSync(join(dir, 'records', `${i}.json`), JSON.stringify(r)));
+  const db = join(dir, 'db.sqlite');
+  const r = await runCli(['db', 'import', '--db', db, '--quiet', join(dir, 'records')], { cwd: dir, env: { HOME: dir, XDG_CACHE_HOME: join(dir, 'cache') } });
+  expect(r.code, r.stderr).toBe(0);
+  expect(existsSync(db)).toBe(true);
+  return { dir, db };
+}
+
+export const DEFAULT_RECORDS = [
+  osvRecord('DEBIAN-CVE-2099-0001', 'Debian:12', 'hello', [{ introduced: '0' }, { fixed: '2.0-1' }]),
+  osvRecord('DEBIAN-CVE-2099-0002', 'Debian:12', 'bigver', [{ introduced: '0' }, { fixed: `1.${'9'.repeat(10_000)}` }]),
+];
+
+export interface ScanCase {
+  name: string;
+  /** Writes the image under `sb.input`; returns the image argument. */
+  build(sb: Sandbox): string | Promise<string>;
+  expected: Expected;
+  /** Extra checks on the parsed report (exit 0/1). */
+  check?(report: ScanReport, r: RunResult): void;
+  timeoutMs?: number;
+  /** `sbom` instead of `scan`. */
+  command?: 'scan' | 'sbom';
+}
+
+export interface ScanReport {
+  warnings?: { code: string; message: string; path?: string }[];
+  packages?: { name: string; version: string; path?: string }[];
+  os?: { id: string };
+  findings?: { id: string; package: { name: string } }[];
+}
+
+/**
+ * Runs one case: `scan IMAGE --offline --db DB --policy none --format json=out/sub/report.json`
+ * with cwd, HOME, XDG_CACHE_HOME and TMPDIR in a fresh sandbox; checks the outcome and that the
+ * only new path anywhere in the sandbox is the report (none on exit 2).
+ */
+export async function runScanCase(c: ScanCase, db: string): Promise<RunResult> {
+  const sb = sandbox();
+  try {
+    const image = await c.build(sb);
+    const before = sb.snapshot();
+    const report = join(sb.out, 'report.json');
+    const args =
+      c.command === 'sbom'
+        ? ['sbom', image, '--quiet', '--output', report]
+        : ['scan', image, '--offline', '--db', db, '--skip-db-age-check', '--policy', 'none', '--quiet', '--format', `json=${report}`];
+    const r = await runCli(args, { cwd: sb.cwd, env: sb.env, timeoutMs: c.timeoutMs ?? 60_000 });
+    const parsed = judge(c.name, r, c.expected, r.code === 2 ? undefined : report);
+    const after = sb.snapshot();
+    const created = after.filter((p) => !before.includes(p));
+    expect(created, `${c.name}: new paths in the sandbox`).toEqual(r.code === 2 ? [] : ['out/sub/report.json']);
+    if (parsed && c.check) c.check(parsed as ScanReport, r);
+    return r;
+  } finally {
+    sb.cleanup();
+  }
+}
+
+export function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
