@@ -30,8 +30,8 @@ interface RegistryFlagValues {
   timeout?: string;
 }
 
-export async function registryOptions(values: RegistryFlagValues, io: CliIO): Promise<Partial<ResolveOptions>> {
-  const out: Record<string, unknown> = {};
+export async function registryOptions(values: RegistryFlagValues, io: CliIO): Promise<Pick<ResolveOptions, 'registry'>> {
+  const out: NonNullable<ResolveOptions['registry']> = { env: io.env };
   if (values['password-stdin'] && !values.username) throw new PortcullisError('--password-stdin needs --username');
   if (values.username) out.username = values.username;
   if (values['password-stdin']) {
@@ -41,5 +41,5 @@ export async function registryOptions(values: RegistryFlagValues, io: CliIO): Pr
   }
   if (values['insecure-registry']?.length) out.insecureRegistries = values['insecure-registry'];
   if (values.timeout) out.timeoutMs = parseDuration(values.timeout);
-  return out as Partial<ResolveOptions>;
+  return { registry: out };
 }

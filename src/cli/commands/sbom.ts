@@ -8,19 +8,20 @@ import type { Command } from '../command.js';
 import { wantsProgress } from '../io.js';
 import { PortcullisError } from '../../errors.js';
 import { resolve } from 'node:path';
+import { registryOptions, REGISTRY_FLAGS, REGISTRY_USAGE } from './registry-flags.js';
 
 const usage = `Usage: portcullis sbom <image> [options]
 
 Inventories the packages in an image (no vulnerability matching) and writes an SBOM.
 
-<image>: docker-archive:PATH | oci-archive:PATH | oci:DIR[:TAG] | PATH (detected)
+<image>: docker-archive:PATH | oci-archive:PATH | oci:DIR[:TAG] | PATH (detected) | registry reference
 
 Options:
   --format F      json (native report, default) | ${'cyclonedx'} … (see docs/report-format.md)
   --output FILE   write to FILE (atomically) instead of stdout
   --platform P    os/arch[/variant] to pick from a multi-platform image
   --quiet         no progress output
-`;
+${REGISTRY_USAGE}`;
 
 const command: Command = {
   name: 'sbom',
@@ -32,12 +33,16 @@ const command: Command = {
       output: { type: 'string' },
       platform: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      ...REGISTRY_FLAGS,
     });
     if (positionals.length !== 1) throw new PortcullisError(`sbom: expected one image argument (got ${positionals.length})`);
     const format = values.format as string;
     if (!formatNames().includes(format)) encoderFor(format); // throws the "unknown format" line
     const encoder = encoderFor(format);
-    const source = resolveImageSource(positionals[0], values.platform ? { platform: values.platform } : {});
+    const source = resolveImageSource(positionals[0], {
+      ...(values.platform ? { platform: values.platform } : {}),
+      ...(await registryOptions(values, io)),
+    });
     const progress = wantsProgress(io, values.quiet === true);
     const image = await source.open();
     let text: string;
