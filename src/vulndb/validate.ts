@@ -71,8 +71,24 @@ function checkAffected(a: unknown, field: string): RecordProblem | undefined {
 }
 
 /** undefined when the record is usable; otherwise the first problem found. */
+/** Real OSV records nest about 8 levels; far deeper ones would overflow the stack when stored (JSON.stringify). */
+export const MAX_RECORD_DEPTH = 64;
+
+/** True when `v` nests objects/arrays deeper than `limit` (iterative: safe on any depth). */
+export function nestedDeeperThan(v: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!;
+    if (typeof x !== 'object' || x === null) continue;
+    if (d > limit) return true;
+    for (const child of Array.isArray(x) ? x : Object.values(x)) if (typeof child === 'object' && child !== null) stack.push([child, d + 1]);
+  }
+  return false;
+}
+
 export function checkOsvRecord(v: unknown): RecordProblem | undefined {
   if (!isObject(v)) return { field: '(record)', message: 'must be a JSON object' };
+  if (nestedDeeperThan(v, MAX_RECORD_DEPTH)) return { field: '(record)', message: `nests deeper than ${MAX_RECORD_DEPTH} levels` };
   if (typeof v.id !== 'string' || v.id === '' || v.id.length > MAX_ID || /\s/.test(v.id)) return { field: 'id', message: 'must be a non-empty string without spaces' };
   if (!isTimestamp(v.modified)) return { field: 'modified', message: 'must be an RFC 3339 timestamp' };
   for (const f of ['published', 'withdrawn'] as const) {

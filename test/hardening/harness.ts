@@ -126,7 +126,7 @@ export function runCli(args: string[], opts: { cwd: string; env?: NodeJS.Process
 
 export type Expected =
   /** exit 2 with one clear line; `match` must appear in it. */
-  | { kind: 'error'; match?: RegExp }
+  | { kind: 'error'; match?: RegExp; lines?: 'one' | 'per-problem' }
   /** exit 0 or 1; the report (JSON at `report`) holds a warning whose code matches. */
   | { kind: 'warn'; code: RegExp }
   /** exit 0 or 1, no particular warning required. */
@@ -144,15 +144,24 @@ export interface Tally {
 
 export const TALLY: Tally = { cases: 0, crashes: 0, hangs: 0, maxRssMb: 0, maxMs: 0 };
 
-/** The one-line contract for exit 2. */
-export function expectOneLineError(r: RunResult, match?: RegExp): void {
+/**
+ * The one-line contract for exit 2. `policy validate` is the one command that prints one
+ * `FILE:LINE:COL: message` line per problem instead (its documented output): `lines: 'per-problem'`.
+ */
+export function expectOneLineError(r: RunResult, match?: RegExp, lines: 'one' | 'per-problem' = 'one'): void {
   expect(r.code, `${r.stderr}\n${r.stdout.slice(0, 500)}`).toBe(2);
   expect(r.stderr).not.toContain('\n    at ');
   expect(r.stderr).not.toMatch(/internal error/);
-  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^portcullis: /);
-  if (match) expect(lines[0]).toMatch(match);
+  const got = r.stderr.split('\n').filter((l) => l.trim() !== '');
+  if (lines === 'one') {
+    expect(got, r.stderr).toHaveLength(1);
+    expect(got[0]).toMatch(/^portcullis: /);
+  } else {
+    expect(got.length).toBeGreaterThan(0);
+    expect(got.length).toBeLessThanOrEqual(20);
+    for (const l of got) expect(l).toMatch(/^(portcullis: |\S+?(:\d+:\d+)?: )/);
+  }
+  if (match) expect(got[0]).toMatch(match);
 }
 
 /** Judges one run against its expected outcome; returns the parsed JSON report when there is one. */
@@ -167,11 +176,12 @@ export function judge(name: string, r: RunResult, expected: Expected, reportPath
   expect(r.stderr, `${name}: stack trace`).not.toContain('\n    at ');
   expect(r.maxRssMb, `${name}: RSS ${r.maxRssMb} MiB`).toBeLessThanOrEqual(RSS_LIMIT_MB);
   if (expected.kind === 'error' || (expected.kind === 'error-or-ok' && r.code === 2)) {
-    expectOneLineError(r, expected.kind === 'error' ? expected.match : undefined);
+    expectOneLineError(r, expected.kind === 'error' ? expected.match : undefined, expected.kind === 'error' ? expected.lines : undefined);
     return undefined;
   }
   expect([0, 1], `${name}: exit ${r.code}\n${r.stderr}`).toContain(r.code);
-  const text = reportPath ? readFileSync(reportPath, 'utf8') : r.stdout;
+  if (!reportPath) return undefined;
+  const text = readFileSync(reportPath, 'utf8');
   const report = JSON.parse(text) as { warnings?: { code: string; message: string }[] };
   if (expected.kind === 'warn') {
     const codes = (report.warnings ?? []).map((w) => w.code);
