@@ -10,7 +10,10 @@ export interface WalkedFile {
   layer: LayerRef;
   size: number;
   mode: number;
+  /** The file's bytes, or (when `distilled`) what the cataloger's `distill()` kept of them. */
   data: Buffer;
+  /** True when `data` is the output of this cataloger's `distill()`, not the file itself. */
+  distilled?: boolean;
 }
 
 export interface CatalogContext {
@@ -35,6 +38,23 @@ export interface Cataloger {
   wants(path: string, size: number): boolean;
   /** Larger wanted files are not buffered; a warning is emitted instead. Default: 64 MiB. */
   readonly maxFileSize?: number;
+  /**
+   * Optional magic-byte test, called with a wanted file's path and its first 64 bytes (fewer if the
+   * file is smaller) before anything else is buffered. False: not this cataloger's file; when
+   * every wanter of the file says so, the rest is skipped unread. For catalogers that want files by
+   * size and shape alone (executables).
+   */
+  sniff?(path: string, head: Buffer): boolean;
+  /**
+   * Optional: called by the walker once, as the file is captured, with its whole content; returns
+   * only what parse() needs (a Go binary's buildinfo, a jar's pom.properties…), or null when the
+   * file is not this cataloger's (a non-Go ELF). The result is what the LayerDelta stores (and a
+   * layer cache keeps); parse() then sees it as `data` with `distilled: true`. It must be a pure
+   * function of (path, data), must not keep `data` (the walker reuses that buffer), and should be
+   * small. Warnings it wants to give must travel inside the result (there is no layer yet).
+   * parse() must still accept undistilled files (tests and callers without a walker).
+   */
+  distill?(path: string, data: Buffer): Buffer | null | Promise<Buffer | null>;
   /**
    * `file`: a package's layer is the layer that last wrote its file (one package per manifest).
    * `history`: the inventory re-parses the db as it stood after each layer and attributes each

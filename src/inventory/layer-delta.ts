@@ -7,7 +7,13 @@ export interface CapturedFile {
   path: string;
   size: number;
   mode: number;
+  /** The whole file, kept when some wanter without `distill()` wants it; empty otherwise. */
   data: Buffer;
+  /**
+   * Per wanter name: what that wanter's `distill()` kept of the file (a wanter whose distill
+   * returned null is absent: the file is not its). Part of the delta's value: a codec must carry it.
+   */
+  distilled?: Record<string, Buffer>;
 }
 
 export interface LinkEntry {
@@ -31,7 +37,10 @@ export interface LayerDelta {
   /** `.wh..wh..opq` entries: directories whose earlier-layer children are hidden. */
   opaqueDirs: string[];
   links: LinkEntry[];
-  /** Wanted paths written by this layer but not captured (over the size limit): hide earlier copies. */
+  /**
+   * Wanted paths written by this layer but not captured (over the size limit, rejected by every
+   * wanter's sniff() or distill()): they hide earlier copies.
+   */
   dropped: string[];
   warnings: DeltaWarning[];
 }

@@ -3,15 +3,28 @@
 import type { ScanWarning } from '../model/warning.js';
 import type { WalkedFile } from './cataloger.js';
 import { usrMergeAliases } from './paths.js';
-import type { FileWanter } from './walk-layer.js';
-import type { WantedFs } from './wanted-fs.js';
+import { SNIFF_BYTES, type FileWanter } from './walk-layer.js';
+import type { FsFile, WantedFs } from './wanted-fs.js';
+
+/** What `wanter` sees of a captured file: its distilled form, or the file; undefined: not its. */
+function dataFor(f: FsFile, wanter: FileWanter): { data: Buffer; distilled: boolean } | undefined {
+  if (wanter.distill) {
+    const d = f.distilled?.[wanter.name];
+    return d ? { data: d, distilled: true } : undefined;
+  }
+  // Kept for another wanter but refused by this one's magic test.
+  if (wanter.sniff && !wanter.sniff(f.path, f.data.subarray(0, SNIFF_BYTES))) return undefined;
+  return { data: f.data, distilled: false };
+}
 
 export function filesFor(fs: WantedFs, wanter: FileWanter, warn?: (w: ScanWarning) => void): WalkedFile[] {
   const out = new Map<string, WalkedFile>();
   const emit = (path: string, real: string) => {
     const f = fs.files.get(real);
     if (!f || out.has(path)) return;
-    out.set(path, { path, layer: f.layer, size: f.size, mode: f.mode, data: f.data });
+    const d = dataFor(f, wanter);
+    if (!d) return;
+    out.set(path, { path, layer: f.layer, size: f.size, mode: f.mode, data: d.data, ...(d.distilled ? { distilled: true } : {}) });
   };
   for (const [path, f] of fs.files) {
     const r = fs.resolve(path);

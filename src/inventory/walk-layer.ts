@@ -9,18 +9,66 @@ import { baseName, normaliseEntryName, parentOf, usrMergeAliases } from './paths
 export const DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024;
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
+const EMPTY = Buffer.alloc(0);
 
 /** The part of a Cataloger the walker needs. */
 export interface FileWanter {
   readonly name: string;
   wants(path: string, size: number): boolean;
   readonly maxFileSize?: number;
+  sniff?(path: string, head: Buffer): boolean;
+  distill?(path: string, data: Buffer): Buffer | null | Promise<Buffer | null>;
 }
+
+/** How many leading bytes sniff() sees. */
+export const SNIFF_BYTES = 64;
+/** Above this a declared size is not trusted for one up-front allocation (chunks are kept instead). */
+const PREALLOC_MAX = 256 * 1024 * 1024;
 
 /** Which wanters want `path`, under its own name or a usr-merge alias. */
 export function wantersOf(wanters: readonly FileWanter[], path: string, size: number): FileWanter[] {
-  const names = [path, ...usrMergeAliases(path)];
-  return wanters.filter((w) => names.some((n) => w.wants(n, size)));
+  const aliases = usrMergeAliases(path);
+  const out: FileWanter[] = [];
+  for (const w of wanters) {
+    if (w.wants(path, size) || aliases.some((a) => w.wants(a, size))) out.push(w);
+  }
+  return out;
+}
+
+/**
+ * One reusable buffer for files that are only distilled: they are read into it, distilled, and
+ * forgotten, so memory is bounded by the largest such file, however many there are.
+ */
+class Scratch {
+  private buf = Buffer.alloc(0);
+  take(size: number): Buffer {
+    if (this.buf.length < size) this.buf = Buffer.allocUnsafe(Math.max(size, Math.min(2 * this.buf.length, PREALLOC_MAX)));
+    return this.buf;
+  }
+}
+
+/** Collects an entry's bytes into one buffer: `target` when given (sized up front), else chunks. */
+class Collector {
+  private chunks: Buffer[] = [];
+  private got = 0;
+  constructor(private readonly target: Buffer | undefined, private readonly limit: number) {}
+  push(c: Buffer): void {
+    // tar-stream never yields more than the header size; this guards the bound anyway.
+    const room = this.limit - this.got;
+    if (room <= 0) return;
+    const part = c.length > room ? c.subarray(0, room) : c;
+    if (this.target) part.copy(this.target, this.got);
+    else this.chunks.push(part);
+    this.got += part.length;
+  }
+  result(): Buffer {
+    return this.target ? this.target.subarray(0, this.got) : Buffer.concat(this.chunks, this.got);
+  }
+}
+
+/** A distill result that must not alias the scratch buffer (which the next file overwrites). */
+function own(b: Buffer, scratch: Buffer | undefined): Buffer {
+  return scratch && b.buffer === scratch.buffer ? Buffer.from(b) : b;
 }
 
 /**
@@ -35,12 +83,103 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
   const dropped = new Set<string>();
   const warnings: DeltaWarning[] = [];
   const extract = tar.extract();
+  const scratch = new Scratch();
 
   const done = new Promise<void>((resolve, reject) => {
     extract.on('finish', resolve);
     extract.on('error', (err: Error) => reject(err));
     stream.on('error', (err: Error) => reject(err));
   });
+
+  /**
+   * Reads one wanted file: first its head for the wanters' sniff() (when every wanter sniffs), then,
+   * unless all of them said no or it is over the size limit, the whole file; then each distilling
+   * wanter's distill(). Records the file, or the path as dropped when nothing was kept.
+   */
+  const capture = (entry: NodeJS.EventEmitter, path: string, size: number, mode: number, wanted: FileWanter[]): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const headSize = wanted.every((w) => w.sniff) ? Math.min(size, SNIFF_BYTES) : 0;
+      const head: Buffer[] = [];
+      let headGot = 0;
+      let collector: Collector | undefined;
+      let scratchBuf: Buffer | undefined;
+      let skipping = false;
+      let keepers = wanted;
+
+      const decide = (): void => {
+        if (headSize > 0) {
+          const h = Buffer.concat(head, headGot);
+          keepers = wanted.filter((w) => !w.sniff || w.sniff(path, h));
+          if (keepers.length === 0) {
+            dropped.add(path);
+            skipping = true;
+            return;
+          }
+        }
+        const limit = Math.min(...keepers.map((w) => w.maxFileSize ?? DEFAULT_MAX_FILE_SIZE));
+        if (size > limit) {
+          warnings.push({
+            code: 'walker.file-too-large',
+            message: `${path} is ${size} bytes, over the ${limit}-byte limit of ${keepers.map((w) => w.name).join(', ')}; not read`,
+            path,
+          });
+          dropped.add(path);
+          skipping = true;
+          return;
+        }
+        const onlyDistilled = keepers.every((w) => w.distill);
+        if (onlyDistilled) scratchBuf = scratch.take(size);
+        const target = scratchBuf ?? (size <= PREALLOC_MAX ? Buffer.allocUnsafe(size) : undefined);
+        collector = new Collector(target, limit);
+        for (const h of head) collector.push(h);
+      };
+
+      if (headSize === 0) decide();
+      entry.on('data', (chunk: Buffer) => {
+        if (skipping) return;
+        if (collector) {
+          collector.push(chunk);
+          return;
+        }
+        head.push(chunk);
+        headGot += chunk.length;
+        if (headGot >= headSize) decide();
+      });
+      entry.on('end', () => {
+        if (!collector && !skipping) decide(); // a file shorter than its head (tar-stream errors on truncation)
+        if (skipping || !collector) return resolve();
+        const data = collector.result();
+        finish(path, size, mode, keepers, data, scratchBuf).then(resolve, reject);
+      });
+    });
+
+  const finish = async (path: string, size: number, mode: number, keepers: FileWanter[], data: Buffer, scratchBuf: Buffer | undefined): Promise<void> => {
+    const distilled: Record<string, Buffer> = {};
+    let anyDistilled = false;
+    let keepRaw = false;
+    for (const w of keepers) {
+      if (!w.distill) {
+        keepRaw = true;
+        continue;
+      }
+      try {
+        const r = await w.distill(path, data);
+        if (r) {
+          distilled[w.name] = own(r, scratchBuf);
+          anyDistilled = true;
+        }
+      } catch (err) {
+        warnings.push({ code: 'cataloger.error', message: `cataloger ${w.name} could not distill ${path}: ${(err as Error)?.message ?? String(err)}`, path });
+      }
+    }
+    if (!keepRaw && !anyDistilled) {
+      dropped.add(path);
+      return;
+    }
+    const f: CapturedFile = { path, size, mode, data: keepRaw ? data : EMPTY };
+    if (anyDistilled) f.distilled = distilled;
+    files.set(path, f);
+  };
 
   extract.on('entry', (header, entry, next) => {
     // Entry errors also reach `extract` (handled below); this keeps them from being unhandled.
@@ -67,38 +206,16 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
       case 'file':
       case 'contiguous-file': {
         const size = header.size ?? 0;
-        const wanted = wantersOf(wanters, path, size);
         // A later plain write of the same path in this layer replaces an earlier one.
         files.delete(path);
         links.delete(path);
         dropped.delete(path);
+        const wanted = wantersOf(wanters, path, size);
         if (wanted.length === 0) {
           drain();
           return;
         }
-        const limit = Math.min(...wanted.map((w) => w.maxFileSize ?? DEFAULT_MAX_FILE_SIZE));
-        if (size > limit) {
-          warnings.push({
-            code: 'walker.file-too-large',
-            message: `${path} is ${size} bytes, over the ${limit}-byte limit of ${wanted.map((w) => w.name).join(', ')}; not read`,
-            path,
-          });
-          dropped.add(path);
-          drain();
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let got = 0;
-        entry.on('data', (chunk: unknown) => {
-          const c = chunk as Buffer;
-          got += c.length;
-          // tar-stream never yields more than the header size; this guards the bound anyway.
-          if (got <= limit) chunks.push(c);
-        });
-        entry.on('end', () => {
-          files.set(path, { path, size, mode, data: Buffer.concat(chunks, Math.min(got, limit)) });
-          next();
-        });
+        capture(entry, path, size, mode, wanted).then(() => next(), (err: unknown) => extract.destroy(err as Error));
         return;
       }
       case 'symlink':

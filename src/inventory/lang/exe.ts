@@ -25,6 +25,15 @@ export interface Executable {
   base: number;
 }
 
+/** Magic-byte test on the first bytes of a file (a walker's sniff): could it be an executable? */
+export function looksExecutable(head: Buffer): boolean {
+  if (head.length < 4) return false;
+  if (head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46) return true;
+  if (head[0] === 0x4d && head[1] === 0x5a) return true;
+  const m = head.readUInt32LE(0);
+  return m === 0xfeedface || m === 0xfeedfacf || m === 0xcefaedfe || m === 0xcffaedfe || head.readUInt32BE(0) === 0xcafebabe;
+}
+
 /** Cheap magic-byte test: is this buffer an executable we can read? */
 export function exeFormat(b: Buffer): ExeFormat | undefined {
   if (b.length < 64) return undefined;

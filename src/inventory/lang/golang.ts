@@ -3,7 +3,7 @@
 import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
 import { makePackage, perFile, warnFile } from './common.js';
-import { type Executable, exeFormat, maybeExecutable, offsetOf, readExecutable } from './exe.js';
+import { type Executable, exeFormat, looksExecutable, maybeExecutable, offsetOf, readExecutable } from './exe.js';
 
 const FOUND_BY = 'go-binary';
 const MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
@@ -157,26 +157,44 @@ export function goPackages(file: WalkedFile, info: BuildInfo): Package[] {
   return out;
 }
 
+/** What distill() keeps of a binary: its buildinfo, or why its headers could not be read. */
+type GoDistilled = { info: BuildInfo } | { error: string };
+
+/** Reads the buildinfo of one binary; undefined: not a Go executable. */
+function distillGo(data: Buffer): GoDistilled | undefined {
+  if (!exeFormat(data)) return undefined;
+  try {
+    const info = readBuildInfo(data);
+    return info ? { info } : undefined;
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
 export const goBinaryCataloger: Cataloger = {
   name: FOUND_BY,
-  version: 1,
+  version: 2,
   kind: 'language',
   attribution: 'file',
   maxFileSize: 128 * 1024 * 1024,
   wants(path: string, size: number): boolean {
     return maybeExecutable(path, size, 512 * 1024, 128 * 1024 * 1024);
   },
+  sniff: (_path: string, head: Buffer) => looksExecutable(head),
+  // Only the buildinfo strings are kept (a few KiB), never the binary.
+  distill(_path: string, data: Buffer): Buffer | null {
+    const d = distillGo(data);
+    return d ? Buffer.from(JSON.stringify(d), 'utf8') : null;
+  },
   parse(files: WalkedFile[], ctx: CatalogContext): Promise<Package[]> {
     return perFile(files, ctx, 'go.binary', (f) => {
-      if (!exeFormat(f.data)) return [];
-      let info: BuildInfo | undefined;
-      try {
-        info = readBuildInfo(f.data);
-      } catch (e) {
-        warnFile(ctx, f, 'go.binary', `unreadable executable headers (${e instanceof Error ? e.message : String(e)})`);
+      const d = f.distilled ? (JSON.parse(f.data.toString('utf8')) as GoDistilled) : distillGo(f.data);
+      if (!d) return [];
+      if ('error' in d) {
+        warnFile(ctx, f, 'go.binary', `unreadable executable headers (${d.error})`);
         return [];
       }
-      return info ? goPackages(f, info) : [];
+      return goPackages(f, d.info);
     });
   },
 };

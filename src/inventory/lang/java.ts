@@ -132,19 +132,21 @@ function fromManifest(mf: Map<string, string>, fileName: string): Found | undefi
   return { name: group ? `${group}:${artifact}` : artifact, version, ...(lic ? { licenses: lic.split(',').map((s) => s.split(';')[0]!) } : {}) };
 }
 
-async function scanArchive(
-  buf: Buffer,
-  displayPath: string,
-  depth: number,
-  budget: Budget,
-  file: WalkedFile,
-  ctx: CatalogContext,
-  out: Package[],
-): Promise<void> {
+/**
+ * What one top-level archive yields, before it is tied to a layer: the packages found (with the
+ * display path of the archive, nested or not) and the warnings. This is also distill()'s output.
+ */
+interface ArchiveFindings {
+  /** The archive's path when it was read (package paths start with it). */
+  root: string;
+  packages: (Found & { path: string })[];
+  warnings: { code: string; what: string }[];
+}
+
+async function scanArchive(buf: Buffer, displayPath: string, depth: number, budget: Budget, out: ArchiveFindings): Promise<void> {
   const zip = await openZip(buf);
   const found: Found[] = [];
   let manifest: Map<string, string> | undefined;
-  const nested: { name: string; data: Buffer }[] = [];
   try {
     for await (const entry of interesting(zip)) {
       const n = entry.fileName;
@@ -159,18 +161,17 @@ async function scanArchive(
         manifest = parseManifest((await readEntry(zip, entry, JAVA_LIMITS.maxTextEntry, budget)).toString('utf8'));
       } else if (ARCHIVE.test(n)) {
         if (depth + 1 > JAVA_LIMITS.maxDepth) {
-          if (!budget.depthWarned) warnFile(ctx, file, 'java.nesting', `archives nested deeper than ${JAVA_LIMITS.maxDepth} levels are not read (${displayPath}!/${n})`);
+          if (!budget.depthWarned) out.warnings.push({ code: 'java.nesting', what: `archives nested deeper than ${JAVA_LIMITS.maxDepth} levels are not read (${displayPath}!/${n})` });
           budget.depthWarned = true;
           continue;
         }
-        nested.push({ name: n, data: await readEntry(zip, entry, JAVA_LIMITS.maxNestedArchive, budget) });
-        // Read nested archives one by one so at most one per level is held.
-        const job = nested.pop()!;
+        // Nested archives are read one by one, so at most one per level is held.
+        const data = await readEntry(zip, entry, JAVA_LIMITS.maxNestedArchive, budget);
         try {
-          await scanArchive(job.data, `${displayPath}!/${job.name}`, depth + 1, budget, file, ctx, out);
+          await scanArchive(data, `${displayPath}!/${n}`, depth + 1, budget, out);
         } catch (e) {
           if (e instanceof BudgetError) throw e;
-          warnFile(ctx, file, 'java.archive', `${displayPath}!/${job.name} is not a readable archive (${errorText(e)})`);
+          out.warnings.push({ code: 'java.archive', what: `${displayPath}!/${n} is not a readable archive (${errorText(e)})` });
         }
       }
     }
@@ -190,33 +191,49 @@ async function scanArchive(
     const key = `${f.name}@${f.version}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push(makePackage('maven', FOUND_BY, file, { ...f, path: displayPath }));
+    out.packages.push({ ...f, path: displayPath });
   }
+}
+
+/** Everything one archive yields (reading errors become warnings; packages found before them stay). */
+async function findingsOf(path: string, data: Buffer): Promise<ArchiveFindings> {
+  const out: ArchiveFindings = { root: path, packages: [], warnings: [] };
+  const budget: Budget = { left: JAVA_LIMITS.maxTotalInflated, depthWarned: false };
+  try {
+    await scanArchive(data, path, 0, budget, out);
+  } catch (e) {
+    // yauzl stops an entry that inflates past its declared size ("too many bytes in the stream").
+    const bomb = e instanceof BudgetError || /too many bytes/.test(errorText(e));
+    const what = bomb ? `looks like a zip bomb, reading stopped (${errorText(e)})` : `not a readable zip archive (${errorText(e)})`;
+    out.warnings.push({ code: 'java.archive', what });
+  }
+  return out;
 }
 
 export const javaArchiveCataloger: Cataloger = {
   name: FOUND_BY,
-  version: 1,
+  version: 2,
   kind: 'language',
   attribution: 'file',
   maxFileSize: 256 * 1024 * 1024,
   wants(path: string): boolean {
     return ARCHIVE.test(path);
   },
+  // The archive is read once, at capture; only the coordinates found (and warnings) are kept.
+  async distill(path: string, data: Buffer): Promise<Buffer> {
+    return Buffer.from(JSON.stringify(await findingsOf(path, data)), 'utf8');
+  },
   async parse(files: WalkedFile[], ctx: CatalogContext): Promise<Package[]> {
     const out: Package[] = [];
     for (const f of files) {
-      const mine: Package[] = [];
-      const budget: Budget = { left: JAVA_LIMITS.maxTotalInflated, depthWarned: false };
-      try {
-        await scanArchive(f.data, f.path, 0, budget, f, ctx, mine);
-      } catch (e) {
-        // yauzl stops an entry that inflates past its declared size ("too many bytes in the stream").
-        const bomb = e instanceof BudgetError || /too many bytes/.test(errorText(e));
-        const what = bomb ? `looks like a zip bomb, reading stopped (${errorText(e)})` : `not a readable zip archive (${errorText(e)})`;
-        warnFile(ctx, f, 'java.archive', what);
+      const found = f.distilled ? (JSON.parse(f.data.toString('utf8')) as ArchiveFindings) : await findingsOf(f.path, f.data);
+      for (const w of found.warnings) warnFile(ctx, f, w.code, w.what);
+      // Paths inside the findings name the archive where it was captured; under a symlink or
+      // usr-merge alias the file is seen at another path, which then leads.
+      for (const p of found.packages) {
+        const path = p.path.startsWith(found.root) ? f.path + p.path.slice(found.root.length) : p.path;
+        out.push(makePackage('maven', FOUND_BY, f, { name: p.name, version: p.version, ...(p.licenses ? { licenses: p.licenses } : {}), path }));
       }
-      out.push(...mine);
     }
     return out;
   },

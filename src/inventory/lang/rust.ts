@@ -5,7 +5,7 @@ import { parse as parseToml } from 'smol-toml';
 import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
 import { basename, errorText, isRecord, makePackage, perFile, purlFor, str, warnFile } from './common.js';
-import { exeFormat, maybeExecutable, readExecutable, sectionData } from './exe.js';
+import { exeFormat, looksExecutable, maybeExecutable, readExecutable, sectionData } from './exe.js';
 
 const FOUND_BY = 'rust';
 const MAX_AUDIT_JSON = 16 * 1024 * 1024;
@@ -90,29 +90,51 @@ export function auditableCrates(b: Buffer): Crate[] | undefined {
   return crates.filter((c) => c.name && c.version);
 }
 
+/** What distill() keeps of a binary: its cargo-auditable crates, or why they could not be read. */
+type AuditDistilled = { crates: Crate[] } | { error: string };
+
+/** Reads the `.dep-v0` crates of one binary; undefined: no such section (or not an executable). */
+function distillAudit(data: Buffer): AuditDistilled | undefined {
+  if (!exeFormat(data)) return undefined;
+  try {
+    const crates = auditableCrates(data);
+    return crates ? { crates } : undefined;
+  } catch (e) {
+    return { error: errorText(e) };
+  }
+}
+
+const isCargoLock = (path: string) => basename(path) === 'Cargo.lock';
+
 export const rustCataloger: Cataloger = {
   name: FOUND_BY,
-  version: 1,
+  version: 2,
   kind: 'language',
   attribution: 'file',
   maxFileSize: 128 * 1024 * 1024,
   wants(path: string, size: number): boolean {
-    if (basename(path) === 'Cargo.lock') return size <= 32 * 1024 * 1024;
+    if (isCargoLock(path)) return size <= 32 * 1024 * 1024;
     return maybeExecutable(path, size, 64 * 1024, 128 * 1024 * 1024);
+  },
+  sniff(path: string, head: Buffer): boolean {
+    return isCargoLock(path) || looksExecutable(head);
+  },
+  distill(path: string, data: Buffer): Buffer | null {
+    if (isCargoLock(path)) return Buffer.from(data);
+    const d = distillAudit(data);
+    return d ? Buffer.from(JSON.stringify(d), 'utf8') : null;
   },
   parse(files: WalkedFile[], ctx: CatalogContext): Promise<Package[]> {
     return perFile(files, ctx, 'cargo', (f) => {
-      if (basename(f.path) === 'Cargo.lock') return cargoLock(f, ctx);
-      if (!exeFormat(f.data)) return [];
-      let crates: Crate[] | undefined;
-      try {
-        crates = auditableCrates(f.data);
-      } catch (e) {
-        warnFile(ctx, f, 'cargo.auditable', `unreadable .dep-v0 section (${errorText(e)})`);
+      if (isCargoLock(f.path)) return cargoLock(f, ctx);
+      const d = f.distilled ? (JSON.parse(f.data.toString('utf8')) as AuditDistilled) : distillAudit(f.data);
+      if (!d) return [];
+      if ('error' in d) {
+        warnFile(ctx, f, 'cargo.auditable', `unreadable .dep-v0 section (${d.error})`);
         return [];
       }
       // The root crate (source "local") is the binary itself and is reported like the others.
-      return crates ? packagesOf(crates, f, false) : [];
+      return packagesOf(d.crates, f, false);
     });
   },
 };
