@@ -20,6 +20,7 @@ import {
   openVulnSource,
   resolveDbPath,
   updateDb,
+  updateSourcesFromEnv,
   type VulnSource,
 } from '../vulndb/index.js';
 
@@ -115,7 +116,9 @@ async function openDb(opts: ScanOptions, report: Report, env: NodeJS.ProcessEnv,
       opts.onNotice?.(
         `no vulnerability database at ${dbPath} yet: downloading ${ecosystems.map(mainEcosystem).filter((e, i, a) => a.indexOf(e) === i).join(', ') || 'enrichment only'} (use --offline to refuse)`,
       );
-      await updateDb({ dbPath, ecosystems, enrichment: true });
+      // KEV and EPSS come too: the default gate blocks KEV entries, so a DB without them would
+      // pass what it should block.
+      await updateDb({ dbPath, ecosystems, enrichment: true, ...updateSourcesFromEnv(env), warn: (m) => opts.onNotice?.(`warning: ${m}`) });
     }
   }
   return openVulnSource({ db: opts.db, dbUrl, token: opts.dbToken, env, cwd });

@@ -48,6 +48,20 @@ export function mirrorsFromEnv(env: NodeJS.ProcessEnv): string[] {
   return (env.PORTCULLIS_DB_MIRRORS ?? '').split(/[\s,]+/).filter(Boolean);
 }
 
+/**
+ * Where updates come from when no flag says: PORTCULLIS_DB_SOURCES (replaces the OSV bucket, e.g.
+ * an internal mirror), PORTCULLIS_DB_MIRRORS (fallbacks), PORTCULLIS_KEV_URL, PORTCULLIS_EPSS_URL.
+ * `db update` and the first-run update of `scan` both use it.
+ */
+export function updateSourcesFromEnv(env: NodeJS.ProcessEnv): Pick<UpdateOptions, 'sources' | 'mirrors' | 'kevUrls' | 'epssUrls'> {
+  const list = (v: string | undefined) => (v ?? '').split(/[\s,]+/).filter(Boolean);
+  const out: Pick<UpdateOptions, 'sources' | 'mirrors' | 'kevUrls' | 'epssUrls'> = { mirrors: mirrorsFromEnv(env) };
+  if (list(env.PORTCULLIS_DB_SOURCES).length) out.sources = list(env.PORTCULLIS_DB_SOURCES);
+  if (env.PORTCULLIS_KEV_URL) out.kevUrls = [env.PORTCULLIS_KEV_URL];
+  if (env.PORTCULLIS_EPSS_URL) out.epssUrls = [env.PORTCULLIS_EPSS_URL];
+  return out;
+}
+
 function expand(template: string, ecosystem: string): string {
   return template.includes('{ecosystem}') ? template.replaceAll('{ecosystem}', encodeURIComponent(ecosystem)) : template;
 }

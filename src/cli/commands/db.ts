@@ -7,7 +7,7 @@ import { resolveDbPath } from '../../vulndb/paths.js';
 import { importFiles } from '../../vulndb/import-files.js';
 import { openLocalDb } from '../../vulndb/local.js';
 import { formatAge } from '../../vulndb/freshness.js';
-import { mirrorsFromEnv, updateDb } from '../../vulndb/update.js';
+import { updateSourcesFromEnv, updateDb } from '../../vulndb/update.js';
 import { progressReporter } from '../../vulndb/progress.js';
 
 const USAGE = `Usage: portcullis db <subcommand> [options]
@@ -84,16 +84,15 @@ async function runUpdate(args: string[], io: CliIO): Promise<number> {
   if (!Number.isInteger(retries) || retries < 0 || retries > 10) throw new PortcullisError('db update: --retries must be an integer 0..10');
   const path = dbPath(values, io);
   const tty = wantsProgress(io, values.quiet ?? false);
-  const kev = values['kev-url'] ?? (io.env.PORTCULLIS_KEV_URL ? [io.env.PORTCULLIS_KEV_URL] : undefined);
-  const epss = values['epss-url'] ?? (io.env.PORTCULLIS_EPSS_URL ? [io.env.PORTCULLIS_EPSS_URL] : undefined);
+  const fromEnv = updateSourcesFromEnv(io.env);
   await updateDb({
     dbPath: path,
     ecosystems: values.ecosystem,
-    sources: values.source,
-    mirrors: [...(values.mirror ?? []), ...mirrorsFromEnv(io.env)],
+    sources: values.source ?? fromEnv.sources,
+    mirrors: [...(values.mirror ?? []), ...(fromEnv.mirrors ?? [])],
     enrichment: values.enrichment ?? false,
-    kevUrls: kev,
-    epssUrls: epss,
+    kevUrls: values['kev-url'] ?? fromEnv.kevUrls,
+    epssUrls: values['epss-url'] ?? fromEnv.epssUrls,
     force: values.force ?? false,
     fetch: { retries },
     onEvent: progressReporter(io.stderr, tty, values.quiet ?? false),
