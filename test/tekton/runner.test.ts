@@ -1,0 +1,142 @@
+// The Tasks' scripts run locally the way a cluster runs them (variables substituted as text, each
+// script executed by its shebang, onError honoured), with `portcullis` on PATH running this
+// checkout's CLI, against real image archives and a real DB.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildZip } from '../vulndb/zipfix.js';
+import { buildPipelineFixture, CRITICAL_ID, osvRecords, type PipelineFixture } from './fixture.js';
+import { loadTektonDocs, runTask, type TaskRun, type TaskSpec } from './tekton.js';
+
+const docs = loadTektonDocs();
+const scanTask = docs.find((d) => d.metadata.name === 'portcullis-scan')!.spec as TaskSpec;
+const dbTask = docs.find((d) => d.metadata.name === 'portcullis-db-update')!.spec as TaskSpec;
+
+const TERMINATION_MESSAGE_LIMIT = 4096;
+
+describe('portcullis-scan Task, run locally', () => {
+  let f: PipelineFixture;
+  let imageWs: string;
+  let sourceWs: string;
+  let dbWs: string;
+
+  beforeAll(async () => {
+    f = await buildPipelineFixture(mkdtempSync(join(tmpdir(), 'tekton-fx-')));
+    imageWs = join(f.dir, 'image-ws');
+    mkdirSync(imageWs);
+    for (const [from, to] of [[f.passOci, 'pass.tar'], [f.blockOci, 'block.tar'], [f.blockDocker, 'block-docker.tar'], [f.corrupt, 'corrupt.tar']]) copyFileSync(from, join(imageWs, to));
+    sourceWs = join(f.dir, 'source-ws');
+    mkdirSync(join(sourceWs, 'policies'), { recursive: true });
+    writeFileSync(join(sourceWs, 'policies', 'warn-all.yaml'), 'apiVersion: portcullis.dev/v1\nkind: Policy\nmetadata:\n  name: warn-all\nspec:\n  rules:\n    - id: warn-all\n      action: warn\n      when: true\n');
+    dbWs = join(f.dir, 'db-ws');
+    mkdirSync(dbWs);
+    copyFileSync(f.db, join(dbWs, 'db.sqlite'));
+  });
+
+  function run(params: Record<string, string>, workspaces: Record<string, string> = {}): Promise<TaskRun & { reports: string }> {
+    const reports = mkdtempSync(join(f.dir, 'reports-'));
+    return runTask(scanTask, { params, workspaces: { image: imageWs, db: dbWs, reports, ...workspaces }, pathDirs: [f.binDir] }).then((r) => ({ ...r, reports }));
+  }
+  const codes = (r: TaskRun) => Object.fromEntries(r.steps.map((s) => [s.name, s.code]));
+
+  it('a passing image: BLOCKED=false, reports written, the Task succeeds', async () => {
+    const r = await run({ IMAGE_TARBALL: 'pass.tar' });
+    expect(codes(r), JSON.stringify(r.steps)).toEqual({ scan: 0, results: 0, gate: 0 });
+    expect(r.succeeded).toBe(true);
+    expect(r.results).toEqual({ DECISION: 'pass', BLOCKED: 'false', CRITICAL: '0', HIGH: '0', REPORT: join(r.reports, 'report.json') });
+    expect(r.resultsBytes).toBeLessThanOrEqual(TERMINATION_MESSAGE_LIMIT);
+    for (const name of ['report.json', 'report.sarif', 'report.md']) expect(existsSync(join(r.reports, name)), name).toBe(true);
+    expect(JSON.parse(readFileSync(join(r.reports, 'report.sarif'), 'utf8')).version).toBe('2.1.0');
+    expect(readFileSync(join(r.reports, 'scan.exit'), 'utf8').trim()).toBe('0');
+  });
+
+  it('a blocking image (CRITICAL): reports still written, BLOCKED=true, the gate step exits 1', async () => {
+    const r = await run({ IMAGE_TARBALL: 'block.tar', FORMATS: 'sarif markdown cyclonedx junit' });
+    expect(codes(r)).toEqual({ scan: 1, results: 0, gate: 1 });
+    expect(r.succeeded).toBe(false);
+    expect(r.results).toEqual({ DECISION: 'blocked', BLOCKED: 'true', CRITICAL: '1', HIGH: '0', REPORT: join(r.reports, 'report.json') });
+    expect(r.resultsBytes).toBeLessThanOrEqual(TERMINATION_MESSAGE_LIMIT);
+    const report = JSON.parse(readFileSync(join(r.reports, 'report.json'), 'utf8'));
+    expect(report.decision.blocked).toBe(true);
+    expect(report.findings.map((x: { id: string }) => x.id)).toContain(CRITICAL_ID);
+    for (const name of ['report.sarif', 'report.md', 'report.cdx.json', 'report.junit.xml']) expect(existsSync(join(r.reports, name)), name).toBe(true);
+    const gate = r.steps.find((s) => s.name === 'gate')!;
+    expect(gate.stderr).toMatch(/BLOCKED by policy/);
+    expect(gate.stderr).toContain(CRITICAL_ID); // the markdown summary is shown in the log
+  });
+
+  it('a docker-archive in the image workspace is scanned too', async () => {
+    const r = await run({ IMAGE_TARBALL: 'block-docker.tar' });
+    expect(r.results.BLOCKED).toBe('true');
+    expect(codes(r).gate).toBe(1);
+  });
+
+  it('a corrupt tarball: the error is surfaced, results say error, the Task fails with 2', async () => {
+    const r = await run({ IMAGE_TARBALL: 'corrupt.tar' });
+    expect(codes(r)).toEqual({ scan: 2, results: 0, gate: 2 });
+    expect(r.succeeded).toBe(false);
+    expect(r.results).toEqual({ DECISION: 'error', BLOCKED: 'true', CRITICAL: 'n/a', HIGH: 'n/a', REPORT: '' });
+    expect(r.steps[0].stderr).toMatch(/corrupt\.tar: not a tar archive/);
+    expect(r.steps[2].stderr).toMatch(/the scan failed \(exit 2\)[\s\S]*corrupt\.tar: not a tar archive/);
+    expect(existsSync(join(r.reports, 'report.json'))).toBe(false);
+  });
+
+  it('POLICY files from the source workspace and SEVERITY reach the CLI', async () => {
+    const r = await run({ IMAGE_TARBALL: 'block.tar', POLICY: 'policies/warn-all.yaml' }, { source: sourceWs });
+    expect(r.results.DECISION).toBe('pass');
+    expect(r.succeeded).toBe(true);
+    const sev = await run({ IMAGE_TARBALL: 'block.tar', SEVERITY: 'MEDIUM' });
+    expect(sev.results).toMatchObject({ DECISION: 'pass', CRITICAL: '0' });
+  });
+
+  it('input mistakes fail the Task with exit 2 and say what is wrong', async () => {
+    const cases: [Record<string, string>, Record<string, string>, RegExp][] = [
+      [{}, {}, /give IMAGE \(a registry reference\) or IMAGE_TARBALL/],
+      [{ IMAGE: 'example.com/app:1', IMAGE_TARBALL: 'pass.tar' }, {}, /not both/],
+      [{ IMAGE_TARBALL: 'block.tar', POLICY: 'policies/warn-all.yaml' }, {}, /POLICY needs the source workspace/],
+      [{ IMAGE_TARBALL: 'pass.tar', FORMATS: 'pdf' }, {}, /unknown format "pdf"/],
+      [{ IMAGE_TARBALL: 'missing.tar' }, {}, /missing\.tar/],
+    ];
+    for (const [params, ws, expected] of cases) {
+      const r = await run(params, ws);
+      expect(codes(r).gate, JSON.stringify(params)).toBe(2);
+      expect(r.results.DECISION).toBe('error');
+      expect(r.steps[2].stderr, JSON.stringify(params)).toMatch(expected);
+    }
+    const unbound = await runTask(scanTask, { params: { IMAGE_TARBALL: 'pass.tar' }, workspaces: { reports: mkdtempSync(join(f.dir, 'reports-')) }, pathDirs: [f.binDir] });
+    expect(unbound.steps[2].stderr).toMatch(/IMAGE_TARBALL needs the image workspace/);
+  });
+});
+
+describe('portcullis-db-update Task, run locally', () => {
+  it('fills db.sqlite on the db workspace from DB_SOURCE and reports the time', async () => {
+    const f = await buildPipelineFixture(mkdtempSync(join(tmpdir(), 'tekton-db-')));
+    const zip = await buildZip(osvRecords());
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': zip.length });
+      res.end(zip);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const db = mkdtempSync(join(f.dir, 'db-'));
+      const seen: string[] = [];
+      server.on('request', (req) => seen.push(req.url ?? ''));
+      const r = await runTask(dbTask, {
+        params: { ECOSYSTEMS: 'Debian:12', DB_SOURCE: `http://127.0.0.1:${port}/osv/{ecosystem}/all.zip`, ENRICHMENT: 'false' },
+        workspaces: { db },
+        pathDirs: [f.binDir],
+      });
+      expect(r.succeeded, JSON.stringify(r.steps)).toBe(true);
+      expect(seen).toEqual(['/osv/Debian/all.zip']); // the core fetches the main ecosystem's archive
+      expect(existsSync(join(db, 'db.sqlite'))).toBe(true);
+      expect(r.steps[0].stdout).toMatch(/Debian/);
+      expect(r.results.UPDATED).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
