@@ -66,7 +66,9 @@ function packageEntry(p: Package, id: string, licenses: LicenseRefs): Json {
     licenseConcluded: 'NOASSERTION',
     licenseDeclared: licenses.expression(p.licenses),
     copyrightText: 'NOASSERTION',
-    ...(p.sourceName && p.sourceName !== p.name ? { sourceInfo: `built from source package ${p.sourceName} ${p.sourceVersion ?? p.version}` } : {}),
+    ...((p.sourceName && p.sourceName !== p.name) || (p.sourceVersion && p.sourceVersion !== p.version)
+      ? { sourceInfo: `built from source package ${p.sourceName ?? p.name} ${p.sourceVersion ?? p.version}` }
+      : {}),
     ...(p.purl ? { externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: p.purl }] } : {}),
     primaryPackagePurpose: p.type === 'deb' || p.type === 'rpm' || p.type === 'apk' ? 'INSTALL' : 'LIBRARY',
     comment,

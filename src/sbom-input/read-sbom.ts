@@ -44,6 +44,15 @@ function upstreamOf(purl: PackageURL): { name?: string; version?: string } {
   return at < 0 ? { name: up } : { name: up.slice(0, at), version: up.slice(at + 1) };
 }
 
+/** Trivy splits the source version: SrcEpoch, SrcVersion (upstream), SrcRelease. */
+function trivySourceVersion(props: Props): string | undefined {
+  const v = props.get('aquasecurity:trivy:SrcVersion');
+  if (!v) return undefined;
+  const epoch = props.get('aquasecurity:trivy:SrcEpoch');
+  const release = props.get('aquasecurity:trivy:SrcRelease');
+  return `${epoch && epoch !== '0' ? `${epoch}:` : ''}${v}${release ? `-${release}` : ''}`;
+}
+
 function toPackage(purlText: string, where: string, props: Props, licenses: string[], warnings: ScanWarning[]): Package | undefined {
   let purl: PackageURL;
   try {
@@ -58,12 +67,13 @@ function toPackage(purlText: string, where: string, props: Props, licenses: stri
   const up = upstreamOf(purl);
   const epochQ = purl.qualifiers?.epoch;
   const epoch = props.get('portcullis:package:epoch') ?? (typeof epochQ === 'string' ? epochQ : undefined);
-  // rpm purls keep the epoch in a qualifier; the comparator wants it in the version.
-  const version = type === 'rpm' && epoch && !purl.version.includes(':') ? `${epoch}:${purl.version}` : purl.version;
+  // rpm purls (and Trivy's deb purls) keep the epoch in a qualifier; comparators want it in the version.
+  const withEpoch = (type === 'rpm' || type === 'deb') && epoch && epoch !== '0' && !purl.version.includes(':');
+  const version = withEpoch ? `${epoch}:${purl.version}` : purl.version;
   const layerIndex = props.get('portcullis:layer:index');
   const arch = props.get('portcullis:package:arch') ?? (typeof purl.qualifiers?.arch === 'string' ? purl.qualifiers.arch : undefined);
   const sourceName = props.get('portcullis:package:sourceName', 'aquasecurity:trivy:SrcName', 'syft:metadata:source') ?? up.name;
-  const sourceVersion = props.get('portcullis:package:sourceVersion', 'aquasecurity:trivy:SrcVersion', 'syft:metadata:sourceVersion') ?? up.version;
+  const sourceVersion = props.get('portcullis:package:sourceVersion', 'syft:metadata:sourceVersion') ?? trivySourceVersion(props) ?? up.version;
   const modularityLabel = props.get('portcullis:package:modularityLabel', 'syft:metadata:modularityLabel', 'aquasecurity:trivy:Modularitylabel');
   return {
     name: q?.name ?? purl.name,
@@ -81,7 +91,7 @@ function toPackage(purlText: string, where: string, props: Props, licenses: stri
     path: props.get('portcullis:package:path', 'syft:location:0:path', 'aquasecurity:trivy:FilePath') ?? where,
     layer: layerIndex !== undefined && /^\d+$/.test(layerIndex)
       ? { index: Number(layerIndex), digest: props.get('portcullis:layer:digest') ?? '', diffId: props.get('portcullis:layer:diffID') ?? '' }
-      : UNKNOWN_LAYER,
+      : { ...UNKNOWN_LAYER, diffId: props.get('aquasecurity:trivy:LayerDiffID') ?? '' },
     foundBy: 'sbom',
   };
 }
@@ -120,7 +130,14 @@ function fromSpdx(doc: Record<string, any>, file: string): SbomInput {
     const purl = refs.find((r) => r?.referenceType === 'purl' && typeof r.referenceLocator === 'string')?.referenceLocator;
     if (!purl) continue;
     const lic = [p.licenseDeclared, p.licenseConcluded].find((l) => typeof l === 'string' && l !== 'NOASSERTION' && l !== 'NONE');
-    const pkg = toPackage(purl, file, propsOf([]), lic ? [lic] : [], warnings);
+    // Our SPDX (and Syft's) says where a binary came from in free text; read back what we wrote.
+    const src = typeof p.sourceInfo === 'string' ? /built from source package (\S+) (\S+)/.exec(p.sourceInfo) : null;
+    const layer = typeof p.comment === 'string' ? /in layer (\d+) \((sha256:[0-9a-f]{64})\)/.exec(p.comment) : null;
+    const props = propsOf([
+      ...(src ? [{ name: 'portcullis:package:sourceName', value: src[1] }, { name: 'portcullis:package:sourceVersion', value: src[2] }] : []),
+      ...(layer ? [{ name: 'portcullis:layer:index', value: layer[1] }, { name: 'portcullis:layer:diffID', value: layer[2] }] : []),
+    ]);
+    const pkg = toPackage(purl, file, props, lic ? [lic] : [], warnings);
     if (pkg) packages.push(pkg);
   }
   return { metadata: metadataFor(file, 'sbom-spdx', doc.name), packages, warnings };
