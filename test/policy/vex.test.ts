@@ -1,18 +1,15 @@
 // VEX: OpenVEX and CycloneDX documents (checked against their published schemas when ../shared
 // is present) suppress exactly the findings their statements cover.
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { findingKey } from '../../src/model/finding.js';
 import { decide, loadPolicies, loadVex } from '../../src/policy/index.js';
-import { HAVE_SHARED, shared } from '../helpers/shared.js';
+import { validateCycloneDx, validateOpenVex } from '../helpers/schemas.js';
+import { HAVE_SHARED } from '../helpers/shared.js';
 import { apt, expat, finding, nghttp2, openssl, pkg, report } from './builders.js';
 
-const addFormats = (addFormatsModule as unknown as { default: (a: object) => void }).default ?? (addFormatsModule as unknown as (a: object) => void);
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-vex-'));
 const NOW = new Date('2025-06-01T00:00:00Z');
 const IMAGE_PURL = 'pkg:oci/app@sha256%3A9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08?repository_url=registry.example.com%2Fteam%2Fapp';
@@ -91,18 +88,11 @@ function write(name: string, doc: unknown): string {
 
 describe.skipIf(!HAVE_SHARED)('VEX documents are valid against their schemas', () => {
   it('the OpenVEX document validates against the OpenVEX 0.2.0 schema', () => {
-    const ajv = new Ajv2020({ strict: false, allErrors: true });
-    addFormats(ajv);
-    const validate = ajv.compile(JSON.parse(readFileSync(shared('schemas/openvex/openvex_json_schema.json'), 'utf8')) as object);
-    expect(validate(openVex), JSON.stringify(validate.errors)).toBe(true);
+    expect(validateOpenVex(openVex)).toEqual([]);
   });
 
   it('the CycloneDX VEX validates against the CycloneDX 1.6 schema', () => {
-    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
-    addFormats(ajv);
-    for (const s of ['spdx.schema.json', 'jsf-0.82.schema.json']) ajv.addSchema(JSON.parse(readFileSync(shared('schemas/cyclonedx', s), 'utf8')) as object);
-    const validate = ajv.compile(JSON.parse(readFileSync(shared('schemas/cyclonedx/bom-1.6.schema.json'), 'utf8')) as object);
-    expect(validate(cdxVex), JSON.stringify(validate.errors)).toBe(true);
+    expect(validateCycloneDx(cdxVex)).toEqual([]);
   });
 });
 
