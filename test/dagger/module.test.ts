@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheVolume, Container, Directory, File } from '@dagger.io/dagger';
-import { DB_CACHE_KEY, DB_DIR, DB_PATH, NODE_IMAGE, Portcullis, setDaggerClient, type DaggerClient } from '../../src/index.js';
+import { DB_CACHE_KEY, DB_PATH, NODE_IMAGE, Portcullis, setDaggerClient, type DaggerClient } from '../../src/index.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 import { buildZip } from '../vulndb/zipfix.js';
 import { buildPipelineFixture, CRITICAL_ID, MEDIUM_ID, osvRecords, type PipelineFixture } from '../tekton/fixture.js';
@@ -120,7 +120,6 @@ describe('module functions over the stand-in', () => {
     expect(copy[0].code).toBe(0);
 
     const report = JSON.parse(s.json);
-    expect(report.image.name ?? report.image.reference ?? '').toBeDefined();
     expect(report.findings.map((x: { id: string }) => x.id).sort()).toEqual([CRITICAL_ID, MEDIUM_ID]);
     expect(report.db.location).toMatch(/db\.sqlite/);
     expect(s.decision()).toMatch(/^blocked: 1 block, 1 warn, 0 ignore; findings CRITICAL 1, HIGH 0, MEDIUM 1/);
@@ -217,7 +216,6 @@ describe('module functions over the stand-in', () => {
       // The default volume is what scan reads when no db is given.
       const s = await mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.blockOci })), [], undefined, [], undefined, false, undefined, undefined, undefined, true);
       expect(s.decision()).toMatch(/^blocked/);
-      expect(DB_PATH.startsWith(`${DB_DIR}/`)).toBe(true);
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
