@@ -234,7 +234,7 @@ function exec(file: string, opts: { env: NodeJS.ProcessEnv; cwd: string }): Prom
  */
 export async function runTask(
   spec: TaskSpec,
-  input: { params?: Record<string, string>; workspaces?: Record<string, string>; pathDirs?: string[] },
+  input: { params?: Record<string, string>; workspaces?: Record<string, string>; pathDirs?: string[]; env?: Record<string, string> },
 ): Promise<TaskRun> {
   const scratch = mkdtempSync(join(tmpdir(), 'taskrun-'));
   const resultsDir = join(scratch, 'results');
@@ -266,6 +266,8 @@ export async function runTask(
     const env: NodeJS.ProcessEnv = {
       PATH: [...(input.pathDirs ?? []), dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':'),
       HOME: join(scratch, 'home'),
+      TMPDIR: scratch,
+      ...input.env,
     };
     for (const v of [...(spec.stepTemplate?.env ?? []), ...(step.env ?? [])]) env[v.name] = substitute(v.value ?? '', vars);
     mkdirSync(env.HOME as string, { recursive: true });
@@ -284,4 +286,91 @@ export async function runTask(
     resultsBytes += statSync(join(resultsDir, name)).size;
   }
   return { steps, succeeded, results, resultsBytes };
+}
+
+// ---- a minimal pipeline controller for the local runs ----
+
+export interface PipelineRunResult {
+  /** Status per pipeline task: Succeeded, Failed, Skipped (when false) or None (not reached). */
+  status: Record<string, 'Succeeded' | 'Failed' | 'Skipped' | 'None'>;
+  runs: Record<string, TaskRun>;
+  results: Record<string, string>;
+  succeeded: boolean;
+}
+
+/**
+ * Runs a Pipeline's tasks in order the way the controller would for a linear DAG: params and
+ * `$(tasks.T.results.R)` substituted, `when` evaluated, a failed task stops the remaining ones,
+ * finally tasks always run with `$(tasks.T.status)`. `standIns` replaces tasks that cannot run
+ * here (buildah) with a function that does their job.
+ */
+export async function runPipeline(
+  doc: Doc,
+  tasks: Map<string, TaskSpec>,
+  input: {
+    params: Record<string, string>;
+    workspaces: Record<string, string>;
+    pathDirs?: string[];
+    env?: Record<string, string>;
+    standIns?: Record<string, () => Promise<void>>;
+  },
+): Promise<PipelineRunResult> {
+  const spec = doc.spec;
+  const pvars = new Map<string, string>();
+  for (const p of spec.params ?? []) {
+    const v = input.params[p.name] ?? p.default;
+    if (v === undefined) throw new Error(`pipeline param ${p.name} has no value`);
+    pvars.set(`params.${p.name}`, v);
+  }
+  const status: PipelineRunResult['status'] = {};
+  const runs: Record<string, TaskRun> = {};
+  const resolve = (text: string): string =>
+    text.replace(/\$\((params\.[^)]*|tasks\.[^)]*)\)/g, (whole, ref: string) => {
+      const parts = ref.split('.');
+      if (parts[0] === 'params') return pvars.get(ref) ?? (() => { throw new Error(`unresolved ${whole}`); })();
+      if (parts[2] === 'status') return status[parts[1]] ?? 'None';
+      const v = runs[parts[1]]?.results[parts[3]];
+      if (v === undefined) throw new Error(`unresolved ${whole}`);
+      return v;
+    });
+  const runOne = async (t: PipelineTask): Promise<void> => {
+    const ts = t.taskSpec ?? tasks.get(t.taskRef?.name ?? '');
+    if (!ts) throw new Error(`no task for ${t.name}`);
+    if (!(t.when ?? []).every((w) => (w.operator === 'in') === w.values.includes(resolve(w.input)))) {
+      status[t.name] = 'Skipped';
+      return;
+    }
+    const stand = input.standIns?.[t.name];
+    if (stand) {
+      await stand();
+      status[t.name] = 'Succeeded';
+      return;
+    }
+    const params = Object.fromEntries((t.params ?? []).map((p) => [p.name, resolve(p.value)]));
+    const workspaces = Object.fromEntries(
+      (t.workspaces ?? []).filter((w) => input.workspaces[w.workspace] !== undefined).map((w) => [w.name, input.workspaces[w.workspace]]),
+    );
+    const run = await runTask(ts, { params, workspaces, pathDirs: input.pathDirs, env: input.env });
+    runs[t.name] = run;
+    status[t.name] = run.succeeded ? 'Succeeded' : 'Failed';
+  };
+  let failed = false;
+  for (const t of spec.tasks ?? []) {
+    if (failed) {
+      status[t.name] = 'None';
+      continue;
+    }
+    await runOne(t);
+    if (status[t.name] === 'Failed') failed = true;
+  }
+  for (const t of spec.finally ?? []) await runOne(t);
+  const results: Record<string, string> = {};
+  for (const r of spec.results ?? []) {
+    try {
+      results[r.name] = resolve(r.value ?? '');
+    } catch {
+      // a result whose task did not run is left out, as Tekton does
+    }
+  }
+  return { status, runs, results, succeeded: !failed && Object.values(status).every((s) => s !== 'Failed') };
 }

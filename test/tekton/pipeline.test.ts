@@ -1,0 +1,82 @@
+// The build-scan-push Pipeline run locally by a minimal controller (test/tekton/tekton.ts): the
+// buildah task is stood in for by the fixture's OCI archive (buildah needs a privileged pod);
+// scan runs the real Task steps; push runs its real skopeo script against a real local registry.
+import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPipelineFixture, type PipelineFixture } from './fixture.js';
+import { loadTektonDocs, runPipeline, type TaskSpec } from './tekton.js';
+
+const docs = loadTektonDocs();
+const pipeline = docs.find((d) => d.kind === 'Pipeline')!;
+const tasks = new Map<string, TaskSpec>(docs.filter((d) => d.kind === 'Task').map((d) => [d.metadata.name, d.spec]));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('portcullis-build-scan-push, run locally', () => {
+  let f: PipelineFixture;
+  let registry: ChildProcess;
+  let host: string;
+
+  beforeAll(async () => {
+    f = await buildPipelineFixture(mkdtempSync(join(tmpdir(), 'tekton-pipe-')));
+    const port = await freePort();
+    host = `127.0.0.1:${port}`;
+    const cfg = join(f.dir, 'registry.yml');
+    writeFileSync(cfg, `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(f.dir, 'registry-data')}\nhttp:\n  addr: ${host}\nlog:\n  level: error\n`);
+    registry = spawn('docker-registry', ['serve', cfg], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      const ok = await fetch(`http://${host}/v2/`).then((r) => r.ok, () => false);
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+  afterAll(() => {
+    if (registry?.pid) process.kill(registry.pid);
+  });
+
+  async function run(archive: string, tag: string) {
+    const ws = { source: mkdtempSync(join(f.dir, 'src-')), build: mkdtempSync(join(f.dir, 'build-')), reports: mkdtempSync(join(f.dir, 'reports-')), db: mkdtempSync(join(f.dir, 'db-')) };
+    copyFileSync(f.db, join(ws.db, 'db.sqlite'));
+    const result = await runPipeline(pipeline, tasks, {
+      params: { IMAGE_URL: `${host}/team/app:${tag}`, TLS_VERIFY: 'false' }, // the local registry speaks plain HTTP
+      workspaces: ws,
+      pathDirs: [f.binDir],
+      standIns: { build: async () => copyFileSync(archive, join(ws.build, 'image.tar')) },
+    });
+    return { result, ws };
+  }
+
+  it('a passing image is pushed; the push task reports IMAGE_URL and the real IMAGE_DIGEST', async () => {
+    const { result } = await run(f.passOci, 'pass');
+    expect(result.status, JSON.stringify(result.runs.push?.steps ?? result.runs.scan?.steps)).toEqual({ build: 'Succeeded', scan: 'Succeeded', push: 'Succeeded', 'publish-reports': 'Succeeded' });
+    expect(result.succeeded).toBe(true);
+    const inspected = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${host}/team/app:pass`], { encoding: 'utf8' }));
+    expect(result.results).toEqual({ IMAGE_URL: `${host}/team/app:pass`, IMAGE_DIGEST: inspected.Digest, DECISION: 'pass' });
+    expect(result.results.IMAGE_DIGEST).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(result.runs['publish-reports'].steps[0].stdout).toMatch(/scan task: Succeeded/);
+  });
+
+  it('a blocked image is not pushed; finally still publishes the reports', async () => {
+    const { result } = await run(f.blockOci, 'blocked');
+    expect(result.status).toEqual({ build: 'Succeeded', scan: 'Failed', push: 'None', 'publish-reports': 'Succeeded' });
+    expect(result.succeeded).toBe(false);
+    expect(result.runs.scan.results.BLOCKED).toBe('true');
+    expect(result.runs['publish-reports'].steps[0].stdout).toMatch(/scan task: Failed[\s\S]*report\.json/);
+    const res = await fetch(`http://${host}/v2/team/app/tags/list`);
+    expect([200, 404]).toContain(res.status); // 404: the repository was never pushed to
+    const tags = res.status === 200 ? ((await res.json()) as { tags?: string[] }).tags ?? [] : [];
+    expect(tags).not.toContain('blocked');
+  });
+});
