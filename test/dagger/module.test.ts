@@ -171,6 +171,22 @@ describe('module functions over the stand-in', () => {
     await expect(mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.blockOci })), [], undefined, [], 'SEVERE', false, undefined, undefined, db, true)).rejects.toThrow(/unknown severity "SEVERE"/);
   });
 
+  it('VEX documents reach the gate: not_affected on the CRITICAL lets the image pass', async () => {
+    const db = asFile(new FakeFile({ path: f.db }));
+    const first = await mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.blockOci })), [], undefined, [], undefined, false, undefined, undefined, db, true);
+    const purl = JSON.parse(first.json).findings.find((x: { id: string }) => x.id === CRITICAL_ID).package.purl as string;
+    const vex = {
+      '@context': 'https://openvex.dev/ns/v0.2.0',
+      '@id': 'https://example.com/vex/1',
+      author: 'test',
+      timestamp: '2024-05-01T00:00:00Z',
+      version: 1,
+      statements: [{ vulnerability: { name: CRITICAL_ID }, products: [{ '@id': purl }], status: 'not_affected', justification: 'vulnerable_code_not_in_execute_path' }],
+    };
+    const s = await mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.blockOci })), [], undefined, [asFile(new FakeFile({ contents: JSON.stringify(vex) }))], undefined, false, undefined, undefined, db, true);
+    expect(s.decision()).toMatch(/^pass: 0 block, 1 warn, 1 ignore/);
+  });
+
   it('input errors: none or two images, a corrupt tarball, an empty cache volume offline', async () => {
     await expect(mod.scan()).rejects.toThrow(/exactly one of --container, --address or --tarball \(got 0\)/);
     await expect(mod.scan(asContainer(containerWithTarball(f.blockOci)), 'example.com/app:1')).rejects.toThrow(/got 2/);
