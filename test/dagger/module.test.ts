@@ -2,7 +2,7 @@
 // and its functions run over a stand-in for the Dagger objects they touch (test/dagger/stand-in.ts)
 // against real image archives, a real DB and this checkout's CLI.
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,9 +25,14 @@ function tsc(args: string[]): Promise<{ code: number; out: string }> {
   });
 }
 
-/** A scratch dir inside the project (so node_modules resolves), removed after the test. */
+/**
+ * A scratch dir under node_modules/.cache: inside the project, so packages and @types resolve, but
+ * outside tsconfig's include, so a concurrent `tsc -p .` never sees the deliberately broken file.
+ */
 function scratch(): string {
-  return mkdtempSync(join(PROJECT_ROOT, 'test', 'dagger', '.tsc-'));
+  const base = join(PROJECT_ROOT, 'node_modules', '.cache');
+  mkdirSync(base, { recursive: true });
+  return mkdtempSync(join(base, 'portcullis-dagger-tsc-'));
 }
 
 /** A tsconfig that checks only `files` (and what they import) with the project's options. */
@@ -55,7 +60,7 @@ describe('type checks', () => {
   it('the same check rejects a call that breaks the real Dagger types (negative control)', async () => {
     const dir = scratch();
     const bad = join(dir, 'bad.ts');
-    writeFileSync(bad, `import type { Directory } from '@dagger.io/dagger';\nimport { Portcullis } from '../../../src/index.js';\nconst c: Directory = new Portcullis().container();\nexport default c;\n`);
+    writeFileSync(bad, `import type { Directory } from '@dagger.io/dagger';\nimport { Portcullis } from '${join(PROJECT_ROOT, 'src', 'index.js')}';\nconst c: Directory = new Portcullis().container();\nexport default c;\n`);
     const r = await tsc(['-p', onlyConfig(dir, [bad])]).finally(() => rmSync(dir, { recursive: true, force: true }));
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/bad\.ts\(3,7\): error TS2\d+: Type 'Container' is missing the following properties from type 'Directory'|bad\.ts\(3,7\): error TS2322/);
