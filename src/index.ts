@@ -140,8 +140,11 @@ export class Portcullis {
     return base
       .withDirectory(APP_DIR, ctx, { exclude: SOURCE_IGNORE })
       .withWorkdir(APP_DIR)
+      // better-sqlite3 compiles from source when no prebuilt binary can be fetched.
+      .withExec(['sh', '-c', 'apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*'])
       .withExec(['npm', 'ci', '--no-audit', '--no-fund'])
       .withExec(['npm', 'prune', '--omit=dev', '--no-audit', '--no-fund'])
+      .withExec(['sh', '-c', 'apt-get purge -y -qq python3 make g++ && apt-get autoremove -y -qq'])
       .withExec(['sh', '-c', `ln -s ${APP_DIR}/bin/portcullis.js /usr/local/bin/portcullis && mkdir -p ${DB_DIR} && chown node:node ${DB_DIR}`])
       .withEnvVariable('PORTCULLIS_DB', DB_PATH)
       .withUser('node')
