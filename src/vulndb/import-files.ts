@@ -1,5 +1,6 @@
 // `db import` as a library call: build beside the DB, import, publish only when complete.
 import { resolve } from 'node:path';
+import { PortcullisError, errorMessage } from '../errors.js';
 import { Importer, type ImportStats } from './import.js';
 import { beginBuild } from './store.js';
 import { DbWriter } from './writer.js';
@@ -41,8 +42,18 @@ export async function importFiles(dbPath: string, paths: readonly string[], opts
     return t;
   } catch (err) {
     build.discard();
-    throw err;
+    throw asUserError(err, dbPath);
   }
+}
+
+/** SQLite / file-system failures while writing (disk full, read-only, I/O) are the user's to fix: one line, exit 2. */
+function asUserError(err: unknown, dbPath: string): unknown {
+  if (err instanceof PortcullisError) return err;
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && (code.startsWith('SQLITE_') || /^E[A-Z]+$/.test(code))) {
+    return new PortcullisError(`cannot write the database (${code}): ${errorMessage(err)}`, { subject: dbPath, cause: err });
+  }
+  return err;
 }
 
 function merge(a: ImportStats, b: ImportStats): ImportStats {

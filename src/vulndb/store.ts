@@ -101,6 +101,10 @@ export function beginBuild(path: string, opts: { fresh?: boolean } = {}): DbBuil
     const old = openReadonly(path); // refuses a file that is not ours before anything is written
     try {
       if (fromExisting) old.prepare('VACUUM INTO ?').run(tmp);
+    } catch (err) {
+      // Disk full / read-only directory: no temp file may stay behind, and the user gets one line.
+      rmTemp(tmp);
+      throw new PortcullisError(`cannot copy the database to build the update: ${errorMessage(err)}`, { subject: path, cause: err });
     } finally {
       old.close();
     }
