@@ -47,6 +47,14 @@ describe('scan of the real Debian image', () => {
     writeFileSync(p, text);
     return p;
   };
+  const blockAll = () =>
+    write('block-all.yaml', `apiVersion: portcullis.dev/v1
+kind: Policy
+metadata: {name: block-all}
+spec:
+  rules:
+    - {id: all, description: block all, action: block, when: {severity: [CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN]}}
+`);
 
   beforeAll(async () => {
     img = await debianImage();
@@ -157,13 +165,7 @@ spec:
   });
 
   it('a VEX not_affected statement suppresses; under_investigation does not', async () => {
-    const policy = write('block-all.yaml', `apiVersion: portcullis.dev/v1
-kind: Policy
-metadata: {name: block-all}
-spec:
-  rules:
-    - {id: all, description: block all, action: block, when: {severity: [CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN]}}
-`);
+    const policy = blockAll();
     const vex = (status: string, cve: string) =>
       write(`vex-${status}-${cve}.json`, JSON.stringify({
         '@context': 'https://openvex.dev/ns/v0.2.0',
@@ -197,13 +199,7 @@ spec:
   });
 
   it('a baseline gate blocks only what is new', async () => {
-    const policy = write('block-all-2.yaml', `apiVersion: portcullis.dev/v1
-kind: Policy
-metadata: {name: block-all}
-spec:
-  rules:
-    - {id: all, description: block all, action: block, when: {severity: [CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN]}}
-`);
+    const policy = blockAll();
     const baseline = join(dir, 'baseline.json');
     const first = await runCli(['scan', img.dockerArchive, '--policy', 'none', '--format', `json=${baseline}`], { env: env() });
     expect(first.code).toBe(0);

@@ -81,7 +81,7 @@ const SPECS: Spec[] = [
 /** Packages installed by buildRpmRoot (portcullis-late stays out: it is the WAL's). */
 export const RPM_ROOT_PACKAGES = ['portcullis-epoch', 'portcullis-noarch', 'portcullis-src-libs', 'gpg-pubkey'];
 
-const ALMALINUX_OS_RELEASE = `NAME="AlmaLinux"
+export const ALMALINUX_OS_RELEASE = `NAME="AlmaLinux"
 VERSION="9.4 (Seafoam Ocelot)"
 ID="almalinux"
 ID_LIKE="rhel centos fedora"
