@@ -108,7 +108,7 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
 
       const decide = (): void => {
         if (headSize > 0) {
-          const h = Buffer.concat(head, headGot);
+          const h = Buffer.concat(head, headGot).subarray(0, headSize);
           keepers = wanted.filter((w) => !w.sniff || w.sniff(path, h));
           if (keepers.length === 0) {
             dropped.add(path);

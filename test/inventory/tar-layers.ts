@@ -57,11 +57,11 @@ export async function imageOf(layers: Entry[][]): Promise<Image> {
   };
 }
 
-/** A raw tar header (512 bytes) declaring `size` for `name`, followed by only `data`. */
-export function truncatedTar(name: string, size: number, data: Buffer): Buffer {
+/** A raw ustar header (512 bytes) for a regular file `name` declaring `size`. */
+export function tarHeader(name: string, size: number, mode = 0o644): Buffer {
   const h = Buffer.alloc(512, 0);
   h.write(name, 0, 'utf8');
-  h.write('0000644\0', 100);
+  h.write(`${mode.toString(8).padStart(7, '0')}\0`, 100);
   h.write('0000000\0', 108);
   h.write('0000000\0', 116);
   h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
@@ -73,5 +73,34 @@ export function truncatedTar(name: string, size: number, data: Buffer): Buffer {
   let sum = 0;
   for (const b of h) sum += b;
   h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return Buffer.concat([h, data]);
+  return h;
+}
+
+/** A raw tar header (512 bytes) declaring `size` for `name`, followed by only `data`. */
+export function truncatedTar(name: string, size: number, data: Buffer): Buffer {
+  return Buffer.concat([tarHeader(name, size), data]);
+}
+
+/**
+ * A layer whose tar is generated while it is read (never held whole): `count` files named by
+ * `nameOf(i)`, each `size` bytes produced by `chunksOf(i)` (which must yield exactly `size`).
+ */
+export function streamedLayer(index: number, count: number, size: number, nameOf: (i: number) => string, chunksOf: (i: number) => Iterable<Buffer>): Layer {
+  function* tarChunks(): Generator<Buffer> {
+    for (let i = 0; i < count; i++) {
+      yield tarHeader(nameOf(i), size, 0o755);
+      yield* chunksOf(i);
+      if (size % 512) yield Buffer.alloc(512 - (size % 512));
+    }
+    yield Buffer.alloc(1024);
+  }
+  const digest = `sha256:${index.toString(16).padStart(64, '0')}`;
+  return {
+    index,
+    digest,
+    diffId: digest,
+    mediaType: 'application/vnd.oci.image.layer.v1.tar',
+    size: 0,
+    open: async () => Readable.from(tarChunks(), { objectMode: false }),
+  };
 }
