@@ -1,10 +1,9 @@
 // A registry layer: open() streams the blob straight from the registry through the same checks
 // as local layers (blob digest + size, decompression by magic bytes, diff_id), never to disk.
-import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
-import { ImageError, errorMessage } from '../../errors.js';
+import type { Readable } from 'node:stream';
 import type { Layer } from '../../model/image.js';
-import { decompressor, detectCompression } from '../decompress.js';
-import { VerifyStream } from '../verify-stream.js';
+import { detectCompression } from '../decompress.js';
+import { verifiedLayerStream } from '../layer-stream.js';
 import type { RegistryClient } from './client.js';
 
 export interface RegistryLayerSpec {
@@ -15,21 +14,6 @@ export interface RegistryLayerSpec {
   mediaType: string;
   size: number;
   createdBy?: string;
-}
-
-/** The consumer's end: every failure reaches it as one ImageError naming the layer. */
-class LayerStream extends PassThrough {
-  constructor(private readonly label: string, private readonly subject: string) {
-    super();
-  }
-
-  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
-    if (err && !(err instanceof ImageError)) {
-      cb(new ImageError(`${this.label}: corrupt or truncated layer data (${errorMessage(err)})`, { subject: this.subject }));
-      return;
-    }
-    cb(err);
-  }
 }
 
 /** Reads the first `n` bytes of a stream and puts them back, for magic-byte sniffing. */
@@ -79,14 +63,7 @@ export function makeRegistryLayer(spec: RegistryLayerSpec): Layer {
     async open(): Promise<Readable> {
       const raw = client.openBlob(digest);
       const head = await peek(raw, 4);
-      const decomp = decompressor(detectCompression(head));
-      const stages: Transform[] = [new VerifyStream({ expectedDigest: digest, expectedSize: size, what: `${label} blob`, subject })];
-      if (decomp) stages.push(decomp);
-      // An uncompressed blob whose digest is its diff_id was just checked: no second hash.
-      if (decomp || digest !== diffId) stages.push(new VerifyStream({ expectedDigest: diffId, what: `${label} uncompressed content (diff_id)`, subject }));
-      const out = new LayerStream(label, subject);
-      pipeline([raw, ...stages, out], () => {});
-      return out;
+      return verifiedLayerStream({ raw, compression: detectCompression(head), digest, diffId, size, verifyBlobDigest: true, label, subject });
     },
   };
 }
