@@ -206,7 +206,10 @@ export async function serveDb(opts: ServeOptions): Promise<RunningServer> {
 
   let inFlight = 0;
   let drained: (() => void) | undefined;
-  const server = createServer((req, res) => {
+  const headersTimeout = opts.headersTimeoutMs ?? 10_000;
+  // Node checks header/request timeouts only every connectionsCheckingInterval (30 s by default),
+  // so a slow client would hold its socket for up to 30 s past the timeout: check every second.
+  const server = createServer({ connectionsCheckingInterval: Math.min(1000, headersTimeout) }, (req, res) => {
     const started = process.hrtime.bigint();
     const path = (req.url ?? '/').split('?')[0]!;
     inFlight++;
@@ -228,7 +231,7 @@ export async function serveDb(opts: ServeOptions): Promise<RunningServer> {
       if (status === 413) req.resume();
     });
   });
-  server.headersTimeout = opts.headersTimeoutMs ?? 10_000;
+  server.headersTimeout = headersTimeout;
   server.requestTimeout = opts.requestTimeoutMs ?? 30_000;
   server.keepAliveTimeout = 5_000;
 
