@@ -50,7 +50,7 @@ describe('db serve under load and abuse', () => {
 
   it('holds 3 s of load: 0 errors, all 200, RSS flat', async () => {
     const f = await load(server.url, server.child.pid!, 3, 8);
-    figures('load-test', f);
+    figures('load-test', { ...f });
     expect(f.errors).toBe(0);
     expect(f.non2xx).toBe(0);
     expect(f.requests).toBeGreaterThan(500);
