@@ -35,6 +35,13 @@ export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[])
   }
 }
 
+/**
+ * Layers walked at once. Reading a layer is mostly waiting for the decompressor's thread pool, so
+ * the next layer's delta is computed while this one's is; deltas are still merged in layer order.
+ * Each walk holds at most one file being captured, so memory grows by one file at most.
+ */
+export const LAYER_CONCURRENCY = 2;
+
 export async function walkLayers(
   layers: readonly Layer[],
   wanters: readonly FileWanter[],
@@ -42,9 +49,19 @@ export async function walkLayers(
 ): Promise<{ fs: WantedFs; warnings: ScanWarning[] }> {
   const fs = new WantedFs();
   const warnings: ScanWarning[] = [];
-  for (const layer of layers) {
+  const started: Promise<LayerDelta>[] = [];
+  const start = (i: number): void => {
+    if (i >= layers.length || started[i] !== undefined) return;
+    const p = deltaOfLayer(layers[i]!, wanters);
+    // Awaited in order below; until then a failure must not count as unhandled.
+    p.catch(() => undefined);
+    started[i] = p;
+  };
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i]!;
+    for (let j = i; j < i + LAYER_CONCURRENCY; j++) start(j);
     opts.onProgress?.({ layerIndex: layer.index, layerCount: layers.length, digest: layer.digest });
-    const delta = await deltaOfLayer(layer, wanters);
+    const delta = await started[i]!;
     const ref = layerRefOf(layer);
     fs.apply(delta, ref);
     for (const w of delta.warnings) warnings.push({ ...w, layer: layer.index });

@@ -182,6 +182,17 @@ describe('merging layers', () => {
     expect(byPath.get('/etc/y')?.data.toString()).toBe('now a file');
   });
 
+  it('walks the next layer while merging in order, and a later layer’s failure is the walk’s error', async () => {
+    const a = layerOf(0, await tarOf([{ name: 'etc/a', data: 'a0' }]));
+    const b = layerOf(1, await tarOf([{ name: 'etc/a', data: 'a1' }]));
+    const bad = { ...layerOf(2, Buffer.alloc(1024, 0x41)) };
+    const order: number[] = [];
+    const { fs } = await walkLayers([a, b], [wantEtc], { onLayer: (_v, ref) => order.push(ref.index) });
+    expect(order).toEqual([0, 1]);
+    expect(fs.files.get('/etc/a')?.data.toString()).toBe('a1');
+    await expect(walkLayers([a, b, bad], [wantEtc])).rejects.toThrow(/layer 2/);
+  });
+
   it('reads each layer exactly once', async () => {
     const bytes = await tarOf([{ name: 'etc/a', data: 'a' }]);
     let opens = 0;
