@@ -250,7 +250,11 @@ export async function serveDb(opts: ServeOptions): Promise<RunningServer> {
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       if (inFlight > 0) {
-        await Promise.race([new Promise<void>((r) => (drained = r)), new Promise((r) => setTimeout(r, opts.drainMs ?? 10_000))]);
+        // The limit timer is cleared once drained: left pending, it kept `db serve` alive for the
+        // whole drain limit after the last request had finished.
+        let limit: NodeJS.Timeout | undefined;
+        await Promise.race([new Promise<void>((r) => (drained = r)), new Promise<void>((r) => (limit = setTimeout(r, opts.drainMs ?? 10_000)))]);
+        clearTimeout(limit);
       }
       server.closeAllConnections();
       await closed;
