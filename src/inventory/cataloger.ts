@@ -50,8 +50,9 @@ export interface Cataloger {
    * only what parse() needs (a Go binary's buildinfo, a jar's pom.properties…), or null when the
    * file is not this cataloger's (a non-Go ELF). The result is what the LayerDelta stores (and a
    * layer cache keeps); parse() then sees it as `data` with `distilled: true`. It must be a pure
-   * function of (path, data), must not keep `data` (the walker reuses that buffer), and should be
-   * small. Warnings it wants to give must travel inside the result (there is no layer yet).
+   * function of (path, data), must neither keep nor modify `data` (the walker reuses that buffer
+   * and hands the same bytes to every distilling wanter), and its result should be small. Warnings
+   * it wants to give must travel inside the result (there is no layer yet).
    * parse() must still accept undistilled files (tests and callers without a walker).
    */
   distill?(path: string, data: Buffer): Buffer | null | Promise<Buffer | null>;
