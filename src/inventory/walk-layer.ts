@@ -212,6 +212,9 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
         dropped.delete(path);
         const wanted = wantersOf(wanters, path, size);
         if (wanted.length === 0) {
+          // A file a wanter would take under this name at another size (a Go binary replaced by a
+          // small script) must still hide the earlier layers' copy: record it as dropped.
+          if (wanters.some((w) => wantersOf([w], path, w.maxFileSize ?? DEFAULT_MAX_FILE_SIZE).length > 0)) dropped.add(path);
           drain();
           return;
         }

@@ -32,8 +32,10 @@ describe('walkLayer', () => {
     const spy: FileWanter = { name: 'spy', wants: (p, size) => (seen.push(`${p}:${size}`), p.startsWith('/etc/')) };
     const d = await walkLayer(Readable.from([bytes]), [spy], 'layer 0');
     expect(d.files.map((f) => [f.path, f.data.toString()])).toEqual([['/etc/passwd', 'root:x:0:0']]);
-    // /usr/bin/big is also asked for under its usr-merge alias /bin/big.
-    expect(seen).toEqual(['/etc/passwd:10', '/usr/bin/big:100000', '/bin/big:100000']);
+    // /usr/bin/big is also asked for under its usr-merge alias /bin/big, and once more at the
+    // wanter's size limit (would it hide an earlier copy?).
+    const max = 64 * 1024 * 1024;
+    expect(seen).toEqual(['/etc/passwd:10', '/usr/bin/big:100000', '/bin/big:100000', `/usr/bin/big:${max}`, `/bin/big:${max}`]);
     expect(d.links).toEqual([
       { path: '/etc/alt', target: '/usr/bin/big', kind: 'symlink' },
       { path: '/etc/hard', target: '/etc/passwd', kind: 'hardlink' },
@@ -171,6 +173,17 @@ describe('merging layers', () => {
   it('a hard link gives the target’s content', async () => {
     const { byPath } = await view([[{ name: 'etc/orig', data: 'same' }, { name: 'etc/copy', type: 'link', linkname: 'etc/orig' }]]);
     expect(byPath.get('/etc/copy')?.data.toString()).toBe('same');
+  });
+
+  it('a later file too small to be wanted still hides the earlier wanted one', async () => {
+    const bigOnly: FileWanter = { name: 'big', wants: (p, size) => p === '/usr/local/bin/app' && size >= 100 };
+    const { files } = await view(
+      [[{ name: 'usr/local/bin/app', data: Buffer.alloc(200, 7) }], [{ name: 'usr/local/bin/app', data: '#!/bin/sh\n' }]],
+      bigOnly,
+    );
+    expect(files).toEqual([]);
+    const kept = await view([[{ name: 'usr/local/bin/app', data: Buffer.alloc(200, 7) }], [{ name: 'usr/local/bin/other', data: 'x' }]], bigOnly);
+    expect(kept.files.map((f) => [f.path, f.layer.index])).toEqual([['/usr/local/bin/app', 0]]);
   });
 
   it('a later symlink replaces an earlier file and vice versa', async () => {
