@@ -4,7 +4,7 @@
 import type { CapturedFile, DeltaWarning, LayerDelta, LinkEntry } from '../inventory/layer-delta.js';
 
 /** Bump when LayerDelta's shape changes, so old entries are never read as new ones. */
-export const LAYER_DELTA_FORMAT = 1;
+export const LAYER_DELTA_FORMAT = 2;
 
 export class LayerDeltaDecodeError extends Error {}
 
@@ -19,7 +19,8 @@ export function layerDeltaCacheKey(diffId: string, catalogers: readonly { name: 
 
 interface Header {
   format: number;
-  files: { path: string; size: number; mode: number; length: number }[];
+  /** `distilled`: per wanter name, the length of its distilled bytes (stored after the file's data). */
+  files: { path: string; size: number; mode: number; length: number; distilled?: Record<string, number> }[];
   whiteouts: string[];
   opaqueDirs: string[];
   links: LinkEntry[];
@@ -30,7 +31,13 @@ interface Header {
 export function serialiseLayerDelta(delta: LayerDelta): Buffer {
   const header: Header = {
     format: LAYER_DELTA_FORMAT,
-    files: delta.files.map((f) => ({ path: f.path, size: f.size, mode: f.mode, length: f.data.length })),
+    files: delta.files.map((f) => ({
+      path: f.path,
+      size: f.size,
+      mode: f.mode,
+      length: f.data.length,
+      ...(f.distilled ? { distilled: Object.fromEntries(Object.entries(f.distilled).map(([k, v]) => [k, v.length])) } : {}),
+    })),
     whiteouts: delta.whiteouts,
     opaqueDirs: delta.opaqueDirs,
     links: delta.links.map((l) => ({ path: l.path, target: l.target, kind: l.kind })),
@@ -40,7 +47,7 @@ export function serialiseLayerDelta(delta: LayerDelta): Buffer {
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32BE(json.length, 0);
-  return Buffer.concat([len, json, ...delta.files.map((f) => f.data)]);
+  return Buffer.concat([len, json, ...delta.files.flatMap((f) => [f.data, ...Object.values(f.distilled ?? {})])]);
 }
 
 function fail(what: string): never {
@@ -71,10 +78,23 @@ export function deserialiseLayerDelta(buf: Buffer): LayerDelta {
   const files: CapturedFile[] = h.files.map((f: unknown) => {
     const o = f as Record<string, unknown>;
     if (typeof o !== 'object' || o === null || !isStr(o.path) || !isNat(o.size) || !isNat(o.mode) || !isNat(o.length)) fail('bad file record');
-    if (offset + o.length > buf.length) fail('file data runs past the end');
-    const data = Buffer.from(buf.subarray(offset, offset + o.length));
-    offset += o.length;
-    return { path: o.path, size: o.size, mode: o.mode, data };
+    const take = (length: number): Buffer => {
+      if (offset + length > buf.length) fail('file data runs past the end');
+      const b = Buffer.from(buf.subarray(offset, offset + length));
+      offset += length;
+      return b;
+    };
+    const file: CapturedFile = { path: o.path, size: o.size, mode: o.mode, data: take(o.length) };
+    if (o.distilled !== undefined) {
+      const d = o.distilled as Record<string, unknown>;
+      if (typeof d !== 'object' || d === null || Array.isArray(d)) fail('bad distilled record');
+      file.distilled = {};
+      for (const [name, length] of Object.entries(d)) {
+        if (!isNat(length)) fail('bad distilled length');
+        file.distilled[name] = take(length);
+      }
+    }
+    return file;
   });
   if (offset !== buf.length) fail('trailing bytes');
   if (!Array.isArray(h.links)) fail('links missing');

@@ -9,7 +9,7 @@ import { detectOs, osDetector } from './os-detect.js';
 import { osvEcosystemFor } from './os-ecosystem.js';
 import { CATALOGERS } from './registry.js';
 import { filesFor } from './view.js';
-import { walkLayers, type WalkProgress } from './walker.js';
+import { walkLayers, type LayerDeltaStore, type WalkProgress } from './walker.js';
 
 export interface Inventory {
   os?: OsInfo;
@@ -20,6 +20,8 @@ export interface Inventory {
 
 export interface InventoryOptions {
   catalogers?: Cataloger[];
+  /** Layer-delta cache (src/cache): layers seen before are not read again. */
+  store?: LayerDeltaStore;
   onProgress?(p: WalkProgress): void;
 }
 
@@ -71,6 +73,7 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
 
   const { fs, warnings } = await walkLayers(image.layers, [osDetector, ...catalogers], {
     onProgress: opts.onProgress,
+    ...(opts.store ? { store: opts.store } : {}),
     // A history cataloger's db is re-parsed (later) as it stood after each layer that changed it.
     onLayer(view, layer) {
       for (const c of historyOnes) {

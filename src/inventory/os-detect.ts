@@ -22,6 +22,7 @@ const MAX_SIZE = 64 * 1024;
 
 export const osDetector: FileWanter = {
   name: 'os-detect',
+  version: 1,
   maxFileSize: MAX_SIZE,
   wants: (path) => WANTED.has(path) || (path.startsWith(STATUS_D) && !path.endsWith('.md5sums')),
 };

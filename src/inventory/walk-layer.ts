@@ -14,6 +14,8 @@ const EMPTY = Buffer.alloc(0);
 /** The part of a Cataloger the walker needs. */
 export interface FileWanter {
   readonly name: string;
+  /** Part of the layer-cache key: bump when what the wanter captures or distils changes. */
+  readonly version?: number;
   wants(path: string, size: number): boolean;
   readonly maxFileSize?: number;
   sniff?(path: string, head: Buffer): boolean;

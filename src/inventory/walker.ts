@@ -13,7 +13,19 @@ export interface WalkProgress {
   digest: string;
 }
 
+/**
+ * Where already-computed layer deltas are kept between scans (src/cache implements it on disk).
+ * A delta is a pure function of the layer's content (diffId) and the wanters (name@version), so
+ * that pair is the whole key. Failures to read or write it never fail a scan.
+ */
+export interface LayerDeltaStore {
+  get(diffId: string, wanters: readonly { name: string; version: number }[]): Promise<LayerDelta | undefined>;
+  put(diffId: string, wanters: readonly { name: string; version: number }[], delta: LayerDelta): Promise<void>;
+}
+
 export interface WalkOptions {
+  /** Reuse deltas of layers seen before (keyed by diff_id and wanter versions). */
+  store?: LayerDeltaStore;
   /** Called after each layer is merged, with the view as it stands after that layer. */
   onLayer?(fs: WantedFs, layer: LayerRef, delta: LayerDelta): void;
   onProgress?(p: WalkProgress): void;
@@ -35,6 +47,21 @@ export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[])
   }
 }
 
+/** Bump when walkLayer's output for the same bytes and wanters changes: part of the cache key. */
+export const WALKER_VERSION = 2;
+
+/** The delta of a layer: from the store when it has it, else walked (and then stored). */
+async function deltaFor(layer: Layer, wanters: readonly FileWanter[], store: LayerDeltaStore | undefined): Promise<LayerDelta> {
+  if (!store) return deltaOfLayer(layer, wanters);
+  const key = [{ name: 'walker', version: WALKER_VERSION }, ...wanters.map((w) => ({ name: w.name, version: w.version ?? 0 }))];
+  const hit = await store.get(layer.diffId, key).catch(() => undefined);
+  if (hit) return hit;
+  // deltaOfLayer resolves only after the whole stream was read and verified: only then is it stored.
+  const delta = await deltaOfLayer(layer, wanters);
+  await store.put(layer.diffId, key, delta).catch(() => undefined);
+  return delta;
+}
+
 /**
  * Layers walked at once. Reading a layer is mostly waiting for the decompressor's thread pool, so
  * the next layer's delta is computed while this one's is; deltas are still merged in layer order.
@@ -52,7 +79,7 @@ export async function walkLayers(
   const started: Promise<LayerDelta>[] = [];
   const start = (i: number): void => {
     if (i >= layers.length || started[i] !== undefined) return;
-    const p = deltaOfLayer(layers[i]!, wanters);
+    const p = deltaFor(layers[i]!, wanters, opts.store);
     // Awaited in order below; until then a failure must not count as unhandled.
     p.catch(() => undefined);
     started[i] = p;

@@ -3,17 +3,13 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PortcullisError } from '../errors.js';
-import { resolveImageSource, type ResolveOptions } from '../image/resolve.js';
-import { inventoryImage } from '../inventory/inventory.js';
-import { buildInventoryReport } from '../inventory/report.js';
+import type { ResolveOptions } from '../image/resolve.js';
 import { filterFindings, type FindingFilter } from '../match/filter.js';
 import { matchPackages } from '../match/matcher.js';
 import type { SeverityPreference } from '../match/severity.js';
 import type { Report } from '../model/report.js';
 import { decide, loadBaseline, loadIgnoreFile, loadPolicies, loadVex, type PolicySet } from '../policy/index.js';
-import { readSbomFile } from '../sbom-input/read-sbom.js';
-import { TOOL_VERSION } from '../version-info.js';
-import { REPORT_SCHEMA_VERSION } from '../model/report.js';
+import { inventoryReport } from './inventory-report.js';
 import {
   checkFreshness,
   mainEcosystem,
@@ -24,12 +20,17 @@ import {
   type VulnSource,
 } from '../vulndb/index.js';
 
+export { inventoryReport, type InventoryOptions } from './inventory-report.js';
+
 export interface ScanOptions {
   /** Image argument (path, prefixed source, registry reference); or `sbom`. */
   image?: string;
   /** Scan a CycloneDX / SPDX JSON SBOM instead of an image. */
   sbom?: string;
   imageOptions?: ResolveOptions;
+  /** Layer cache directory (default: per-user cache); `noCache` reads every layer. */
+  cacheDir?: string;
+  noCache?: boolean;
   /** `--db FILE` */
   db?: string;
   /** `--db-url URL` */
@@ -74,32 +75,6 @@ async function loadGate(opts: ScanOptions, cwd: string): Promise<GateInputs> {
   return { policies, vex, ignore, baseline };
 }
 
-async function inventory(opts: ScanOptions, cwd: string): Promise<Report> {
-  if (opts.sbom) {
-    const input = await readSbomFile(resolve(cwd, opts.sbom));
-    return {
-      schemaVersion: REPORT_SCHEMA_VERSION,
-      tool: { name: 'portcullis', version: TOOL_VERSION },
-      createdAt: (opts.now ?? new Date()).toISOString(),
-      image: input.metadata,
-      layers: [],
-      packages: input.packages,
-      warnings: input.warnings,
-    };
-  }
-  if (!opts.image) throw new PortcullisError('scan: give an image (or --sbom FILE)');
-  const image = await resolveImageSource(opts.image, opts.imageOptions ?? {}).open();
-  try {
-    opts.onProgress?.(`reading ${image.layers.length} layers of ${opts.image}`);
-    const inv = await inventoryImage(image, {
-      onProgress: (p) => opts.onProgress?.(`layer ${p.layerIndex + 1}/${p.layerCount} ${p.digest.slice(0, 19)}`),
-    });
-    return buildInventoryReport(image, inv, opts.now);
-  } finally {
-    await image.close();
-  }
-}
-
 /** Opens the DB; on a first run (no local DB yet) downloads what the image needs, unless offline. */
 async function openDb(opts: ScanOptions, report: Report, env: NodeJS.ProcessEnv, cwd: string): Promise<VulnSource> {
   const dbUrl = opts.dbUrl ?? env.PORTCULLIS_DB_URL;
@@ -129,7 +104,7 @@ export async function scan(opts: ScanOptions): Promise<Report> {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
   const gate = await loadGate(opts, cwd);
-  const report = await inventory(opts, cwd);
+  const report = await inventoryReport(opts, cwd);
 
   const db = await openDb(opts, report, env, cwd);
   try {

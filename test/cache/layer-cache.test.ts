@@ -114,6 +114,8 @@ describe('LayerDelta codec', () => {
     files: [
       { path: '/var/lib/dpkg/status', size: 5, mode: 0o644, data: Buffer.from('Pkg:\n') },
       { path: '/bin.bin', size: 3, mode: 0o755, data: Buffer.from([0, 255, 1]) },
+      // A distilled-only file (e.g. a Go binary reduced to its buildinfo by two catalogers).
+      { path: '/usr/bin/app', size: 9_000_000, mode: 0o755, data: Buffer.alloc(0), distilled: { 'go-binary': Buffer.from('{"go":"1.22"}'), rust: Buffer.from([1, 2, 3]) } },
     ],
     whiteouts: ['/etc/old'],
     opaqueDirs: ['/opt'],
@@ -126,7 +128,7 @@ describe('LayerDelta codec', () => {
     expect(deserialiseLayerDelta(serialiseLayerDelta(delta))).toEqual(delta);
     const cache = openLayerCache({ dir: freshDir() });
     const key = layerDeltaCacheKey('sha256:' + 'a'.repeat(64), [{ name: 'dpkg', version: 2 }, { name: 'apk', version: 1 }]);
-    expect(key).toBe(`layer-delta/v1/sha256:${'a'.repeat(64)}/apk@1,dpkg@2`);
+    expect(key).toBe(`layer-delta/v2/sha256:${'a'.repeat(64)}/apk@1,dpkg@2`);
     await cache.put(key, serialiseLayerDelta(delta));
     expect(deserialiseLayerDelta((await cache.get(key))!)).toEqual(delta);
   });

@@ -8,6 +8,7 @@ import { DEFAULT_MAX_DB_AGE_MS, parseDuration } from '../../vulndb/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT_BLOCKED, EXIT_PASS, type Command } from '../command.js';
 import { wantsProgress } from '../io.js';
+import { CACHE_FLAGS, CACHE_USAGE, cacheOptions } from './cache-flags.js';
 import { registryOptions, REGISTRY_FLAGS, REGISTRY_USAGE } from './registry-flags.js';
 
 const usage = `Usage: portcullis scan <image> [options]
@@ -21,7 +22,7 @@ gate and writes reports. Exit: 0 pass, 1 blocked by policy, 2 error.
 Input:
   --sbom FILE             scan a CycloneDX or SPDX JSON SBOM instead of an image
   --platform P            os/arch[/variant] to pick from a multi-platform image
-${REGISTRY_USAGE}
+${CACHE_USAGE}${REGISTRY_USAGE}
 Vulnerability data:
   --db FILE               local DB (default: $PORTCULLIS_DB or the per-user cache)
   --db-url URL            query a \`portcullis db serve\` (or https://api.osv.dev) instead
@@ -54,6 +55,7 @@ const command: Command = {
       sbom: { type: 'string' },
       platform: { type: 'string' },
       ...REGISTRY_FLAGS,
+      ...CACHE_FLAGS,
       db: { type: 'string' },
       'db-url': { type: 'string' },
       offline: { type: 'boolean', default: false },
@@ -100,6 +102,7 @@ const command: Command = {
         ...(values.platform ? { platform: values.platform } : {}),
         ...(await registryOptions(values, io)),
       },
+      ...cacheOptions(values),
       db: values.db,
       dbUrl: values['db-url'],
       offline: values.offline === true,

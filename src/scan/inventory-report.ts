@@ -1,0 +1,50 @@
+// The inventory half of a scan (what `sbom` writes, and what `scan` matches), kept apart from the
+// matcher, the DB and the policy engine so `sbom` loads only what it needs.
+import { resolve } from 'node:path';
+import { layerDeltaStore, openLayerCache } from '../cache/index.js';
+import { PortcullisError } from '../errors.js';
+import { resolveImageSource } from '../image/resolve.js';
+import { inventoryImage } from '../inventory/inventory.js';
+import { buildInventoryReport } from '../inventory/report.js';
+import { REPORT_SCHEMA_VERSION, type Report } from '../model/report.js';
+import { readSbomFile } from '../sbom-input/read-sbom.js';
+import { TOOL_VERSION } from '../version-info.js';
+import type { ScanOptions } from './scan.js';
+
+export type InventoryOptions = Pick<
+  ScanOptions,
+  'image' | 'sbom' | 'imageOptions' | 'cacheDir' | 'noCache' | 'env' | 'now' | 'onProgress'
+>;
+
+/**
+ * The inventory half alone (what `sbom` writes, and what `scan` matches): the image's packages, or
+ * an SBOM's, as a Report without findings.
+ */
+export async function inventoryReport(opts: InventoryOptions, cwd: string = process.cwd()): Promise<Report> {
+  if (opts.sbom) {
+    const input = await readSbomFile(resolve(cwd, opts.sbom));
+    return {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      tool: { name: 'portcullis', version: TOOL_VERSION },
+      createdAt: (opts.now ?? new Date()).toISOString(),
+      image: input.metadata,
+      layers: [],
+      packages: input.packages,
+      warnings: input.warnings,
+    };
+  }
+  if (!opts.image) throw new PortcullisError('scan: give an image (or --sbom FILE)');
+  const image = await resolveImageSource(opts.image, opts.imageOptions ?? {}).open();
+  try {
+    opts.onProgress?.(`reading ${image.layers.length} layers of ${opts.image}`);
+    const cache = opts.noCache ? undefined : openLayerCache({ dir: opts.cacheDir, env: opts.env ?? process.env });
+    const inv = await inventoryImage(image, {
+      onProgress: (p) => opts.onProgress?.(`layer ${p.layerIndex + 1}/${p.layerCount} ${p.digest.slice(0, 19)}`),
+      ...(cache ? { store: layerDeltaStore(cache) } : {}),
+    });
+    return buildInventoryReport(image, inv, opts.now);
+  } finally {
+    await image.close();
+  }
+}
+

@@ -1,0 +1,104 @@
+// The layer cache in use: a second inventory of the same image (or of another image sharing its
+// layers) reads no layer again and gives the same packages; a damaged entry is just a miss.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { layerDeltaStore, openLayerCache } from '../../src/cache/index.js';
+import { resolveImageSource } from '../../src/image/resolve.js';
+import { inventoryImage } from '../../src/inventory/inventory.js';
+import type { Image } from '../../src/model/image.js';
+import { debianImage, type DebianImageFixture } from '../fixtures/debian-image.js';
+import { langImage } from '../fixtures/lang-image.js';
+import { runCli } from '../helpers/cli.js';
+
+/** Opens the image with every layer's open() counted. */
+async function counted(ref: string): Promise<{ image: Image; opens: () => number }> {
+  const image = await resolveImageSource(ref, {}).open();
+  let n = 0;
+  for (const l of image.layers) {
+    const open = l.open.bind(l);
+    l.open = () => {
+      n++;
+      return open();
+    };
+  }
+  return { image, opens: () => n };
+}
+
+describe('layer cache', () => {
+  let img: DebianImageFixture;
+  let dir: string;
+  beforeAll(async () => {
+    img = await debianImage();
+    dir = mkdtempSync(join(tmpdir(), 'portcullis-inv-cache-'));
+  }, 1_800_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a re-scan reads no layer and gives the identical inventory', async () => {
+    const cache = openLayerCache({ dir: join(dir, 'c1') });
+    const first = await counted(img.dockerArchive);
+    const a = await inventoryImage(first.image, { store: layerDeltaStore(cache) });
+    await first.image.close();
+    expect(first.opens()).toBe(first.image.layers.length);
+    expect((await cache.info()).entries).toBe(first.image.layers.length);
+
+    const second = await counted(img.dockerArchive);
+    const b = await inventoryImage(second.image, { store: layerDeltaStore(cache) });
+    await second.image.close();
+    expect(second.opens()).toBe(0);
+    expect(b).toEqual(a);
+
+    // Another form of the same image shares the layers' diff_ids: also served from the cache.
+    const third = await counted(`oci:${img.ociRef}`);
+    const c = await inventoryImage(third.image, { store: layerDeltaStore(cache) });
+    await third.image.close();
+    expect(third.opens()).toBe(0);
+    expect(c.packages.map((p) => `${p.purl} ${p.layer.index}`)).toEqual(a.packages.map((p) => `${p.purl} ${p.layer.index}`));
+  });
+
+  it('keeps distilled language results (Go, Java) across the cache', async () => {
+    const ref = (await langImage()).dockerArchive;
+    const cache = openLayerCache({ dir: join(dir, 'c2') });
+    const cold = await counted(ref);
+    const a = await inventoryImage(cold.image, { store: layerDeltaStore(cache) });
+    await cold.image.close();
+    const warm = await counted(ref);
+    const b = await inventoryImage(warm.image, { store: layerDeltaStore(cache) });
+    await warm.image.close();
+    expect(warm.opens()).toBe(0);
+    expect(b.packages).toEqual(a.packages);
+    expect(a.packages.some((p) => p.type === 'golang')).toBe(true);
+    expect(a.packages.some((p) => p.type === 'maven')).toBe(true);
+  });
+
+  it('a damaged entry is a miss: the layer is read again', async () => {
+    const cacheDir = join(dir, 'c3');
+    const cache = openLayerCache({ dir: cacheDir });
+    const first = await counted(img.dockerArchive);
+    const a = await inventoryImage(first.image, { store: layerDeltaStore(cache) });
+    await first.image.close();
+    const files = readdirSync(cacheDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) writeFileSync(join(f.parentPath, f.name), 'garbage');
+    const again = await counted(img.dockerArchive);
+    const b = await inventoryImage(again.image, { store: layerDeltaStore(cache) });
+    await again.image.close();
+    expect(again.opens()).toBe(again.image.layers.length);
+    expect(b).toEqual(a);
+  });
+
+  it('the CLI caches by default under --cache-dir, and --no-cache writes nothing', async () => {
+    const cacheDir = join(dir, 'cli');
+    const r1 = await runCli(['sbom', img.dockerArchive, '--cache-dir', cacheDir]);
+    expect(r1.code, r1.stderr).toBe(0);
+    const info = await runCli(['cache', 'info', '--cache-dir', cacheDir]);
+    expect(info.stdout).toMatch(/entries:\s+3\n/);
+    const r2 = await runCli(['sbom', img.dockerArchive, '--cache-dir', cacheDir]);
+    expect(JSON.parse(r2.stdout).packages).toEqual(JSON.parse(r1.stdout).packages);
+    const none = join(dir, 'none');
+    const r3 = await runCli(['sbom', img.dockerArchive, '--cache-dir', none, '--no-cache']);
+    expect(r3.code).toBe(0);
+    expect(existsSync(none)).toBe(false);
+  });
+});
