@@ -61,14 +61,16 @@ const BASE_ENTRIES: Entry[] = [
 async function buildTar(entries: Entry[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
+  pack.on('data', (c: unknown) => void chunks.push(c as Buffer));
   const ended = new Promise<void>((r) => pack.on('end', () => r()));
   for (const e of entries) {
     const type = e.type ?? 'file';
     const body = e.body === undefined ? undefined : Buffer.isBuffer(e.body) ? e.body : Buffer.from(e.body);
     await new Promise<void>((resolve, reject) => {
       const header = { name: e.name, type, mode: type === 'directory' ? 0o755 : 0o644, mtime: new Date(0), ...(e.linkname ? { linkname: e.linkname } : {}) };
-      pack.entry(type === 'file' ? { ...header, size: body?.length ?? 0 } : header, type === 'file' ? (body ?? Buffer.alloc(0)) : undefined, (err) => (err ? reject(err) : resolve()));
+      const cb = (err?: Error | null) => (err ? reject(err) : resolve());
+      if (type === 'file') pack.entry({ ...header, size: body?.length ?? 0 }, body ?? Buffer.alloc(0), cb);
+      else pack.entry(header, cb);
     });
   }
   pack.finalize();
@@ -240,7 +242,8 @@ function memoryImage(layers: Layer[]): Image {
   return {
     metadata: { source: 'memory', sourceType: 'memory', configDigest: `sha256:${'c'.repeat(64)}`, tags: [], config: { os: 'linux', architecture: 'amd64', env: [], labels: {}, history: [] } },
     layers,
-  } as Image;
+    close: async () => undefined,
+  };
 }
 
 const chunking = fc.array(fc.integer({ min: 1, max: 2048 }), { maxLength: 4 });
