@@ -56,6 +56,9 @@ export function sandbox(prefix = 'portcullis-hard-'): Sandbox {
         const rel = relative(root, p);
         // tsx (which runs the CLI from source) keeps its compile cache in TMPDIR: not portcullis's.
         if (/^tmp\/tsx-/.test(rel)) continue;
+        // The per-user layer cache is one of portcullis's own places (docs/registry.md): its
+        // complete, checksummed entries may appear; nothing else under it may.
+        if (rel === 'cache/portcullis' || rel === 'cache/portcullis/layers' || /^cache\/portcullis\/layers\/[0-9a-f]{64}\.pclc$/.test(rel)) continue;
         all.push(rel);
         if (lstatSync(p).isDirectory()) walk(p);
       }
