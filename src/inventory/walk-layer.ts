@@ -190,6 +190,17 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
       entry.on('end', () => next());
       entry.resume();
     };
+    // tar-stream decodes a size field that is neither octal nor a valid base-256 number as null,
+    // and never ends the body of a directory that declares a size: both would hang the walk.
+    const size = header.size as number | null | undefined;
+    if (size !== undefined && !(typeof size === 'number' && Number.isSafeInteger(size) && size >= 0)) {
+      extract.destroy(new ImageError(`${label}: entry "${header.name}" has an unreadable size field`));
+      return;
+    }
+    if (header.type === 'directory' && (size ?? 0) > 0) {
+      extract.destroy(new ImageError(`${label}: directory entry "${header.name}" declares ${size} bytes of content`));
+      return;
+    }
     const path = normaliseEntryName(header.name);
     if (path === undefined) {
       extract.destroy(new ImageError(`${label}: entry "${header.name}" escapes the image root`));

@@ -83,6 +83,26 @@ describe('walkLayer', () => {
     expect(d.warnings[0].code).toBe('walker.file-too-large');
   });
 
+  // Two header shapes tar-stream never finishes: the walk must end with an ImageError, not hang.
+  it.each([
+    ['a directory declaring content', (h: Buffer) => h.write('00000002000\0', 124, 'latin1'), /directory entry "etc\/" declares 1024 bytes/],
+    ['a size field that is neither octal nor base-256', (h: Buffer) => void (h[124] = 0xd1), /entry "etc\/" has an unreadable size field/],
+  ])('%s is an ImageError', async (_what, mutate, message) => {
+    const bytes = Buffer.from(await tarOf([{ name: 'etc/', type: 'directory' }, { name: 'etc/passwd', data: 'root:x:0:0' }]));
+    mutate(bytes);
+    // Recompute the header checksum so tar-stream takes the block as a header.
+    bytes.fill(0x20, 148, 156);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += bytes[i]!;
+    bytes.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    const err = await Promise.race([
+      walkLayer(Readable.from([bytes]), [wantEtc], 'layer 0').catch((e: unknown) => e),
+      new Promise((r) => setTimeout(() => r(new Error('walkLayer did not settle in 5 s')), 5000)),
+    ]);
+    expect(err).toBeInstanceOf(ImageError);
+    expect((err as Error).message).toMatch(message);
+  });
+
   it('keeps the last of duplicate entries in one layer', async () => {
     const bytes = await tarOf([{ name: 'etc/dup', data: 'first' }, { name: 'etc/dup', data: 'second' }]);
     const d = await walkLayer(Readable.from([bytes]), [wantEtc], 'l');
