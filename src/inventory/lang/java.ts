@@ -11,9 +11,12 @@ const ARCHIVE = /\.(jar|war|ear|par|hpi|jpi)$/i;
 export const JAVA_LIMITS = {
   maxDepth: 8,
   /** Inflated bytes read across one top-level archive and everything nested in it. */
-  maxTotalInflated: 512 * 1024 * 1024,
-  /** One nested archive held in memory at a time per level. */
-  maxNestedArchive: 128 * 1024 * 1024,
+  maxTotalInflated: 256 * 1024 * 1024,
+  /**
+   * One nested archive held in memory at a time per level. With the top-level archive's own buffer
+   * (maxFileSize below) this keeps a scan under the 300 MB RSS bound docs/reliability.md states.
+   */
+  maxNestedArchive: 32 * 1024 * 1024,
   maxTextEntry: 1024 * 1024,
 };
 
@@ -212,10 +215,10 @@ async function findingsOf(path: string, data: Buffer): Promise<ArchiveFindings> 
 
 export const javaArchiveCataloger: Cataloger = {
   name: FOUND_BY,
-  version: 2,
+  version: 3,
   kind: 'language',
   attribution: 'file',
-  maxFileSize: 256 * 1024 * 1024,
+  maxFileSize: 160 * 1024 * 1024,
   wants(path: string): boolean {
     return ARCHIVE.test(path);
   },
