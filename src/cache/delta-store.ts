@@ -1,6 +1,6 @@
 // The walker's LayerDeltaStore on top of the on-disk layer cache.
 import type { LayerDeltaStore } from '../inventory/walker.js';
-import { deserialiseLayerDelta, layerDeltaCacheKey, serialiseLayerDelta } from './layer-delta-codec.js';
+import { deserialiseLayerDelta, layerDeltaCacheKey, layerDeltaParts } from './layer-delta-codec.js';
 import type { LayerCache } from './layer-cache.js';
 
 export function layerDeltaStore(cache: LayerCache): LayerDeltaStore {
@@ -16,7 +16,7 @@ export function layerDeltaStore(cache: LayerCache): LayerDeltaStore {
       }
     },
     async put(diffId, wanters, delta) {
-      await cache.put(layerDeltaCacheKey(diffId, wanters), serialiseLayerDelta(delta));
+      await cache.put(layerDeltaCacheKey(diffId, wanters), layerDeltaParts(delta));
     },
   };
 }

@@ -27,8 +27,8 @@ export interface LayerCache {
   readonly dir: string;
   readonly disabled: boolean;
   get(key: string): Promise<Buffer | undefined>;
-  /** Stores `data` under `key`; false when it could not (disabled, too large, disk problem). */
-  put(key: string, data: Buffer): Promise<boolean>;
+  /** Stores `data` (one buffer, or parts in order) under `key`; false when it could not (disabled, too large, disk problem). */
+  put(key: string, data: Buffer | readonly Buffer[]): Promise<boolean>;
   info(): Promise<LayerCacheInfo>;
   /** Removes every entry (and stale temp files); returns how many files went. */
   clean(): Promise<number>;
@@ -53,19 +53,29 @@ function fileName(key: string): string {
   return `${createHash('sha256').update(key).digest('hex')}.pclc`;
 }
 
-function checksum(key: Buffer, data: Buffer): Buffer {
-  return createHash('sha256').update(key).update(data).digest();
+function checksum(key: Buffer, data: Buffer | readonly Buffer[]): Buffer {
+  const h = createHash('sha256').update(key);
+  for (const part of Buffer.isBuffer(data) ? [data] : data) h.update(part);
+  return h.digest();
 }
 
-export function encodeEntry(key: string, data: Buffer): Buffer {
+const lengthOf = (data: Buffer | readonly Buffer[]): number =>
+  Buffer.isBuffer(data) ? data.length : data.reduce((n, b) => n + b.length, 0);
+
+/** An entry as the parts to write in order: header, key, then the data as given (never copied). */
+export function encodeEntryParts(key: string, data: Buffer | readonly Buffer[]): Buffer[] {
   const k = Buffer.from(key, 'utf8');
   const head = Buffer.alloc(HEADER);
   MAGIC.copy(head, 0);
   head.writeUInt8(CACHE_FORMAT_VERSION, 4);
   head.writeUInt32BE(k.length, 8);
-  head.writeBigUInt64BE(BigInt(data.length), 12);
+  head.writeBigUInt64BE(BigInt(lengthOf(data)), 12);
   checksum(k, data).copy(head, 20);
-  return Buffer.concat([head, k, data]);
+  return [head, k, ...(Buffer.isBuffer(data) ? [data] : data)];
+}
+
+export function encodeEntry(key: string, data: Buffer | readonly Buffer[]): Buffer {
+  return Buffer.concat(encodeEntryParts(key, data));
 }
 
 /** The data of a well-formed entry for `key`, else undefined. */
@@ -124,15 +134,16 @@ class DiskLayerCache implements LayerCache {
     return data;
   }
 
-  async put(key: string, data: Buffer): Promise<boolean> {
-    if (this.disabled || data.length > this.maxEntry || Buffer.byteLength(key) > MAX_KEY) return false;
+  async put(key: string, data: Buffer | readonly Buffer[]): Promise<boolean> {
+    if (this.disabled || lengthOf(data) > this.maxEntry || Buffer.byteLength(key) > MAX_KEY) return false;
     const name = fileName(key);
     const tmp = join(this.dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       await this.ensureDir();
       const fh = await open(tmp, 'wx', 0o600);
       try {
-        await fh.writeFile(encodeEntry(key, data));
+        // Written part by part: a large delta (a 50 MB package db) is never copied into one buffer.
+        for (const part of encodeEntryParts(key, data)) await fh.write(part);
         await fh.sync();
       } finally {
         await fh.close();

@@ -29,6 +29,11 @@ interface Header {
 }
 
 export function serialiseLayerDelta(delta: LayerDelta): Buffer {
+  return Buffer.concat(layerDeltaParts(delta));
+}
+
+/** The encoded delta as parts (header, then file contents as they are: not copied). */
+export function layerDeltaParts(delta: LayerDelta): Buffer[] {
   const header: Header = {
     format: LAYER_DELTA_FORMAT,
     files: delta.files.map((f) => ({
@@ -47,7 +52,7 @@ export function serialiseLayerDelta(delta: LayerDelta): Buffer {
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32BE(json.length, 0);
-  return Buffer.concat([len, json, ...delta.files.flatMap((f) => [f.data, ...Object.values(f.distilled ?? {})])]);
+  return [len, json, ...delta.files.flatMap((f) => [f.data, ...Object.values(f.distilled ?? {})])];
 }
 
 function fail(what: string): never {
@@ -80,7 +85,8 @@ export function deserialiseLayerDelta(buf: Buffer): LayerDelta {
     if (typeof o !== 'object' || o === null || !isStr(o.path) || !isNat(o.size) || !isNat(o.mode) || !isNat(o.length)) fail('bad file record');
     const take = (length: number): Buffer => {
       if (offset + length > buf.length) fail('file data runs past the end');
-      const b = Buffer.from(buf.subarray(offset, offset + length));
+      // A view, not a copy: the entry's buffer holds exactly this delta and lives as long as it.
+      const b = buf.subarray(offset, offset + length);
       offset += length;
       return b;
     };
