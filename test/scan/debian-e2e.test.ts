@@ -243,6 +243,26 @@ spec:
     expect(broken.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('through `db serve` (--db-url, with a token) the scan gives the same findings as the local file', async () => {
+    const { serveDb } = await import('../../src/vulndb/index.js');
+    const server = await serveDb({ dbPath: db, host: '127.0.0.1', port: 0, token: 'fleet-token-123' });
+    try {
+      const local = await runCli(['scan', img.dockerArchive, '--policy', 'none', '--format', 'json'], { env: env() });
+      const remote = await spawnCli(['scan', img.dockerArchive, '--db-url', server.url, '--policy', 'none', '--format', 'json'], {
+        env: { ...env(), PORTCULLIS_DB: join(dir, 'absent.sqlite'), PORTCULLIS_DB_TOKEN: 'fleet-token-123' },
+      });
+      expect(remote.code, remote.stderr).toBe(0);
+      const ids = (out: string) => (JSON.parse(out) as Report).findings!.map((f) => `${f.id} ${f.package.purl} ${f.severity} ${f.status}`);
+      expect(ids(remote.stdout)).toEqual(ids(local.stdout));
+      expect((JSON.parse(remote.stdout) as Report).db?.location).toContain(server.url.replace(/\/$/, ''));
+      const noToken = await spawnCli(['scan', img.dockerArchive, '--db-url', server.url, '--policy', 'none'], { env: env() });
+      expect(noToken.code).toBe(2);
+      expect(noToken.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('filters: --severity, --ignore-unfixed, --pkg-types', async () => {
     const run = async (...flags: string[]) => {
       const r = await runCli(['scan', img.dockerArchive, '--policy', 'none', '--format', 'json', ...flags], { env: env() });
