@@ -105,7 +105,9 @@ export class Importer {
         this.writer.nvd(row);
         this.stats.nvd++;
       }
-    } else if (Array.isArray(value) && value.length > 0 && value.every(looksLikeOsvRecord)) {
+    } else if (Array.isArray(value) && value.some(looksLikeOsvRecord)) {
+      // A list of records: each is checked on its own, so one broken entry costs a warning, not
+      // the whole file (it used to skip every valid record beside it).
       value.forEach((v, i) => this.record(v, `${where}[${i}]`));
     } else if (typeof value === 'object' && value !== null && Array.isArray((value as { vulns?: unknown }).vulns)) {
       (value as { vulns: unknown[] }).vulns.forEach((v, i) => this.record(v, `${where} vulns[${i}]`));
