@@ -4,7 +4,7 @@
 import type { CapturedFile, DeltaWarning, LayerDelta, LinkEntry } from '../inventory/layer-delta.js';
 
 /** Bump when LayerDelta's shape changes, so old entries are never read as new ones. */
-export const LAYER_DELTA_FORMAT = 2;
+export const LAYER_DELTA_FORMAT = 3;
 
 export class LayerDeltaDecodeError extends Error {}
 
@@ -25,6 +25,8 @@ interface Header {
   opaqueDirs: string[];
   links: LinkEntry[];
   dropped: string[];
+  /** How many path hashes follow the file data, as float64 big-endian (8 bytes each). */
+  shadowed: number;
   warnings: DeltaWarning[];
 }
 
@@ -47,12 +49,15 @@ export function layerDeltaParts(delta: LayerDelta): Buffer[] {
     opaqueDirs: delta.opaqueDirs,
     links: delta.links.map((l) => ({ path: l.path, target: l.target, kind: l.kind })),
     dropped: delta.dropped,
+    shadowed: delta.shadowed.length,
     warnings: delta.warnings.map((w) => ({ code: w.code, message: w.message, ...(w.path !== undefined ? { path: w.path } : {}) })),
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32BE(json.length, 0);
-  return [len, json, ...delta.files.flatMap((f) => [f.data, ...Object.values(f.distilled ?? {})])];
+  const shadowed = Buffer.alloc(8 * delta.shadowed.length);
+  delta.shadowed.forEach((h, i) => shadowed.writeDoubleBE(h, 8 * i));
+  return [len, json, ...delta.files.flatMap((f) => [f.data, ...Object.values(f.distilled ?? {})]), shadowed];
 }
 
 function fail(what: string): never {
@@ -102,7 +107,14 @@ export function deserialiseLayerDelta(buf: Buffer): LayerDelta {
     }
     return file;
   });
-  if (offset !== buf.length) fail('trailing bytes');
+  if (!isNat(h.shadowed)) fail('shadowed count missing');
+  if (offset + 8 * h.shadowed !== buf.length) fail('path hashes do not fill the rest');
+  const shadowed: number[] = new Array(h.shadowed);
+  for (let i = 0; i < h.shadowed; i++) {
+    const v = buf.readDoubleBE(offset + 8 * i);
+    if (!isNat(v)) fail('bad path hash');
+    shadowed[i] = v;
+  }
   if (!Array.isArray(h.links)) fail('links missing');
   const links: LinkEntry[] = h.links.map((l: unknown) => {
     const o = l as Record<string, unknown>;
@@ -121,6 +133,7 @@ export function deserialiseLayerDelta(buf: Buffer): LayerDelta {
     opaqueDirs: strings(h.opaqueDirs, 'opaqueDirs'),
     links,
     dropped: strings(h.dropped, 'dropped'),
+    shadowed,
     warnings,
   };
 }

@@ -42,5 +42,10 @@ export interface LayerDelta {
    * wanter's sniff() or distill()): they hide earlier copies.
    */
   dropped: string[];
+  /**
+   * pathHash() of regular files this layer writes that no wanter takes at their size but some wanter
+   * would at another (a Go binary replaced by a small script): they hide earlier copies. Sorted.
+   */
+  shadowed: number[];
   warnings: DeltaWarning[];
 }

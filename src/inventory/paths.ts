@@ -57,3 +57,18 @@ export function usrMergeAliases(path: string): string[] {
   }
   return [];
 }
+
+/**
+ * A 53-bit hash of a path (two FNV-1a 32-bit hashes), safe as a JS number: the walker records the
+ * paths that only shadow earlier captures this way, 8 bytes each, however many files a layer has.
+ */
+export function pathHash(path: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x9e3779b9;
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
+}

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { ImageError } from '../errors.js';
 import type { CapturedFile, DeltaWarning, LayerDelta, LinkEntry } from './layer-delta.js';
-import { baseName, normaliseEntryName, parentOf, usrMergeAliases } from './paths.js';
+import { baseName, normaliseEntryName, parentOf, pathHash, usrMergeAliases } from './paths.js';
 
 export const DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024;
 const WHITEOUT_PREFIX = '.wh.';
@@ -35,6 +35,36 @@ export function wantersOf(wanters: readonly FileWanter[], path: string, size: nu
     if (w.wants(path, size) || aliases.some((a) => w.wants(a, size))) out.push(w);
   }
   return out;
+}
+
+/** Whether some wanter would take `path` at its own size limit (so a smaller file there shadows it). */
+function wantedAtLimit(wanters: readonly FileWanter[], path: string): boolean {
+  const alias = usrMergeAliases(path)[0];
+  for (const w of wanters) {
+    const max = w.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+    if (w.wants(path, max) || (alias !== undefined && w.wants(alias, max))) return true;
+  }
+  return false;
+}
+
+/** Path hashes in a growable Float64Array: 8 bytes each, for layers with millions of files. */
+class HashList {
+  private buf = new Float64Array(1024);
+  private n = 0;
+  push(h: number): void {
+    if (this.n === this.buf.length) {
+      const bigger = new Float64Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    this.buf[this.n++] = h;
+  }
+  sortedUnique(): number[] {
+    const sorted = this.buf.subarray(0, this.n).sort();
+    const out: number[] = [];
+    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) out.push(sorted[i]!);
+    return out;
+  }
 }
 
 /**
@@ -83,6 +113,7 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
   const whiteouts = new Set<string>();
   const opaqueDirs = new Set<string>();
   const dropped = new Set<string>();
+  const shadowed = new HashList();
   const warnings: DeltaWarning[] = [];
   const extract = tar.extract();
   const scratch = new Scratch();
@@ -227,7 +258,7 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
         if (wanted.length === 0) {
           // A file a wanter would take under this name at another size (a Go binary replaced by a
           // small script) must still hide the earlier layers' copy: record it as dropped.
-          if (wanters.some((w) => wantersOf([w], path, w.maxFileSize ?? DEFAULT_MAX_FILE_SIZE).length > 0)) dropped.add(path);
+          if (wantedAtLimit(wanters, path)) shadowed.push(pathHash(path));
           drain();
           return;
         }
@@ -271,6 +302,7 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
     opaqueDirs: [...opaqueDirs],
     links: [...links.values()],
     dropped: [...dropped],
+    shadowed: shadowed.sortedUnique(),
     warnings,
   };
 }

@@ -48,7 +48,7 @@ export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[])
 }
 
 /** Bump when walkLayer's output for the same bytes and wanters changes: part of the cache key. */
-export const WALKER_VERSION = 3;
+export const WALKER_VERSION = 4;
 
 /** The delta of a layer: from the store when it has it, else walked (and then stored). */
 async function deltaFor(layer: Layer, wanters: readonly FileWanter[], store: LayerDeltaStore | undefined): Promise<LayerDelta> {

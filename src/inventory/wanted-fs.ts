@@ -1,7 +1,7 @@
 // The merged view of wanted files and links, built by applying LayerDeltas in layer order.
 import type { LayerRef } from '../model/package.js';
 import type { CapturedFile, LayerDelta, LinkEntry } from './layer-delta.js';
-import { clampJoin, isWithin, parentOf } from './paths.js';
+import { clampJoin, isWithin, parentOf, pathHash } from './paths.js';
 
 export const MAX_LINK_HOPS = 40;
 
@@ -45,6 +45,11 @@ export class WantedFs {
     for (const p of delta.dropped) {
       this.files.delete(p);
       this.links.delete(p);
+    }
+    if (delta.shadowed.length > 0) {
+      for (const map of [this.files, this.links]) {
+        for (const k of [...map.keys()]) if (sortedHas(delta.shadowed, pathHash(k))) map.delete(k);
+      }
     }
     for (const f of delta.files) {
       this.links.delete(f.path);
@@ -92,4 +97,17 @@ export class WantedFs {
     for (const k of this.links.keys()) if (isWithin(k, dir)) out.push(k);
     return out;
   }
+}
+
+function sortedHas(sorted: readonly number[], x: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid]!;
+    if (v === x) return true;
+    if (v < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }

@@ -121,6 +121,7 @@ describe('LayerDelta codec', () => {
     opaqueDirs: ['/opt'],
     links: [{ path: '/lib', target: 'usr/lib', kind: 'symlink' }, { path: '/a', target: '/b', kind: 'hardlink' }],
     dropped: ['/huge'],
+    shadowed: [12345, 9007199254740991],
     warnings: [{ code: 'too-large', message: 'skipped', path: '/huge' }, { code: 'x', message: 'y' }],
   };
 
@@ -128,7 +129,7 @@ describe('LayerDelta codec', () => {
     expect(deserialiseLayerDelta(serialiseLayerDelta(delta))).toEqual(delta);
     const cache = openLayerCache({ dir: freshDir() });
     const key = layerDeltaCacheKey('sha256:' + 'a'.repeat(64), [{ name: 'dpkg', version: 2 }, { name: 'apk', version: 1 }]);
-    expect(key).toBe(`layer-delta/v2/sha256:${'a'.repeat(64)}/apk@1,dpkg@2`);
+    expect(key).toBe(`layer-delta/v3/sha256:${'a'.repeat(64)}/apk@1,dpkg@2`);
     await cache.put(key, serialiseLayerDelta(delta));
     expect(deserialiseLayerDelta((await cache.get(key))!)).toEqual(delta);
   });
