@@ -97,8 +97,20 @@ function evalRange(cmp: Comparator, range: OsvRange, version: string): { affecte
   };
 }
 
+// PyPI and GHSA records list hundreds of versions; a set per (shared, frozen) list makes the
+// membership test constant-time for every package checked against it.
+const versionSets = new WeakMap<readonly string[], Set<string>>();
+
+function listedIn(versions: readonly string[] | undefined, version: string): boolean {
+  if (!Array.isArray(versions) || versions.length === 0) return false;
+  if (versions.length < 16) return versions.includes(version);
+  let set = versionSets.get(versions);
+  if (!set) versionSets.set(versions, (set = new Set(versions)));
+  return set.has(version);
+}
+
 export function affects(affected: OsvAffected, version: string): AffectsResult {
-  const listed = Array.isArray(affected.versions) && affected.versions.includes(version);
+  const listed = listedIn(affected.versions, version);
   const result: AffectsResult = { affected: listed, fixed: [], lastAffected: [] };
   const ecosystem = affected.package?.ecosystem;
   for (const range of affected.ranges ?? []) {

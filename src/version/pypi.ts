@@ -3,6 +3,7 @@
 // every PEP 440 version the way `packaging`'s former LegacyVersion did (setuptools' old scheme).
 import { InvalidVersionError, type Comparator } from './comparator.js';
 import { compareDigits, compareStrings, stripZeros } from './digits.js';
+import { memoizeParse } from './memo.js';
 
 // PEP 440 appendix B, case-insensitive, surrounding whitespace allowed.
 const PEP440 = new RegExp(
@@ -147,14 +148,18 @@ function compareTuple(a: string[], b: string[]): -1 | 0 | 1 {
 
 type Parsed = { pep: Pep440 } | { legacy: string[] };
 
+// Parsed versions are read-only, so one parse per distinct string serves every comparison.
+const parsePypiCached = memoizeParse((v: string): Parsed => {
+  const pep = parsePep440(v);
+  return pep ? { pep } : { legacy: legacyKey(v) };
+});
+
 export class PypiComparator implements Comparator {
   readonly ecosystem = 'PyPI';
 
   private parse(v: string): Parsed {
-    const pep = parsePep440(v);
-    if (pep) return { pep };
     if (v.trim() === '') throw new InvalidVersionError(this.ecosystem, v, 'empty version');
-    return { legacy: legacyKey(v) };
+    return parsePypiCached(v);
   }
 
   /** PEP 440 versions and (non-empty) legacy strings; legacy ones sort below all PEP 440 ones. */
