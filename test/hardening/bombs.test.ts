@@ -1,10 +1,10 @@
 // Decompression bombs and scale through the real CLI: a ≥ 2 GiB gzip bomb layer, zip-bomb jars,
 // jars nested 100 deep, a million empty files, all bounded in time and in RSS (≤ 300 MiB).
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEBIAN_OS_RELEASE, makeDb, runScanCase } from './fixtures.js';
-import { figures, rawTar, sha256, TALLY, writeRawImage } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { DEBIAN_OS_RELEASE, runScanCase, suiteDb } from './fixtures.js';
+import { rawTar, sha256, writeRawImage } from './harness.js';
 import { nestedJar, pomProperties, writeGzipBomb, writeManyFilesTar, zipOf } from './bombs.js';
 
 const GiB = 2 ** 30;
@@ -20,14 +20,7 @@ function adopt(dir: string, tmp: string, digest: string): void {
 }
 
 describe('bombs and scale through the real CLI', () => {
-  let db: { dir: string; db: string };
-  beforeAll(async () => {
-    db = await makeDb();
-  }, 120_000);
-  afterAll(() => {
-    rmSync(db.dir, { recursive: true, force: true });
-    figures('bombs', { ...TALLY, ...seen });
-  });
+  const db = suiteDb('bombs', () => ({ ...seen }));
 
   it('a gzip bomb layer (2 GiB + of zeros from ~2 MB) is streamed, bounded in time and memory', async () => {
     let info: ReturnType<typeof writeGzipBomb> | undefined;

@@ -3,8 +3,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
-import { judge, runCli, sandbox, type Expected, type RunResult, type Sandbox } from './harness.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { rmSync } from 'node:fs';
+import { figures, judge, runCli, sandbox, TALLY, type Expected, type RunResult, type Sandbox } from './harness.js';
 
 export const DEBIAN_OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n';
 
@@ -88,4 +89,25 @@ export async function runScanCase(c: ScanCase, db: string): Promise<RunResult> {
 
 export function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+/**
+ * The DB a suite's scans use, made before its cases and removed after them, when the suite's
+ * figures (the tally, plus `extra()`) are printed. Call inside describe(); read `.db` in a case.
+ */
+export function suiteDb(label: string, extra: () => Record<string, unknown> = () => ({})): { readonly db: string } {
+  let made: { dir: string; db: string } | undefined;
+  beforeAll(async () => {
+    made = await makeDb();
+  }, 120_000);
+  afterAll(() => {
+    if (made) rmSync(made.dir, { recursive: true, force: true });
+    figures(label, { ...TALLY, ...extra() });
+  });
+  return {
+    get db(): string {
+      if (!made) throw new Error('suiteDb read before beforeAll');
+      return made.db;
+    },
+  };
 }

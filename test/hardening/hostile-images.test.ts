@@ -4,9 +4,9 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEBIAN_OS_RELEASE, dpkgStanza, makeDb, runScanCase, type ScanCase } from './fixtures.js';
-import { figures, imageOfTar, rawTar, sha256, TALLY, writeRawImage } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { DEBIAN_OS_RELEASE, dpkgStanza, runScanCase, type ScanCase, suiteDb } from './fixtures.js';
+import { imageOfTar, rawTar, sha256, writeRawImage } from './harness.js';
 
 const osRelease = { name: 'etc/os-release', data: Buffer.from(DEBIAN_OS_RELEASE) };
 const status = (text: string) => ({ name: 'var/lib/dpkg/status', data: Buffer.from(text) });
@@ -193,14 +193,7 @@ const CASES: ScanCase[] = [
 ];
 
 describe('hostile images through the real CLI', () => {
-  let db: { dir: string; db: string };
-  beforeAll(async () => {
-    db = await makeDb();
-  }, 120_000);
-  afterAll(() => {
-    rmSync(db.dir, { recursive: true, force: true });
-    figures('hostile-images', { ...TALLY });
-  });
+  const db = suiteDb('hostile-images');
 
   for (const c of CASES) {
     it.concurrent(c.name, async () => {

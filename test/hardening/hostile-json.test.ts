@@ -1,11 +1,11 @@
 // JSON nested 100,000 deep and 10,000-digit versions in every JSON / YAML input portcullis reads:
 // an OSV record (db import), a policy file, a VEX file, an SBOM (scan --sbom), an image config.
 // All through the real CLI in a sandbox; never a crash, a stack trace, a hang or a stray file.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEBIAN_OS_RELEASE, dpkgStanza, makeDb, osvRecord, runScanCase } from './fixtures.js';
-import { deepJson, figures, judge, rawTar, runCli, sandbox, sha256, TALLY, writeRawImage, type Expected } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { DEBIAN_OS_RELEASE, dpkgStanza, osvRecord, runScanCase, suiteDb } from './fixtures.js';
+import { deepJson, judge, rawTar, runCli, sandbox, sha256, writeRawImage, type Expected } from './harness.js';
 
 const DEPTH = 100_000;
 const deepObject = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
@@ -40,14 +40,7 @@ const CASES: FileCase[] = [
 const SBOM = JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', version: 1, components: [{ type: 'library', name: 'left-pad', version: '1.0.0', purl: 'pkg:npm/left-pad@1.0.0' }] });
 
 describe('deeply nested JSON / YAML and huge versions through the real CLI', () => {
-  let db: { dir: string; db: string };
-  beforeAll(async () => {
-    db = await makeDb();
-  }, 120_000);
-  afterAll(() => {
-    rmSync(db.dir, { recursive: true, force: true });
-    figures('hostile-json', { ...TALLY });
-  });
+  const db = suiteDb('hostile-json');
 
   for (const c of CASES) {
     it.concurrent(c.name, async () => {

@@ -3,12 +3,12 @@
 // decompressors and the tar reader on short input (not just the digest check), the descriptor is
 // rewritten to describe the truncated bytes (so only diff_id / the formats can notice).
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { DEBIAN_OS_RELEASE, dpkgStanza, makeDb, runScanCase } from './fixtures.js';
-import { figures, rawTar, sha256, TALLY, writeRawImage } from './harness.js';
+import { describe, it } from 'vitest';
+import { DEBIAN_OS_RELEASE, dpkgStanza, runScanCase, suiteDb } from './fixtures.js';
+import { rawTar, sha256, writeRawImage } from './harness.js';
 
 const TAR = rawTar([
   { name: 'etc/os-release', data: Buffer.from(DEBIAN_OS_RELEASE) },
@@ -30,14 +30,7 @@ function offsets(len: number): number[] {
 }
 
 describe('truncated layers through the real CLI', () => {
-  let db: { dir: string; db: string };
-  beforeAll(async () => {
-    db = await makeDb();
-  }, 120_000);
-  afterAll(() => {
-    rmSync(db.dir, { recursive: true, force: true });
-    figures('truncation', { ...TALLY, offsetsPerForm: OFFSETS, forms: Object.keys(FORMS) });
-  });
+  const db = suiteDb('truncation', () => ({ offsetsPerForm: OFFSETS, forms: Object.keys(FORMS) }));
 
   for (const [form, blob] of Object.entries(FORMS) as [keyof typeof FORMS, Buffer][]) {
     const cuts = offsets(blob.length);
