@@ -1,4 +1,5 @@
 // `portcullis sbom` on the real Debian test image. Run: node --import tsx bench/sbom.ts
+// Cold scans: every run passes --no-cache (the layer cache is measured by bench/cache.ts).
 // The headline figures are the BUILT CLI (bin/portcullis.js over dist/, built here with
 // tsconfig.build.json) as users run it; the tsx figures (source, for development) are shown beside.
 // Prints ratios measured in this one run (never absolute pass/fail on time):
@@ -34,8 +35,8 @@ async function best(fn: () => Promise<Measured>): Promise<Measured> {
   return b as Measured;
 }
 
-const sbom = (image: string) => () => measure(process.execPath, [BIN, 'sbom', image, '--quiet']);
-const sbomTsx = (image: string) => () => measure(process.execPath, ['--import', 'tsx', ENTRY, 'sbom', image, '--quiet']);
+const sbom = (image: string) => () => measure(process.execPath, [BIN, 'sbom', image, '--quiet', '--no-cache']);
+const sbomTsx = (image: string) => () => measure(process.execPath, ['--import', 'tsx', ENTRY, 'sbom', image, '--quiet', '--no-cache']);
 
 /** The gzip layer blobs of an OCI layout, from its manifest. */
 function layerBlobs(ociRef: string): string[] {
