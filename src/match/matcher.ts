@@ -3,6 +3,7 @@ import type { OsvAffected, OsvRecord } from '../model/osv.js';
 import type { Package } from '../model/package.js';
 import type { ScanWarning } from '../model/warning.js';
 import { affects } from '../version/index.js';
+import { ecosystemMatches } from '../vulndb/ecosystem.js';
 import { lookupKey, normalisePackageName, type PackageQuery, type VulnSource } from '../vulndb/source.js';
 import { parseCvss, sortCvss } from './cvss.js';
 import { coveredVulns, groupByVulnerability, type RecordGroup } from './group.js';
@@ -24,10 +25,6 @@ interface Hit {
   record: OsvRecord;
   affected: OsvAffected;
   fixed: string[];
-}
-
-function ecosystemMatches(recordEcosystem: string, queryEcosystem: string): boolean {
-  return recordEcosystem === queryEcosystem || recordEcosystem.startsWith(`${queryEcosystem}:`);
 }
 
 /** rpm modularity: a record for a module stream applies only to packages of that stream. */
