@@ -39,7 +39,32 @@ async function coldWarm(label: string, image: string): Promise<void> {
   );
 }
 
+/** The inventory step alone, in this process: what the cache saves, without node start-up. */
+async function inProcess(label: string, image: string): Promise<void> {
+  const { openLayerCache, layerDeltaStore } = await import('../src/cache/index.js');
+  const { resolveImageSource } = await import('../src/image/resolve.js');
+  const { inventoryImage } = await import('../src/inventory/inventory.js');
+  const once = async (store: ReturnType<typeof layerDeltaStore>): Promise<number> => {
+    const t0 = performance.now();
+    const img = await resolveImageSource(image, {}).open();
+    await inventoryImage(img, { store });
+    await img.close();
+    return performance.now() - t0;
+  };
+  const cold: number[] = [];
+  const warm: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const store = layerDeltaStore(openLayerCache({ dir: join(work, `inproc-${label}-${i}`) }));
+    cold.push(await once(store));
+    warm.push(await once(store));
+  }
+  const c = Math.min(...cold);
+  const w = Math.min(...warm);
+  console.log(`${label}, inventory step in-process: cold ${c.toFixed(0)} ms, warm ${w.toFixed(0)} ms = ${((100 * w) / c).toFixed(1)}% of cold`);
+}
+
 try {
+  await inProcess('docker-archive', fx.dockerArchive);
   await coldWarm('docker-archive', fx.dockerArchive);
   await coldWarm('registry', ref);
   await coldWarm('10x docker-archive', (await bigDebianImage(fx)).dockerArchive);
