@@ -3,6 +3,7 @@
 // after; limit caps the range. Explicit `versions` match by exact string. GIT ranges describe
 // commits, not package versions, so they are ignored here.
 import type { OsvAffected, OsvEvent, OsvRange } from '../model/osv.js';
+import { errorMessage } from '../errors.js';
 import { InvalidVersionError, type Comparator } from './comparator.js';
 import { getComparator, SEMVER_RANGE_COMPARATOR } from './registry.js';
 
@@ -130,7 +131,7 @@ export function affects(affected: OsvAffected, version: string): AffectsResult {
       }
     } catch (err) {
       // An exact `versions` hit needs no parsing; otherwise refuse to guess.
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = errorMessage(err);
       return listed ? { ...result, affected: true, invalid: reason } : { affected: false, fixed: [], lastAffected: [], invalid: reason };
     }
   }

@@ -2,7 +2,7 @@
 // the toolchain version and modinfo (main module, deps, `=>` replacements, build settings).
 import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
-import { makePackage, perFile, warnFile } from './common.js';
+import { errorText, makePackage, perFile, warnFile } from './common.js';
 import { type Executable, exeFormat, looksExecutable, maybeExecutable, offsetOf, readExecutable } from './exe.js';
 
 const FOUND_BY = 'go-binary';
@@ -167,7 +167,7 @@ function distillGo(data: Buffer): GoDistilled | undefined {
     const info = readBuildInfo(data);
     return info ? { info } : undefined;
   } catch (e) {
-    return { error: e instanceof Error ? e.message : String(e) };
+    return { error: errorText(e) };
   }
 }
 

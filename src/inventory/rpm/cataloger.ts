@@ -6,7 +6,8 @@ import type { Cataloger, CatalogContext, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
 import type { DbReadResult } from './blobs.js';
 import { looksLikeBdbHash, readBdbHash } from './bdb.js';
-import { decodeHeader, RpmHeaderError } from './header.js';
+import { errorMessage } from '../../errors.js';
+import { decodeHeader } from './header.js';
 import { looksLikeNdb, readNdb } from './ndb.js';
 import { looksLikeSqlite, readSqlite } from './sqlite.js';
 import { rpmPackage } from './to-package.js';
@@ -46,7 +47,7 @@ function parse(files: WalkedFile[], ctx: CatalogContext): Package[] {
       result = readDb(file, wal);
     } catch (err) {
       // The readers are written not to throw; this is a last guard so one db never stops a scan.
-      result = { blobs: [], problems: [`unreadable: ${err instanceof Error ? err.message : String(err)}`] };
+      result = { blobs: [], problems: [`unreadable: ${errorMessage(err)}`] };
     }
     for (const p of result.problems) warn('rpm.db', p);
     for (const { blob, where } of result.blobs) {
@@ -57,7 +58,7 @@ function parse(files: WalkedFile[], ctx: CatalogContext): Package[] {
         pkg = rpmPackage(h, file.path, file.layer, NAME, ctx);
       } catch (err) {
         // A malformed header (RpmHeaderError) or a value the purl builder rejects: skip the package.
-        const why = err instanceof RpmHeaderError || err instanceof Error ? err.message : String(err);
+        const why = errorMessage(err);
         warn('rpm.header', `${where}: ${why}`);
         continue;
       }

@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import { MAX_BLOB_SIZE, type DbBlob, type DbReadResult } from './blobs.js';
 import { foldWal } from './wal.js';
+import { errorMessage } from '../../errors.js';
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 
@@ -47,7 +48,7 @@ export function readSqlite(data: Buffer, wal: Buffer | undefined, maxDbSize: num
       blobs.push({ blob, where: `hnum ${String(hnum)}` });
     }
   } catch (err) {
-    problems.push(`SQLite error: ${err instanceof Error ? err.message : String(err)}`);
+    problems.push(`SQLite error: ${errorMessage(err)}`);
   } finally {
     db?.close();
   }
