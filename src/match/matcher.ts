@@ -7,7 +7,7 @@ import { ecosystemMatches } from '../vulndb/ecosystem.js';
 import { lookupKey, normalisePackageName, type PackageQuery, type VulnSource } from '../vulndb/source.js';
 import { parseCvss, sortCvss } from './cvss.js';
 import { coveredVulns, groupByVulnerability, type RecordGroup } from './group.js';
-import { lookupsFor } from './queries.js';
+import { lookupsFor, type PackageLookup } from './queries.js';
 import { chooseSeverity, type SeverityPreference } from './severity.js';
 import { unfixedStatus, vendorSeverity } from './vendor.js';
 
@@ -57,13 +57,14 @@ function preferredId(ids: Iterable<string>, fallback: string): string {
 
 function hitsFor(
   pkg: Package,
+  lookups: readonly PackageLookup[],
   records: Map<string, OsvRecord[]>,
   warn: (w: ScanWarning) => void,
 ): Hit[] {
   const hits: Hit[] = [];
   // Records come shared (and frozen) from the source, so identity tells a repeated entry apart.
   const seen = new Set<OsvAffected>();
-  for (const { query, version } of lookupsFor(pkg)) {
+  for (const { query, version } of lookups) {
     const wanted = normalisePackageName(query.ecosystem, query.name);
     for (const record of records.get(lookupKey(query)) ?? []) {
       if (record.withdrawn) continue;
@@ -150,12 +151,13 @@ export async function matchPackages(
 ): Promise<MatchResult> {
   const warnings: ScanWarning[] = [];
   const warn = (w: ScanWarning) => warnings.push(w);
+  const lookups = packages.map(lookupsFor);
   const queries = new Map<string, PackageQuery>();
-  for (const pkg of packages) for (const l of lookupsFor(pkg)) queries.set(lookupKey(l.query), l.query);
+  for (const ls of lookups) for (const l of ls) queries.set(lookupKey(l.query), l.query);
   const records = await source.lookup([...queries.values()]);
 
-  const drafts = packages.flatMap((pkg) =>
-    groupByVulnerability(hitsFor(pkg, records, warn)).map((g) => buildFinding(pkg, g)),
+  const drafts = packages.flatMap((pkg, i) =>
+    groupByVulnerability(hitsFor(pkg, lookups[i]!, records, warn)).map((g) => buildFinding(pkg, g)),
   );
 
   const cveIds = uniq(
