@@ -1,6 +1,7 @@
 // Groups the records that hit one package into vulnerabilities: records that are aliases of each
 // other (or a distro's per-CVE record and its single upstream CVE) are one finding.
 import type { OsvRecord } from '../model/osv.js';
+import { recordFacts } from './record-facts.js';
 
 class UnionFind {
   private parent = new Map<string, string>();
@@ -25,26 +26,6 @@ class UnionFind {
   }
 }
 
-/** Ids that name the same vulnerability as the record itself. */
-export function sameVulnIds(record: OsvRecord): string[] {
-  const ids = [record.id, ...(record.aliases ?? [])];
-  // DEBIAN-CVE-…, UBUNTU-CVE-…: one upstream CVE is the record's own vulnerability.
-  if (record.upstream?.length === 1) ids.push(record.upstream[0]);
-  return ids;
-}
-
-/**
- * CVEs a multi-vulnerability advisory covers (DSA/DLA/USN list them as `upstream`, ALSA/RHSA as
- * `related`); empty for a record about a single vulnerability.
- */
-export function coveredVulns(record: OsvRecord): string[] {
-  if ((record.upstream?.length ?? 0) > 1) return record.upstream!;
-  if ((record.aliases?.length ?? 0) === 0 && (record.related?.length ?? 0) > 0 && !/^CVE-/.test(record.id)) {
-    return record.related!.filter((id) => /^CVE-\d+-\d+$/.test(id));
-  }
-  return [];
-}
-
 export interface RecordGroup<T> {
   ids: Set<string>;
   members: T[];
@@ -61,11 +42,11 @@ export function groupByVulnerability<T extends { record: OsvRecord }>(items: T[]
   const advisories: T[] = [];
   const singles: T[] = [];
   for (const item of items) {
-    if (coveredVulns(item.record).length > 0) advisories.push(item);
+    if (recordFacts(item.record).covered.length > 0) advisories.push(item);
     else singles.push(item);
   }
   for (const item of singles) {
-    const ids = sameVulnIds(item.record);
+    const ids = recordFacts(item.record).sameIds;
     for (const id of ids) uf.union(ids[0], id);
   }
   const groups = new Map<string, RecordGroup<T>>();
@@ -79,13 +60,13 @@ export function groupByVulnerability<T extends { record: OsvRecord }>(items: T[]
   for (const item of singles) {
     const g = groupOf(item.record.id);
     g.members.push(item);
-    for (const id of sameVulnIds(item.record)) {
+    for (const id of recordFacts(item.record).sameIds) {
       g.ids.add(id);
       knownIds.add(id);
     }
   }
   for (const item of advisories) {
-    const covered = coveredVulns(item.record);
+    const covered = recordFacts(item.record).covered;
     if (covered.every((id) => knownIds.has(id))) {
       for (const id of covered) {
         const g = groupOf(id);
@@ -94,7 +75,7 @@ export function groupByVulnerability<T extends { record: OsvRecord }>(items: T[]
     } else {
       const g = groupOf(item.record.id);
       g.members.push(item);
-      for (const id of sameVulnIds(item.record)) g.ids.add(id);
+      for (const id of recordFacts(item.record).sameIds) g.ids.add(id);
     }
   }
   return [...groups.values()];

@@ -1,15 +1,15 @@
-import type { Cvss, Finding, FindingStatus } from '../model/finding.js';
+import type { Cvss, EpssScore, Finding, FindingStatus, KevEntry, Severity } from '../model/finding.js';
 import type { OsvAffected, OsvRecord } from '../model/osv.js';
 import type { Package } from '../model/package.js';
 import type { ScanWarning } from '../model/warning.js';
 import { affects } from '../version/index.js';
 import { ecosystemMatches } from '../vulndb/ecosystem.js';
-import { lookupKey, normalisePackageName, type PackageQuery, type VulnSource } from '../vulndb/source.js';
-import { parseCvss, sortCvss } from './cvss.js';
-import { coveredVulns, groupByVulnerability, type RecordGroup } from './group.js';
+import { lookupKey, normalisePackageName, type Enrichment, type PackageQuery, type VulnSource } from '../vulndb/source.js';
+import { sortCvss } from './cvss.js';
+import { groupByVulnerability, type RecordGroup } from './group.js';
 import { lookupsFor, type PackageLookup } from './queries.js';
 import { chooseSeverity, type SeverityPreference } from './severity.js';
-import { unfixedStatus, vendorSeverity } from './vendor.js';
+import { affectedFacts, recordFacts } from './record-facts.js';
 
 export interface MatchOptions {
   severitySource?: SeverityPreference;
@@ -36,15 +36,7 @@ function modularityMatches(pkg: Package, affected: OsvAffected): boolean {
   return `${name}:${streamName}` === stream;
 }
 
-function recordCvss(record: OsvRecord, affected: OsvAffected): Cvss[] {
-  const out: Cvss[] = [];
-  for (const s of [...(affected.severity ?? []), ...(record.severity ?? [])]) {
-    if (!/^CVSS_V[234]$/.test(s.type)) continue;
-    const c = parseCvss(s.score, record.id);
-    if (c && !out.some((o) => o.vector === c.vector)) out.push(c);
-  }
-  return out;
-}
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function uniq<T>(xs: Iterable<T>): T[] {
   return [...new Set(xs)];
@@ -62,19 +54,23 @@ function hitsFor(
   warn: (w: ScanWarning) => void,
 ): Hit[] {
   const hits: Hit[] = [];
-  // Records come shared (and frozen) from the source, so identity tells a repeated entry apart.
-  const seen = new Set<OsvAffected>();
+  // Two lookups (an rpm's own and source names) can reach the same entry; records come shared
+  // (and frozen) from the source, so identity tells a repeated entry apart.
+  const seen = lookups.length > 1 ? new Set<OsvAffected>() : undefined;
   for (const { query, version } of lookups) {
     const wanted = normalisePackageName(query.ecosystem, query.name);
+    const rpm = pkg.type === 'rpm';
     for (const record of records.get(lookupKey(query)) ?? []) {
       if (record.withdrawn) continue;
       for (const affected of record.affected ?? []) {
         const p = affected.package;
         if (!p || !ecosystemMatches(p.ecosystem, query.ecosystem)) continue;
-        if (normalisePackageName(query.ecosystem, p.name) !== wanted) continue;
-        if (pkg.type === 'rpm' && !modularityMatches(pkg, affected)) continue;
-        if (seen.has(affected)) continue;
-        seen.add(affected);
+        if (p.name !== wanted && normalisePackageName(query.ecosystem, p.name) !== wanted) continue;
+        if (rpm && !modularityMatches(pkg, affected)) continue;
+        if (seen !== undefined) {
+          if (seen.has(affected)) continue;
+          seen.add(affected);
+        }
         const result = affects(affected, version);
         if (result.invalid) {
           warn({
@@ -92,51 +88,99 @@ function hitsFor(
   return hits;
 }
 
-function buildFinding(pkg: Package, group: RecordGroup<Hit>): Omit<Finding, 'severity' | 'severitySource'> & {
-  vendor?: Finding['severity'];
-} {
+/** A finding before enrichment: severity is decided once KEV/EPSS/NVD data is joined. */
+interface Draft {
+  finding: Finding;
+  vendor?: Severity;
+}
+
+function buildFinding(pkg: Package, group: RecordGroup<Hit>): Draft {
   const members = group.members;
-  const primary = members[0];
-  const all = [...members, ...group.folded];
-  const id = preferredId(group.ids, primary.record.id);
-  const aliases = uniq([...group.ids, ...group.folded.map((h) => h.record.id)])
-    .filter((x) => x !== id)
-    .sort();
-  const fixedVersions = uniq(all.flatMap((h) => h.fixed));
+  const all = group.folded.length > 0 ? [...members, ...group.folded] : members;
+  const id = preferredId(group.ids, members[0]!.record.id);
+  const aliasSet = new Set(group.ids);
+  for (const h of group.folded) aliasSet.add(h.record.id);
+  aliasSet.delete(id);
+  const fixedVersions = all.length === 1 ? [...all[0]!.fixed] : uniq(all.flatMap((h) => h.fixed));
   let status: FindingStatus = fixedVersions.length > 0 ? 'fixed' : 'affected';
   if (status === 'affected') {
     for (const h of members) {
-      const s = unfixedStatus(h.record, h.affected);
+      const s = affectedFacts(h.record, h.affected).unfixed;
       if (s !== 'affected') {
         status = s;
         break;
       }
     }
   }
-  const cvss = sortCvss(uniq(all.flatMap((h) => recordCvss(h.record, h.affected))));
-  const vendor = all.map((h) => vendorSeverity(h.record, h.affected)).find((s) => s !== undefined);
-  const published = all.map((h) => h.record.published).filter((d): d is string => !!d).sort()[0];
-  const modified = all.map((h) => h.record.modified).filter((d): d is string => !!d).sort().at(-1);
-  const summary =
-    members.map((h) => h.record.summary).find((s) => !!s) ??
-    members.map((h) => h.record.details?.split('\n')[0]?.slice(0, 240)).find((s) => !!s);
-  const related = uniq(members.flatMap((h) => coveredVulns(h.record)));
-  return {
-    id,
-    aliases,
-    ...(summary ? { summary } : {}),
-    package: pkg,
-    status,
-    fixedVersions,
-    cvss,
-    ...(published ? { published } : {}),
-    ...(modified ? { modified } : {}),
-    references: uniq(all.flatMap((h) => (h.record.references ?? []).map((r) => r.url))).slice(0, 25),
-    layer: pkg.layer,
-    records: uniq(all.map((h) => h.record.id)).sort(),
-    ...(related.length > 0 ? { related } : {}),
-    vendor,
-  };
+  let cvss: Cvss[];
+  let vendor: Severity | undefined;
+  let published: string | undefined;
+  let modified: string | undefined;
+  const references = new Set<string>();
+  const recordIds = new Set<string>();
+  if (all.length === 1) cvss = [...affectedFacts(all[0]!.record, all[0]!.affected).cvss];
+  else cvss = sortCvss(uniq(all.flatMap((h) => affectedFacts(h.record, h.affected).cvss)));
+  for (const h of all) {
+    vendor ??= affectedFacts(h.record, h.affected).vendor;
+    const p = h.record.published;
+    if (p && (published === undefined || p < published)) published = p;
+    const m = h.record.modified;
+    if (m && (modified === undefined || m > modified)) modified = m;
+    for (const url of recordFacts(h.record).references) references.add(url);
+    recordIds.add(h.record.id);
+  }
+  let summary: string | undefined;
+  for (const h of members) if ((summary = recordFacts(h.record).summary)) break;
+  if (!summary) for (const h of members) if ((summary = recordFacts(h.record).headline)) break;
+  const related = members.length === 1 ? recordFacts(members[0]!.record).covered : uniq(members.flatMap((h) => recordFacts(h.record).covered));
+  // Built key by key in the report's order (no spread of optional parts: this runs per finding).
+  const f: Partial<Finding> = { id, aliases: [...aliasSet].sort() };
+  if (summary) f.summary = summary;
+  f.package = pkg;
+  f.status = status;
+  f.fixedVersions = fixedVersions;
+  f.cvss = cvss;
+  if (published) f.published = published;
+  if (modified) f.modified = modified;
+  f.references = [...references].slice(0, 25);
+  f.layer = pkg.layer;
+  f.records = [...recordIds].sort();
+  if (related.length > 0) f.related = [...related];
+  // Decided in enrichFinding, once NVD data is known.
+  f.severity = 'UNKNOWN';
+  f.severitySource = 'none';
+  const finding = f as Finding;
+  return vendor ? { finding, vendor } : { finding };
+}
+
+/** Every id the finding is known by or covers: what KEV, EPSS and NVD are keyed on. */
+function idsOf(f: Finding): string[] {
+  return f.related ? [f.id, ...f.aliases, ...f.related] : [f.id, ...f.aliases];
+}
+
+/** Joins KEV / EPSS / NVD data and decides the severity (in place: the draft is ours alone). */
+function enrichFinding({ finding, vendor }: Draft, intel: Map<string, Enrichment>, pref: SeverityPreference): Finding {
+  let kev: KevEntry | undefined;
+  let epss: EpssScore | undefined;
+  let nvd: Cvss[] = [];
+  for (const x of idsOf(finding)) {
+    const e = intel.get(x);
+    if (!e) continue;
+    kev ??= e.kev;
+    if (e.epss && (epss === undefined || e.epss.score > epss.score)) epss = e.epss;
+    if (e.nvd) nvd.push(...e.nvd);
+  }
+  const own = finding.cvss;
+  if (nvd.length > 0) {
+    nvd = sortCvss(nvd);
+    finding.cvss = sortCvss(uniq([...own, ...nvd.filter((n) => !own.some((c) => c.vector === n.vector))]));
+  }
+  const { severity, source } = chooseSeverity({ vendor, cvss: own, nvd }, pref);
+  finding.severity = severity;
+  finding.severitySource = source;
+  if (kev) finding.kev = kev;
+  if (epss) finding.epss = epss;
+  return finding;
 }
 
 /**
@@ -156,37 +200,18 @@ export async function matchPackages(
   for (const ls of lookups) for (const l of ls) queries.set(lookupKey(l.query), l.query);
   const records = await source.lookup([...queries.values()]);
 
-  const drafts = packages.flatMap((pkg, i) =>
-    groupByVulnerability(hitsFor(pkg, lookups[i]!, records, warn)).map((g) => buildFinding(pkg, g)),
-  );
-
-  const cveIds = uniq(
-    drafts.flatMap((d) => [d.id, ...d.aliases, ...(d.related ?? [])]).filter((id) => id.startsWith('CVE-')),
-  );
-  const intel = cveIds.length > 0 ? await source.enrich(cveIds) : new Map();
-
-  const findings: Finding[] = drafts.map(({ vendor, ...d }) => {
-    const ids = [d.id, ...d.aliases, ...(d.related ?? [])];
-    const enrichments = ids.map((x) => intel.get(x)).filter((e) => e !== undefined);
-    const kev = enrichments.find((e) => e.kev)?.kev;
-    const epss = enrichments
-      .map((e) => e.epss)
-      .filter((e) => e !== undefined)
-      .sort((a, b) => b.score - a.score)[0];
-    const nvd = sortCvss(enrichments.flatMap((e) => e.nvd ?? []));
-    const { severity, source: severitySource } = chooseSeverity(
-      { vendor, cvss: d.cvss, nvd },
-      opts.severitySource ?? 'vendor',
-    );
-    const cvss = sortCvss(uniq([...d.cvss, ...nvd.filter((n) => !d.cvss.some((c) => c.vector === n.vector))]));
-    return { ...d, cvss, severity, severitySource, ...(kev ? { kev } : {}), ...(epss ? { epss } : {}) };
+  const drafts: Draft[] = [];
+  packages.forEach((pkg, i) => {
+    for (const g of groupByVulnerability(hitsFor(pkg, lookups[i]!, records, warn))) drafts.push(buildFinding(pkg, g));
   });
 
-  findings.sort(
-    (a, b) =>
-      a.package.name.localeCompare(b.package.name) ||
-      a.package.path.localeCompare(b.package.path) ||
-      a.id.localeCompare(b.id),
-  );
+  const cveIds = new Set<string>();
+  for (const d of drafts) for (const x of idsOf(d.finding)) if (x.startsWith('CVE-')) cveIds.add(x);
+  const intel = cveIds.size > 0 ? await source.enrich([...cveIds]) : new Map<string, Enrichment>();
+  const pref = opts.severitySource ?? 'vendor';
+  const findings = drafts.map((d) => enrichFinding(d, intel, pref));
+
+  // Code-unit order: the same on every machine (localeCompare follows the host's locale).
+  findings.sort((a, b) => byCodeUnits(a.package.name, b.package.name) || byCodeUnits(a.package.path, b.package.path) || byCodeUnits(a.id, b.id));
   return { findings, warnings };
 }

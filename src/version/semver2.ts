@@ -6,6 +6,7 @@
 //             numeric parts (missing ones are 0), as OSV's reference implementation accepts.
 import { InvalidVersionError, type Comparator } from './comparator.js';
 import { compareDigits, compareStrings } from './digits.js';
+import { memoizeParse } from './memo.js';
 
 export type SemverProfile = 'strict' | 'go' | 'range';
 
@@ -65,20 +66,31 @@ export function compareSemverParts(x: SemverParts, y: SemverParts): -1 | 0 | 1 {
   return x.prerelease.length === y.prerelease.length ? 0 : x.prerelease.length < y.prerelease.length ? -1 : 1;
 }
 
+// Parsed parts are shared between callers: compareSemverParts only reads them.
+const parseCached: Record<SemverProfile, (v: string) => SemverParts | undefined> = {
+  strict: memoizeParse((v) => parseSemver(v, 'strict')),
+  go: memoizeParse((v) => parseSemver(v, 'go')),
+  range: memoizeParse((v) => parseSemver(v, 'range')),
+};
+
 export class SemverComparator implements Comparator {
+  private readonly parsed: (v: string) => SemverParts | undefined;
+
   constructor(
     readonly ecosystem: string,
     readonly profile: SemverProfile,
-  ) {}
+  ) {
+    this.parsed = parseCached[profile];
+  }
 
   private parse(v: string): SemverParts {
-    const p = parseSemver(v, this.profile);
+    const p = this.parsed(v);
     if (!p) throw new InvalidVersionError(this.ecosystem, v, `not a SemVer 2.0 version (${this.profile})`);
     return p;
   }
 
   valid(v: string): boolean {
-    return parseSemver(v, this.profile) !== undefined;
+    return this.parsed(v) !== undefined;
   }
 
   compare(a: string, b: string): -1 | 0 | 1 {

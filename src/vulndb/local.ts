@@ -43,21 +43,26 @@ class SqliteSource implements LocalDb {
 
   constructor(private readonly db: Db, readonly path: string) {
     this.q = {
+      // One statement for a whole scan's queries: the per-call and per-row costs of thousands of
+      // point queries dwarf the index searches themselves. `?` is a JSON array of [name,
+      // ecosystem]; a record's ecosystem answers when equal or when it extends the queried one
+      // past a ':'. One row per query that has records: its index and the rids, comma-joined.
+      // Withdrawn records are dropped after parsing (the column mirrors the record's field).
       lookup: db.prepare(
-        // rids only (the JSON is read, and parsed, once per record: see `cache`).
-        `SELECT rid FROM records
-         WHERE rid IN (SELECT rid FROM affected WHERE name = ? AND (ecosystem = ? OR (ecosystem > ? AND ecosystem < ?)))
-           AND withdrawn = 0
-         ORDER BY rid`,
-      ).pluck(),
+        `SELECT q.key, group_concat(a.rid)
+         FROM json_each(?) q
+         JOIN affected a ON a.name = q.value ->> 0
+           AND (a.ecosystem = q.value ->> 1 OR (a.ecosystem > (q.value ->> 1) || ':' AND a.ecosystem < (q.value ->> 1) || ';'))
+         GROUP BY q.key`,
+      ).raw(),
       jsonOf: db.prepare('SELECT json FROM records WHERE rid = ?').pluck(),
       byId: db.prepare('SELECT json FROM records WHERE id = ?'),
       byAlias: db.prepare('SELECT r.json FROM aliases a JOIN records r ON r.rid = a.rid WHERE a.alias = ? ORDER BY r.withdrawn, r.id LIMIT 1'),
       modified: db.prepare('SELECT modified FROM records WHERE id = ?'),
       ids: db.prepare('SELECT id FROM records ORDER BY id').pluck(),
-      kev: db.prepare('SELECT json FROM kev WHERE cve = ?').pluck(),
-      epss: db.prepare('SELECT score, percentile, date FROM epss WHERE cve = ?'),
-      nvd: db.prepare('SELECT json FROM nvd WHERE cve = ?').pluck(),
+      kev: db.prepare('SELECT cve, json FROM kev WHERE cve IN (SELECT value FROM json_each(?))').raw(),
+      epss: db.prepare('SELECT cve, score, percentile, date FROM epss WHERE cve IN (SELECT value FROM json_each(?))').raw(),
+      nvd: db.prepare('SELECT cve, json FROM nvd WHERE cve IN (SELECT value FROM json_each(?))').raw(),
       sources: db.prepare('SELECT name, kind, url, etag, last_modified AS lastModified, fetched_at AS fetchedAt, records FROM sources ORDER BY name'),
       builtAt: db.prepare("SELECT value FROM meta WHERE key = 'built_at'").pluck(),
     };
@@ -128,13 +133,23 @@ class SqliteSource implements LocalDb {
   lookupSync(queries: PackageQuery[]): Map<string, OsvRecord[]> {
     return this.guard(() => {
       const out = new Map<string, OsvRecord[]>();
+      const keys: string[] = [];
+      const args: [string, string][] = [];
       for (const query of queries) {
         const key = lookupKey(query);
         if (out.has(key)) continue;
-        const name = normalisePackageName(query.ecosystem, query.name);
-        const e = query.ecosystem;
-        const rids = this.q.lookup.all(name, e, `${e}:`, `${e};`) as number[];
-        out.set(key, rids.map((rid) => this.record(rid)));
+        out.set(key, []);
+        keys.push(key);
+        args.push([normalisePackageName(query.ecosystem, query.name), query.ecosystem]);
+      }
+      if (args.length === 0) return out;
+      for (const [i, joined] of this.q.lookup.all(JSON.stringify(args)) as [number, string][]) {
+        const rids = [...new Set(joined.split(',').map(Number))].sort((x, y) => x - y);
+        const list = out.get(keys[i]!)!;
+        for (const rid of rids) {
+          const record = this.record(rid);
+          if (!record.withdrawn) list.push(record);
+        }
       }
       return out;
     });
@@ -147,17 +162,18 @@ class SqliteSource implements LocalDb {
   enrichSync(ids: string[]): Map<string, Enrichment> {
     return this.guard(() => {
       const out = new Map<string, Enrichment>();
-      for (const id of ids) {
-        if (out.has(id)) continue;
-        const e: Enrichment = {};
-        const kev = this.q.kev.get(id) as string | undefined;
-        if (kev) e.kev = JSON.parse(kev) as KevEntry;
-        const epss = this.q.epss.get(id) as { score: number; percentile: number; date: string | null } | undefined;
-        if (epss) e.epss = epss.date ? { score: epss.score, percentile: epss.percentile, date: epss.date } : { score: epss.score, percentile: epss.percentile };
-        const nvd = this.q.nvd.get(id) as string | undefined;
-        if (nvd) e.nvd = JSON.parse(nvd) as Cvss[];
-        if (e.kev || e.epss || e.nvd) out.set(id, e);
+      if (ids.length === 0) return out;
+      const arg = JSON.stringify([...new Set(ids)]);
+      const entry = (cve: string): Enrichment => {
+        let e = out.get(cve);
+        if (!e) out.set(cve, (e = {}));
+        return e;
+      };
+      for (const [cve, json] of this.q.kev.all(arg) as [string, string][]) entry(cve).kev = JSON.parse(json) as KevEntry;
+      for (const [cve, score, percentile, date] of this.q.epss.all(arg) as [string, number, number, string | null][]) {
+        entry(cve).epss = date ? { score, percentile, date } : { score, percentile };
       }
+      for (const [cve, json] of this.q.nvd.all(arg) as [string, string][]) entry(cve).nvd = JSON.parse(json) as Cvss[];
       return out;
     });
   }
