@@ -17,6 +17,19 @@ function ubuntu(v: string): string {
   return `Ubuntu:${m[1]}.${m[2]}${lts ? ':LTS' : ''}`;
 }
 
+/**
+ * openEuler advisories are scoped to an LTS line, service pack included (`openEuler:22.03-LTS-SP3`,
+ * `openEuler:24.03-LTS`). VERSION_ID is only `22.03`; the LTS/SP part is the parenthesised tail of
+ * PRETTY_NAME (`openEuler 22.03 (LTS-SP3)`). Without it (innovation releases, or a purl that already
+ * carries `22.03-LTS-SP3`) VERSION_ID is used as it is.
+ */
+function openEuler(v: string, prettyName?: string): string {
+  if (!v) return '';
+  const tail = /\(([^)]*)\)\s*$/.exec(prettyName ?? '')?.[1] ?? '';
+  const qualifier = tail.split(/[\s-]+/).filter(Boolean).join('-');
+  return /^LTS\b/i.test(qualifier) && /^\d+\.\d+$/.test(v) ? `openEuler:${v}-${qualifier}` : `openEuler:${v}`;
+}
+
 /** OSV ecosystem for the OS (`Debian:12`, `Ubuntu:22.04:LTS`, `Alpine:v3.20`…); '' when unknown. */
 export function osvEcosystemFor(os?: OsInfo): string {
   if (!os) return '';
@@ -45,21 +58,26 @@ export function osvEcosystemFor(os?: OsInfo): string {
     case 'opensuse-tumbleweed':
       return 'openSUSE:Tumbleweed';
     case 'sles': {
-      // VERSION_ID 15.5 → "15 SP5"; 15 → "15".
+      // The suffix is the product name of PRETTY_NAME without the vendor ("SUSE Linux Enterprise
+      // Server 15 SP5"), rebuilt from VERSION_ID: 15.5 → "15 SP5"; 15 → "15". Records filed under a
+      // module or support-phase product ("…Module for Basesystem 15 SP5", "…LTSS…"), which
+      // os-release does not name, are not found by this string.
       const [maj, min] = v.split('.');
       if (!maj) return '';
       return `SUSE:Linux Enterprise Server ${maj}${min && min !== '0' ? ` SP${min}` : ''}`;
     }
     case 'mariner':
-      return v ? `Mariner:${majorMinor(v)}` : '';
     case 'azurelinux':
-      return v ? `Azure Linux:${majorMinor(v)}` : '';
+      // OSV has no "Mariner" ecosystem: CBL-Mariner 2.0 and Azure Linux 3.0 advisories (AZL-*) are
+      // both published as "Azure Linux", keyed by the major version only (`Azure Linux:2`, `:3`).
+      return /^\d+/.test(v) ? `Azure Linux:${major(v)}` : '';
     case 'photon':
       return v ? `Photon OS:${majorMinor(v)}` : '';
     case 'openeuler':
-      return v ? `openEuler:${v}` : '';
+      return openEuler(v, os.prettyName);
     case 'minimos':
       return 'MinimOS';
+    // Amazon Linux (amzn), Oracle Linux, CentOS and Fedora have no OSV ecosystem.
     default:
       return '';
   }

@@ -19,7 +19,6 @@ const RPM_ECOSYSTEMS = [
   'openSUSE',
   'SUSE',
   'Mageia',
-  'Mariner',
   'Azure Linux',
   'Amazon Linux',
   'Fedora',

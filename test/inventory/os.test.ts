@@ -62,27 +62,66 @@ describe('detectOs', () => {
 });
 
 describe('osvEcosystemFor', () => {
+  // /etc/os-release as the distributions ship it (trimmed to the fields that matter), run through
+  // detectOs so the mapping is tested on what the scanner really sees.
+  const fromOsRelease = (text: string) => osvEcosystemFor(detectOs([file('/etc/os-release', text)]));
+
   it.each([
-    [{ id: 'debian', versionId: '12' }, 'Debian:12'],
-    [{ id: 'debian', versionId: '11.9' }, 'Debian:11'],
-    [{ id: 'debian' }, ''],
-    [{ id: 'ubuntu', versionId: '22.04' }, 'Ubuntu:22.04:LTS'],
-    [{ id: 'ubuntu', versionId: '24.04' }, 'Ubuntu:24.04:LTS'],
-    [{ id: 'ubuntu', versionId: '23.10' }, 'Ubuntu:23.10'],
-    [{ id: 'ubuntu', versionId: '23.04' }, 'Ubuntu:23.04'],
-    [{ id: 'alpine', versionId: '3.20.1' }, 'Alpine:v3.20'],
-    [{ id: 'wolfi', versionId: '20230201' }, 'Wolfi'],
-    [{ id: 'chainguard' }, 'Chainguard'],
-    [{ id: 'almalinux', versionId: '9.4' }, 'AlmaLinux:9'],
-    [{ id: 'rocky', versionId: '9.3' }, 'Rocky Linux:9'],
-    [{ id: 'rhel', versionId: '9.4' }, 'Red Hat:enterprise_linux:9'],
-    [{ id: 'opensuse-leap', versionId: '15.5' }, 'openSUSE:Leap 15.5'],
-    [{ id: 'sles', versionId: '15.5' }, 'SUSE:Linux Enterprise Server 15 SP5'],
-    [{ id: 'mariner', versionId: '2.0' }, 'Mariner:2.0'],
-    [{ id: 'azurelinux', versionId: '3.0' }, 'Azure Linux:3.0'],
-    [{ id: 'plan9', versionId: '4' }, ''],
-  ])('%o → %s', (os, eco) => {
-    expect(osvEcosystemFor({ detectedFrom: '/etc/os-release', ...os })).toBe(eco);
+    ['Debian 12', 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n', 'Debian:12'],
+    ['Debian 11', 'PRETTY_NAME="Debian GNU/Linux 11 (bullseye)"\nVERSION_ID="11"\nVERSION_CODENAME=bullseye\nID=debian\n', 'Debian:11'],
+    ['Debian testing (no VERSION_ID)', 'PRETTY_NAME="Debian GNU/Linux trixie/sid"\nNAME="Debian GNU/Linux"\nVERSION_CODENAME=trixie\nID=debian\n', ''],
+    ['Ubuntu 22.04 LTS', 'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nNAME="Ubuntu"\nVERSION_ID="22.04"\nVERSION="22.04.4 LTS (Jammy Jellyfish)"\nVERSION_CODENAME=jammy\nID=ubuntu\nID_LIKE=debian\n', 'Ubuntu:22.04:LTS'],
+    ['Ubuntu 24.04 LTS', 'PRETTY_NAME="Ubuntu 24.04.1 LTS"\nVERSION_ID="24.04"\nVERSION="24.04.1 LTS (Noble Numbat)"\nVERSION_CODENAME=noble\nID=ubuntu\nID_LIKE=debian\n', 'Ubuntu:24.04:LTS'],
+    ['Ubuntu 20.04 LTS', 'PRETTY_NAME="Ubuntu 20.04.6 LTS"\nVERSION_ID="20.04"\nVERSION_CODENAME=focal\nID=ubuntu\n', 'Ubuntu:20.04:LTS'],
+    ['Ubuntu 24.10 (interim)', 'PRETTY_NAME="Ubuntu 24.10"\nVERSION_ID="24.10"\nVERSION="24.10 (Oracular Oriole)"\nVERSION_CODENAME=oracular\nID=ubuntu\n', 'Ubuntu:24.10'],
+    ['Ubuntu 23.04 (interim)', 'PRETTY_NAME="Ubuntu 23.04"\nVERSION_ID="23.04"\nVERSION_CODENAME=lunar\nID=ubuntu\n', 'Ubuntu:23.04'],
+    ['Alpine 3.20.3', 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.3\nPRETTY_NAME="Alpine Linux v3.20"\n', 'Alpine:v3.20'],
+    ['Alpine 3.19.1', 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n', 'Alpine:v3.19'],
+    ['Wolfi', 'ID=wolfi\nNAME="Wolfi"\nPRETTY_NAME="Wolfi"\nVERSION_ID="20230201"\n', 'Wolfi'],
+    ['Chainguard', 'ID=chainguard\nNAME="Chainguard"\nPRETTY_NAME="Chainguard"\nVERSION_ID="20230214"\n', 'Chainguard'],
+    ['MinimOS', 'ID=minimos\nNAME="MinimOS"\nPRETTY_NAME="MinimOS"\n', 'MinimOS'],
+    ['AlmaLinux 9.4', 'NAME="AlmaLinux"\nVERSION="9.4 (Seafoam Ocelot)"\nID="almalinux"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\nPRETTY_NAME="AlmaLinux 9.4 (Seafoam Ocelot)"\n', 'AlmaLinux:9'],
+    ['Rocky Linux 9.3', 'NAME="Rocky Linux"\nVERSION="9.3 (Blue Onyx)"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.3"\nPRETTY_NAME="Rocky Linux 9.3 (Blue Onyx)"\n', 'Rocky Linux:9'],
+    ['Rocky Linux 8.9', 'NAME="Rocky Linux"\nID="rocky"\nVERSION_ID="8.9"\nPRETTY_NAME="Rocky Linux 8.9 (Green Obsidian)"\n', 'Rocky Linux:8'],
+    // A prefix of Red Hat:enterprise_linux:9::appstream / ::baseos (the matcher extends it past ':').
+    ['RHEL 9.4 (UBI)', 'NAME="Red Hat Enterprise Linux"\nVERSION="9.4 (Plow)"\nID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.4"\nPRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"\nCPE_NAME="cpe:/o:redhat:enterprise_linux:9::baseos"\n', 'Red Hat:enterprise_linux:9'],
+    ['openSUSE Leap 15.5', 'NAME="openSUSE Leap"\nVERSION="15.5"\nID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.5"\nPRETTY_NAME="openSUSE Leap 15.5"\n', 'openSUSE:Leap 15.5'],
+    ['openSUSE Tumbleweed', 'NAME="openSUSE Tumbleweed"\nID="opensuse-tumbleweed"\nID_LIKE="opensuse suse"\nVERSION_ID="20240620"\nPRETTY_NAME="openSUSE Tumbleweed"\n', 'openSUSE:Tumbleweed'],
+    ['SLES 15 SP5', 'NAME="SLES"\nVERSION="15-SP5"\nVERSION_ID="15.5"\nPRETTY_NAME="SUSE Linux Enterprise Server 15 SP5"\nID="sles"\nID_LIKE="suse"\n', 'SUSE:Linux Enterprise Server 15 SP5'],
+    ['SLES 12 SP5', 'NAME="SLES"\nVERSION="12-SP5"\nVERSION_ID="12.5"\nPRETTY_NAME="SUSE Linux Enterprise Server 12 SP5"\nID="sles"\n', 'SUSE:Linux Enterprise Server 12 SP5'],
+    ['SLES 15 GA', 'NAME="SLES"\nVERSION="15"\nVERSION_ID="15"\nPRETTY_NAME="SUSE Linux Enterprise Server 15"\nID="sles"\n', 'SUSE:Linux Enterprise Server 15'],
+    ['CBL-Mariner 2.0', 'NAME="Common Base Linux Mariner"\nVERSION="2.0.20240123"\nID=mariner\nVERSION_ID="2.0"\nPRETTY_NAME="CBL-Mariner/Linux"\n', 'Azure Linux:2'],
+    ['Azure Linux 3.0', 'NAME="Microsoft Azure Linux"\nVERSION="3.0.20240727"\nID=azurelinux\nVERSION_ID="3.0"\nPRETTY_NAME="Microsoft Azure Linux 3.0"\n', 'Azure Linux:3'],
+    ['Photon OS 5.0', 'NAME="VMware Photon OS"\nVERSION="5.0"\nID=photon\nVERSION_ID=5.0\nPRETTY_NAME="VMware Photon OS/Linux"\n', 'Photon OS:5.0'],
+    ['Photon OS 3.0', 'NAME="VMware Photon OS"\nVERSION="3.0"\nID=photon\nVERSION_ID=3.0\nPRETTY_NAME="VMware Photon OS/Linux"\n', 'Photon OS:3.0'],
+    ['openEuler 24.03 LTS', 'NAME="openEuler"\nVERSION="24.03 (LTS)"\nID="openEuler"\nVERSION_ID="24.03"\nPRETTY_NAME="openEuler 24.03 (LTS)"\n', 'openEuler:24.03-LTS'],
+    ['openEuler 22.03 LTS SP3', 'NAME="openEuler"\nVERSION="22.03 (LTS-SP3)"\nID="openEuler"\nVERSION_ID="22.03"\nPRETTY_NAME="openEuler 22.03 (LTS-SP3)"\n', 'openEuler:22.03-LTS-SP3'],
+    ['openEuler 24.03 LTS SP1 (space form)', 'NAME="openEuler"\nID="openEuler"\nVERSION_ID="24.03"\nPRETTY_NAME="openEuler 24.03 (LTS SP1)"\n', 'openEuler:24.03-LTS-SP1'],
+    // Innovation releases are outside openEuler's advisories; the bare release matches nothing.
+    ['openEuler 23.09 (innovation)', 'NAME="openEuler"\nID="openEuler"\nVERSION_ID="23.09"\nPRETTY_NAME="openEuler 23.09"\n', 'openEuler:23.09'],
+    // No OSV ecosystem.
+    ['Amazon Linux 2023', 'NAME="Amazon Linux"\nVERSION="2023"\nID="amzn"\nID_LIKE="fedora"\nVERSION_ID="2023"\nPRETTY_NAME="Amazon Linux 2023.5.20240805"\n', ''],
+    ['Amazon Linux 2', 'NAME="Amazon Linux"\nVERSION="2"\nID="amzn"\nID_LIKE="centos rhel fedora"\nVERSION_ID="2"\nPRETTY_NAME="Amazon Linux 2"\n', ''],
+    ['Fedora 40', 'NAME="Fedora Linux"\nVERSION="40 (Container Image)"\nID=fedora\nVERSION_ID=40\n', ''],
+    ['Oracle Linux 9', 'NAME="Oracle Linux Server"\nVERSION="9.4"\nID="ol"\nVERSION_ID="9.4"\n', ''],
+    ['unknown distro', 'ID=plan9\nVERSION_ID=4\n', ''],
+  ])('%s → %j', (_name, osRelease, eco) => {
+    expect(fromOsRelease(osRelease)).toBe(eco);
   });
+
+  it.each([
+    [{ id: 'debian', versionId: '11.9' }, 'Debian:11'],
+    [{ id: 'ubuntu' }, ''],
+    [{ id: 'alpine', versionId: 'edge' }, ''],
+    [{ id: 'rhel' }, ''],
+    [{ id: 'mariner' }, ''],
+    [{ id: 'azurelinux', versionId: '3' }, 'Azure Linux:3'],
+    // The purl path has no PRETTY_NAME but its distro qualifier already carries the LTS part.
+    [{ id: 'openeuler', versionId: '22.03-LTS-SP3' }, 'openEuler:22.03-LTS-SP3'],
+    [{ id: 'openeuler' }, ''],
+  ])('without a full os-release: %o → %j', (os, eco) => {
+    expect(osvEcosystemFor({ detectedFrom: 'purl', ...os })).toBe(eco);
+  });
+
   it('is empty without an OS', () => expect(osvEcosystemFor(undefined)).toBe(''));
 });
