@@ -2,6 +2,7 @@
 // Prints, measured in this one run (ratios and rates, no pass/fail on absolute time):
 //   * the match phase for 1,000 packages against a real DB, warm (goal <= 20 ms)
 //   * `portcullis scan` wall time / `portcullis sbom` wall time on the Debian test image (goal <= 1.1x)
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,23 +16,27 @@ import { debianImage } from '../test/fixtures/debian-image.js';
 import { measure } from './lib/measure.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const ENTRY = join(ROOT, 'src/cli/entry.ts');
+// The built CLI, as users run it (`npm ci` builds it; rebuilt here so it matches the sources).
+execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
+const CLI = join(ROOT, 'bin/portcullis.js');
 const SHARED_OSV = join(ROOT, '..', 'shared', 'data', 'osv');
 const TYPES: Record<string, PackageType> = { Go: 'golang', PyPI: 'pypi', Maven: 'maven', npm: 'npm', 'crates.io': 'cargo', RubyGems: 'gem', NuGet: 'nuget', Packagist: 'composer' };
 
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-scan-'));
 const dbPath = join(dir, 'db.sqlite');
 const fx = await debianImage();
-const sbomRun = await measure(process.execPath, ['--import', 'tsx', ENTRY, 'sbom', fx.dockerArchive, '--quiet']);
+const sbomRun = await measure(process.execPath, [CLI, 'sbom', fx.dockerArchive, '--quiet', '--no-cache']);
 const inventory = JSON.parse(sbomRun.stdout) as Report;
 
 // DB: the shared real corpus (when present) plus one unfixed record per Debian source package, so
-// the OS half of the match does real range work too.
+// the OS half of the match does real range work too; each carries a CVSS vector, as real records
+// do, so the scan scores them (and loads the calculator) like a real one.
 mkdirSync(join(dir, 'debian'));
 const sources = [...new Set(inventory.packages.map((p) => p.sourceName ?? p.name))];
 sources.forEach((name, i) => {
   const rec: OsvRecord = {
     id: `DEBIAN-CVE-2099-${10000 + i}`, modified: '2025-01-01T00:00:00Z', upstream: [`CVE-2099-${10000 + i}`],
+    severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
     affected: [{ package: { ecosystem: 'Debian:12', name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '99:0' }] }] }],
   };
   writeFileSync(join(dir, 'debian', `${i}.json`), JSON.stringify(rec));
@@ -95,10 +100,13 @@ await db.close();
 // Full scan vs sbom of the same image, best of 3 each, same process start-up cost in both.
 async function best(args: string[]): Promise<number> {
   let b = Infinity;
-  for (let i = 0; i < 3; i++) b = Math.min(b, (await measure(process.execPath, ['--import', 'tsx', ENTRY, ...args])).wallMs);
+  for (let i = 0; i < 3; i++) b = Math.min(b, (await measure(process.execPath, [CLI, ...args], { allowExit: [1] })).wallMs);
   return b;
 }
 const sbomMs = await best(['sbom', fx.dockerArchive, '--quiet', '--no-cache']);
 const scanMs = await best(['scan', fx.dockerArchive, '--db', dbPath, '--policy', 'none', '--format', 'json', '--quiet', '--no-cache']);
+// The same scan through the shipped default gate: what a pipeline runs (policy load + decision).
+const gateMs = await best(['scan', fx.dockerArchive, '--db', dbPath, '--format', 'json', '--quiet', '--no-cache', '--skip-db-age-check']);
 console.log(`scan ${scanMs.toFixed(0)} ms / sbom ${sbomMs.toFixed(0)} ms = ${(scanMs / sbomMs).toFixed(2)}x (goal <= 1.1x)`);
+console.log(`scan with the default gate ${gateMs.toFixed(0)} ms / sbom = ${(gateMs / sbomMs).toFixed(2)}x`);
 rmSync(dir, { recursive: true, force: true });

@@ -7,13 +7,14 @@ export interface Measured {
   stdout: string;
 }
 
-export function measure(cmd: string, args: string[], opts: { shell?: boolean } = {}): Promise<Measured> {
+/** `allowExit`: exit codes that are results, not failures (1: blocked by policy). */
+export function measure(cmd: string, args: string[], opts: { shell?: boolean; allowExit?: number[] } = {}): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const argv = opts.shell ? ['sh', '-c', [cmd, ...args].join(' ')] : [cmd, ...args];
     execFile('/usr/bin/time', ['-v', ...argv], { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8', env: { ...process.env, CI: 'true' } }, (err, stdout, stderr) => {
       const wallMs = performance.now() - t0;
-      if (err) {
+      if (err && !(typeof err.code === 'number' && opts.allowExit?.includes(err.code))) {
         reject(new Error(`${cmd} ${args.join(' ')} failed: ${stderr.slice(-2000)}`));
         return;
       }

@@ -3,7 +3,10 @@
 // so zstd goes through fzstd's streaming decoder.
 import { Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
+import type { Decompress } from 'fzstd';
+import { lazyRequire } from '../util/lazy-require.js';
+
+const fzstd = lazyRequire<typeof import('fzstd')>('fzstd');
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -22,7 +25,7 @@ class ZstdDecompressStream extends Transform {
   constructor() {
     super();
     // fzstd may reuse its output buffer: copy each chunk before handing it on.
-    this.decoder = new Decompress((data) => {
+    this.decoder = new (fzstd().Decompress)((data) => {
       this.push(Buffer.from(data));
     });
   }

@@ -2,7 +2,6 @@
 // wanted paths reached through symlinks (files or directories) whose target was captured.
 import type { ScanWarning } from '../model/warning.js';
 import type { WalkedFile } from './cataloger.js';
-import { usrMergeAliases } from './paths.js';
 import { SNIFF_BYTES, type FileWanter } from './walk-layer.js';
 import type { FsFile, WantedFs } from './wanted-fs.js';
 
@@ -26,25 +25,14 @@ export function filesFor(fs: WantedFs, wanter: FileWanter, warn?: (w: ScanWarnin
     if (!d) return;
     out.set(path, { path, layer: f.layer, size: f.size, mode: f.mode, data: d.data, ...(d.distilled ? { distilled: true } : {}) });
   };
-  for (const [path, f] of fs.files) {
-    const r = fs.resolve(path);
-    // A file whose parent directory later became a symlink is no longer reachable under its name.
-    if (r.ok && r.path === path && wanter.wants(path, f.size)) emit(path, path);
-    for (const alias of usrMergeAliases(path)) {
-      const a = fs.resolve(alias);
-      if (a.ok && a.path === path && wanter.wants(alias, f.size)) emit(alias, path);
-    }
-  }
-  for (const [path, link] of fs.links) {
-    const r = fs.resolve(path);
-    if (r.ok) {
-      const size = fs.files.get(r.path)?.size ?? 0;
-      if (wanter.wants(path, size)) emit(path, r.path);
-    } else if (r.reason === 'loop' && wanter.wants(path, 0)) {
+  const { names, loops } = fs.reachable();
+  for (const n of names) if (wanter.wants(n.path, n.size)) emit(n.path, n.real);
+  for (const link of loops) {
+    if (wanter.wants(link.path, 0)) {
       warn?.({
         code: 'walker.link-loop',
-        message: `${path}: more than 40 symlink hops resolving it (a loop); not read`,
-        path,
+        message: `${link.path}: more than 40 symlink hops resolving it (a loop); not read`,
+        path: link.path,
         layer: link.layer.index,
       });
     }

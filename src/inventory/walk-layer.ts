@@ -1,10 +1,13 @@
 // Reads ONE layer tar stream, once, and returns its LayerDelta. Only files some wanter asks for are
 // buffered (bounded by the wanter's maxFileSize); every other entry is drained without keeping data.
 import type { Readable } from 'node:stream';
-import tar from 'tar-stream';
+import type TarStream from 'tar-stream';
 import { ImageError } from '../errors.js';
 import type { CapturedFile, DeltaWarning, LayerDelta, LinkEntry } from './layer-delta.js';
+import { lazyRequire } from '../util/lazy-require.js';
 import { baseName, normaliseEntryName, parentOf, pathHash, usrMergeAliases } from './paths.js';
+
+const tarStream = lazyRequire<typeof TarStream>('tar-stream');
 
 export const DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024;
 const WHITEOUT_PREFIX = '.wh.';
@@ -115,7 +118,7 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
   const dropped = new Set<string>();
   const shadowed = new HashList();
   const warnings: DeltaWarning[] = [];
-  const extract = tar.extract();
+  const extract = tarStream().extract();
   const scratch = new Scratch();
 
   const done = new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 // The merged view of wanted files and links, built by applying LayerDeltas in layer order.
 import type { LayerRef } from '../model/package.js';
 import type { CapturedFile, LayerDelta, LinkEntry } from './layer-delta.js';
-import { clampJoin, isWithin, parentOf, pathHash } from './paths.js';
+import { clampJoin, isWithin, parentOf, pathHash, usrMergeAliases } from './paths.js';
 
 export const MAX_LINK_HOPS = 40;
 
@@ -15,9 +15,24 @@ export interface FsLink extends LinkEntry {
 
 export type Resolution = { ok: true; path: string } | { ok: false; reason: 'loop' | 'missing' };
 
+/** A name a file can be read under (its own, a /usr-merge alias, a link to it) and the file's path. */
+export interface ReachableName {
+  path: string;
+  real: string;
+  size: number;
+}
+
+/** Every readable name of the view, and links that loop; what each cataloger's view filters. */
+export interface Reachability {
+  names: ReachableName[];
+  loops: FsLink[];
+}
+
 export class WantedFs {
   readonly files = new Map<string, FsFile>();
   readonly links = new Map<string, FsLink>();
+  /** Resolved once per state of the view, not once per cataloger asking (cleared by apply). */
+  private reachability?: Reachability;
 
   /** A copy sharing the (immutable) file buffers. */
   clone(): WantedFs {
@@ -29,6 +44,7 @@ export class WantedFs {
 
   /** Applies one layer: removals (opaque dirs, whiteouts, dropped) first, then its writes. */
   apply(delta: LayerDelta, layer: LayerRef): void {
+    this.reachability = undefined;
     const hidden = new Set(delta.whiteouts);
     const opaque = new Set(delta.opaqueDirs);
     const removed = (path: string): boolean => {
@@ -88,6 +104,31 @@ export class WantedFs {
       cur = '/';
     }
     return this.files.has(cur) ? { ok: true, path: cur } : { ok: false, reason: 'missing' };
+  }
+
+  /**
+   * Names in map order (files, their /usr-merge aliases, then links), each resolved through the
+   * view: a file whose parent directory later became a symlink is no longer reachable under its
+   * name, and an alias or link counts only when it leads to a captured file.
+   */
+  reachable(): Reachability {
+    if (this.reachability) return this.reachability;
+    const names: ReachableName[] = [];
+    const loops: FsLink[] = [];
+    for (const [path, f] of this.files) {
+      const r = this.resolve(path);
+      if (r.ok && r.path === path) names.push({ path, real: path, size: f.size });
+      for (const alias of usrMergeAliases(path)) {
+        const a = this.resolve(alias);
+        if (a.ok && a.path === path) names.push({ path: alias, real: path, size: f.size });
+      }
+    }
+    for (const link of this.links.values()) {
+      const r = this.resolve(link.path);
+      if (r.ok) names.push({ path: link.path, real: r.path, size: this.files.get(r.path)?.size ?? 0 });
+      else if (r.reason === 'loop') loops.push(link);
+    }
+    return (this.reachability = { names, loops });
   }
 
   /** Paths under `dir` (files and links), for catalogers that read directories such as status.d. */

@@ -1,11 +1,15 @@
-import cvssLib from 'ae-cvss-calculator';
+import type cvssLib from 'ae-cvss-calculator';
+import { lazyRequire } from '../util/lazy-require.js';
 import type { Cvss, Severity } from '../model/finding.js';
 
 // CVSS base scores come from a maintained calculator (ae-cvss-calculator) rather than our own math.
 
 type CvssClass = new (vector: string) => { calculateScores(): { base?: number } };
 
+const calculator = lazyRequire<typeof cvssLib>('ae-cvss-calculator');
+
 function classFor(vector: string): { version: Cvss['version']; impl: CvssClass } | undefined {
+  const cvssLib = calculator();
   if (vector.startsWith('CVSS:4.0/')) return { version: '4.0', impl: cvssLib.Cvss4P0 as unknown as CvssClass };
   if (vector.startsWith('CVSS:3.1/')) return { version: '3.1', impl: cvssLib.Cvss3P1 as unknown as CvssClass };
   if (vector.startsWith('CVSS:3.0/')) return { version: '3.0', impl: cvssLib.Cvss3P0 as unknown as CvssClass };

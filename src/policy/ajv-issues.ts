@@ -11,8 +11,13 @@ export function isIsoDate(s: string): boolean {
   return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
 }
 
-export function makeValidator(schema: object): ValidateFunction {
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+/**
+ * Compiles one of our schemas. Checking the schema itself against the JSON Schema meta-schema
+ * (`validateSchema`) costs more than compiling it, on every run; our schemas are constants, so the
+ * tests do that check once (test/policy/schemas-valid.test.ts) and runs skip it.
+ */
+export function makeValidator(schema: object, opts: { validateSchema?: boolean } = {}): ValidateFunction {
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, validateSchema: opts.validateSchema ?? false });
   ajv.addFormat('date', { type: 'string', validate: isIsoDate });
   return ajv.compile(schema);
 }

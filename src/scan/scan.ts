@@ -8,17 +8,13 @@ import { filterFindings, type FindingFilter } from '../match/filter.js';
 import { matchPackages } from '../match/matcher.js';
 import type { SeverityPreference } from '../match/severity.js';
 import type { Report } from '../model/report.js';
-import { decide, loadBaseline, loadIgnoreFile, loadPolicies, loadVex, type PolicySet } from '../policy/index.js';
+import type { Decision } from '../model/decision.js';
 import { inventoryReport } from './inventory-report.js';
-import {
-  checkFreshness,
-  mainEcosystem,
-  openVulnSource,
-  resolveDbPath,
-  updateDb,
-  updateSourcesFromEnv,
-  type VulnSource,
-} from '../vulndb/index.js';
+import { mainEcosystem } from '../vulndb/ecosystem.js';
+import { checkFreshness } from '../vulndb/freshness.js';
+import { openVulnSource } from '../vulndb/open.js';
+import { resolveDbPath } from '../vulndb/paths.js';
+import type { VulnSource } from '../vulndb/source.js';
 
 export { inventoryReport, type InventoryOptions } from './inventory-report.js';
 
@@ -57,22 +53,25 @@ export interface ScanOptions {
   onNotice?(message: string): void;
 }
 
-interface GateInputs {
-  policies?: PolicySet;
-  vex: Awaited<ReturnType<typeof loadVex>>[];
-  ignore: Awaited<ReturnType<typeof loadIgnoreFile>>;
-  baseline?: Report;
-}
+/** The gate, ready to decide: every input loaded and checked. */
+type Gate = (report: Report) => Decision;
 
-/** Loads every gate input before the slow work, so a broken policy fails in a second (exit 2). */
-async function loadGate(opts: ScanOptions, cwd: string): Promise<GateInputs> {
-  const abs = (p: string) => resolve(cwd, p);
+/**
+ * Loads every gate input before the slow work, so a broken policy fails in a second (exit 2).
+ * Undefined when there is no gate (`--policy none`): the policy engine is then never loaded.
+ */
+async function loadGate(opts: ScanOptions, cwd: string): Promise<Gate | undefined> {
   const which = opts.policies ?? 'default';
+  // Gate inputs given with `--policy none` are still checked: a broken file is an error either way.
+  if (which === 'none' && !opts.vex?.length && !opts.ignoreFile && !opts.baseline) return undefined;
+  const { decide, loadBaseline, loadIgnoreFile, loadPolicies, loadVex } = await import('../policy/index.js');
+  const abs = (p: string) => resolve(cwd, p);
   const policies = which === 'none' ? undefined : await loadPolicies(which === 'default' ? 'default' : which.map(abs));
   const vex = await Promise.all((opts.vex ?? []).map((p) => loadVex(abs(p))));
   const ignore = opts.ignoreFile ? await loadIgnoreFile(abs(opts.ignoreFile)) : [];
   const baseline = opts.baseline ? await loadBaseline(abs(opts.baseline)) : undefined;
-  return { policies, vex, ignore, baseline };
+  if (!policies) return undefined;
+  return (report) => decide(report, policies, { vex, ignore, baseline, now: opts.now, baseLayerCount: opts.baseLayerCount });
 }
 
 /** Opens the DB; on a first run (no local DB yet) downloads what the image needs, unless offline. */
@@ -93,6 +92,7 @@ async function openDb(opts: ScanOptions, report: Report, env: NodeJS.ProcessEnv,
       );
       // KEV and EPSS come too: the default gate blocks KEV entries, so a DB without them would
       // pass what it should block.
+      const { updateDb, updateSourcesFromEnv } = await import('../vulndb/update.js');
       await updateDb({ dbPath, ecosystems, enrichment: true, ...updateSourcesFromEnv(env), warn: (m) => opts.onNotice?.(`warning: ${m}`) });
     }
   }
@@ -118,14 +118,6 @@ export async function scan(opts: ScanOptions): Promise<Report> {
     await db.close();
   }
 
-  if (gate.policies) {
-    report.decision = decide(report, gate.policies, {
-      vex: gate.vex,
-      ignore: gate.ignore,
-      baseline: gate.baseline,
-      now: opts.now,
-      baseLayerCount: opts.baseLayerCount,
-    });
-  }
+  if (gate) report.decision = gate(report);
   return report;
 }

@@ -1,6 +1,5 @@
 import { openLocalDb } from './local.js';
 import { resolveDbPath } from './paths.js';
-import { openRemoteDb } from './remote.js';
 import type { VulnSource } from './source.js';
 
 export interface OpenVulnSourceOptions {
@@ -20,6 +19,8 @@ export async function openVulnSource(opts: OpenVulnSourceOptions = {}): Promise<
   const url = opts.dbUrl ?? env.PORTCULLIS_DB_URL;
   if (url) {
     const token = opts.token ?? env.PORTCULLIS_DB_TOKEN;
+    // The HTTP client is loaded only for a remote DB: local scans never pay for it.
+    const { openRemoteDb } = await import('./remote.js');
     return openRemoteDb(url, token ? { token } : {});
   }
   return openLocalDb(resolveDbPath({ db: opts.db, env, cwd: opts.cwd }));

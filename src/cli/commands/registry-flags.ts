@@ -1,7 +1,7 @@
 // Registry flags shared by `scan` and `sbom`: credentials never come from argv (stdin or env only).
 import { PortcullisError } from '../../errors.js';
 import type { ResolveOptions } from '../../image/resolve.js';
-import { parseDuration } from '../../vulndb/index.js';
+import { parseDuration } from '../../vulndb/freshness.js';
 import type { CliIO } from '../io.js';
 
 export const REGISTRY_FLAGS = {

@@ -4,7 +4,7 @@ import { SEVERITY_PREFERENCES, type SeverityPreference } from '../../match/sever
 import { formatNames } from '../../report/index.js';
 import { parseFormatTargets, writeReports } from '../../report/output.js';
 import { scan } from '../../scan/scan.js';
-import { DEFAULT_MAX_DB_AGE_MS, parseDuration } from '../../vulndb/index.js';
+import { DEFAULT_MAX_DB_AGE_MS, parseDuration } from '../../vulndb/freshness.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT_BLOCKED, EXIT_PASS, type Command } from '../command.js';
 import { wantsProgress } from '../io.js';

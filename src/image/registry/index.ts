@@ -1,5 +1,6 @@
 // Public surface of the registry source.
-export { RegistrySource, openRegistryImage } from './source.js';
+export { RegistrySource } from './source.js';
+export { openRegistryImage } from './open.js';
 export { RegistryClient, MANIFEST_ACCEPT, DEFAULT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, type RegistryOptions } from './client.js';
 export { parseReference, tryParseReference, formatReference, allowsPlainHttp, type RegistryReference } from './reference.js';
 export { resolveCredentials, dockerConfigPath, type Credentials } from './credentials.js';

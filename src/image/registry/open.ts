@@ -1,8 +1,8 @@
-// The registry ImageSource: resolves a reference to one image manifest (an index is narrowed by
+// Opening a registry image: resolves a reference to one image manifest (an index is narrowed by
 // the same selection rules as local layouts: select.ts / platform.ts), reads and verifies the
 // manifest and config, and hands out layers that stream from the registry.
 import { ImageError, PortcullisError } from '../../errors.js';
-import type { Image, ImageMetadata, ImageSource } from '../../model/image.js';
+import type { Image, ImageMetadata } from '../../model/image.js';
 import type { BlobStore } from '../blob-store.js';
 import { parseImageConfig, parseJson } from '../config.js';
 import { parseDescriptor, parseDescriptorList, type Descriptor } from '../descriptor.js';
@@ -140,21 +140,5 @@ export async function openRegistryImage(source: string, ref: RegistryReference, 
   } catch (err) {
     await client.close();
     throw err;
-  }
-}
-
-export class RegistrySource implements ImageSource {
-  readonly description: string;
-  constructor(
-    private readonly source: string,
-    readonly ref: RegistryReference,
-    private readonly platform: Platform | undefined,
-    private readonly opts: RegistryOptions,
-  ) {
-    this.description = `registry image ${formatReference(ref)}`;
-  }
-
-  open(): Promise<Image> {
-    return openRegistryImage(this.source, this.ref, this.platform, this.opts);
   }
 }

@@ -1,10 +1,13 @@
 // Java archives (.jar/.war/.ear/.par) read as zips straight from the walker's buffer. Packages come
 // from every pom.properties (shaded jars hold several), else MANIFEST.MF, else the file name.
 // Nested archives are read to a bounded depth and a bounded total of inflated bytes (zip bombs).
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
+import { lazyRequire } from '../../util/lazy-require.js';
 import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
 import { basename, errorText, makePackage, warnFile } from './common.js';
+
+const zipReader = lazyRequire<typeof yauzl>('yauzl');
 
 const FOUND_BY = 'java-archive';
 const ARCHIVE = /\.(jar|war|ear|par|hpi|jpi)$/i;
@@ -29,7 +32,7 @@ interface Budget {
 
 function openZip(buf: Buffer): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buf, { lazyEntries: true, validateEntrySizes: true, decodeStrings: true }, (err, zip) => {
+    zipReader().fromBuffer(buf, { lazyEntries: true, validateEntrySizes: true, decodeStrings: true }, (err, zip) => {
       if (err || !zip) reject(err ?? new Error('not a zip archive'));
       else resolve(zip);
     });

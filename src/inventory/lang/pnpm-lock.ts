@@ -1,10 +1,13 @@
 // pnpm-lock.yaml v5–v9. Package keys: v5 `/name/1.0.0_peer`, v6 `/name@1.0.0(peer)`, v9 `name@1.0.0`
 // (v9 moves the dependency graph to `snapshots` and drops the `dev` flag: we derive it from importers).
-import yaml from 'js-yaml';
+import type yaml from 'js-yaml';
+import { lazyRequire } from '../../util/lazy-require.js';
 import type { CatalogContext, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
 import { errorText, isRecord, makePackage, purlFor, str, warnFile } from './common.js';
 import { NPM_FOUND_BY } from './npm-lock.js';
+
+const yamlParser = lazyRequire<typeof yaml>('js-yaml');
 
 const PLAIN_VERSION = /^\d+\.\d+\.\d+[^\s/:]*$/;
 
@@ -52,7 +55,7 @@ function importerRef(v: unknown): string | undefined {
 export function pnpmLockPackages(file: WalkedFile, ctx: CatalogContext): Package[] {
   let docs: unknown[];
   try {
-    docs = yaml.loadAll(file.data.toString('utf8'), undefined, { json: true });
+    docs = yamlParser().loadAll(file.data.toString('utf8'), undefined, { json: true });
   } catch (e) {
     warnFile(ctx, file, 'pnpm.lock', `not valid YAML (${errorText(e)})`);
     return [];

@@ -1,9 +1,12 @@
 // Installed Python distributions: `*.dist-info/METADATA`, `*.egg-info/PKG-INFO`, `*.egg-info` files,
 // and `.egg` archives/directories (`EGG-INFO/PKG-INFO`). Names are PEP 503-normalised in purls.
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
+import { lazyRequire } from '../../util/lazy-require.js';
 import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
 import { dirname, errorText, makePackage, pep503, perFile, purlFor, warnFile } from './common.js';
+
+const zipReader = lazyRequire<typeof yauzl>('yauzl');
 
 const FOUND_BY = 'python';
 const MAX_METADATA = 8 * 1024 * 1024;
@@ -68,7 +71,7 @@ function distFromText(file: WalkedFile, ctx: CatalogContext, text: string, site:
 /** Reads EGG-INFO/PKG-INFO from a zipped .egg held in memory. */
 function eggPkgInfo(buf: Buffer): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buf, { lazyEntries: true }, (err, zip) => {
+    zipReader().fromBuffer(buf, { lazyEntries: true }, (err, zip) => {
       if (err || !zip) return reject(err ?? new Error('not a zip'));
       let found = false;
       zip.on('entry', (entry: yauzl.Entry) => {

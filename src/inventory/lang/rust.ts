@@ -1,11 +1,13 @@
 // Rust: `Cargo.lock` (v1–v4, TOML `[[package]]`) and the cargo-auditable `.dep-v0` section of
 // binaries (zlib-compressed JSON {packages:[{name,version,source,kind,dependencies}]}).
 import { inflateSync } from 'node:zlib';
-import { parse as parseToml } from 'smol-toml';
+import { lazyRequire } from '../../util/lazy-require.js';
 import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
 import { basename, errorText, isRecord, makePackage, perFile, purlFor, str, warnFile } from './common.js';
 import { exeFormat, looksExecutable, maybeExecutable, readExecutable, sectionData } from './exe.js';
+
+const toml = lazyRequire<typeof import('smol-toml')>('smol-toml');
 
 const FOUND_BY = 'rust';
 const MAX_AUDIT_JSON = 16 * 1024 * 1024;
@@ -44,7 +46,7 @@ function packagesOf(crates: Crate[], file: WalkedFile, registryOnly: boolean): P
 function cargoLock(file: WalkedFile, ctx: CatalogContext): Package[] {
   let doc: Record<string, unknown>;
   try {
-    doc = parseToml(file.data.toString('utf8')) as Record<string, unknown>;
+    doc = toml().parse(file.data.toString('utf8')) as Record<string, unknown>;
   } catch (e) {
     warnFile(ctx, file, 'cargo.lock', `not valid TOML (${errorText(e)})`);
     return [];

@@ -1,9 +1,12 @@
 // yarn.lock: v1 (yarn's own indented format) and berry v2+ (YAML with __metadata).
-import yaml from 'js-yaml';
+import type yaml from 'js-yaml';
+import { lazyRequire } from '../../util/lazy-require.js';
 import type { CatalogContext, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
 import { errorText, isRecord, makePackage, purlFor, str, stripBom, warnFile } from './common.js';
 import { NPM_FOUND_BY } from './npm-lock.js';
+
+const yamlParser = lazyRequire<typeof yaml>('js-yaml');
 
 interface YarnEntry {
   descriptors: string[];
@@ -89,7 +92,7 @@ export function yarnLockPackages(file: WalkedFile, ctx: CatalogContext): Package
   if (/^__metadata:/m.test(text)) {
     let doc: unknown;
     try {
-      doc = yaml.load(text, { json: true });
+      doc = yamlParser().load(text, { json: true });
     } catch (e) {
       warnFile(ctx, file, 'yarn.lock', `not valid YAML (${errorText(e)})`);
       return [];

@@ -1,10 +1,13 @@
 // Reads the header blobs of rpm's SQLite database (`rpmdb.sqlite`, rpm >= 4.16, Fedora/RHEL 9
 // default): table `Packages (hnum INTEGER PRIMARY KEY, blob BLOB)`. The image bytes are opened
 // in memory (better-sqlite3 deserialises a Buffer); nothing is written to disk.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { lazyRequire } from '../../util/lazy-require.js';
 import { MAX_BLOB_SIZE, type DbBlob, type DbReadResult } from './blobs.js';
 import { foldWal } from './wal.js';
 import { errorMessage } from '../../errors.js';
+
+const sqlite = lazyRequire<typeof Database>('better-sqlite3');
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 
@@ -34,7 +37,7 @@ export function readSqlite(data: Buffer, wal: Buffer | undefined, maxDbSize: num
   }
   let db: Database.Database | undefined;
   try {
-    db = new Database(image, { readonly: true });
+    db = new (sqlite())(image, { readonly: true });
     const rows = db.prepare('SELECT hnum, blob FROM Packages ORDER BY hnum').raw(true).iterate() as IterableIterator<unknown[]>;
     for (const [hnum, blob] of rows) {
       if (!Buffer.isBuffer(blob)) {
