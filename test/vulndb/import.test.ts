@@ -82,6 +82,46 @@ describe.skipIf(!HAVE_SHARED)('importing the shared OSV corpus', () => {
     expect(ubuntu.get('Ubuntu:22\u0000pcre3')).toEqual([]);
   });
 
+  // The scan sends all its queries in one statement; the oracle here is a scan of every stored
+  // record with affectedFor (no SQL), for a few thousand queries at once, misses included.
+  it('one batched lookup answers every query as a full scan of the records would', () => {
+    const records = db.ids().map((id) => db.getRecord(id)!).filter((r) => !r.withdrawn);
+    const queries = new Map<string, { ecosystem: string; name: string }>();
+    for (const r of records) {
+      for (const a of r.affected ?? []) {
+        if (!a.package) continue;
+        queries.set(`${a.package.ecosystem}\u0000${a.package.name}`, a.package);
+        // The same name one level up (`Ubuntu:22.04` for `Ubuntu:22.04:LTS`, `Red Hat:…:9` for `…::appstream`).
+        const up = a.package.ecosystem.replace(/:[^:]*$/, '');
+        if (up !== a.package.ecosystem) queries.set(`${up}\u0000${a.package.name}`, { ecosystem: up, name: a.package.name });
+      }
+    }
+    queries.set('npm\u0000no-such-package', { ecosystem: 'npm', name: 'no-such-package' });
+    const list = [...queries.values()];
+    expect(list.length).toBeGreaterThan(3000);
+    const got = db.lookupSync(list);
+    const key = (q: { ecosystem: string; name: string }) => `${q.ecosystem}\u0000${q.ecosystem === 'PyPI' ? q.name.toLowerCase().replace(/[-_.]+/g, '-') : q.name}`;
+    let compared = 0;
+    const wrong: string[] = [];
+    // Candidates by lower-cased name only (a superset); affectedFor decides.
+    const byName = new Map<string, typeof records>();
+    for (const r of records) {
+      for (const n of new Set((r.affected ?? []).map((a) => a.package?.name.toLowerCase().replace(/[-_.]+/g, '-') ?? ''))) {
+        byName.set(n, [...(byName.get(n) ?? []), r]);
+      }
+    }
+    for (const q of list) {
+      const candidates = byName.get(q.name.toLowerCase().replace(/[-_.]+/g, '-')) ?? [];
+      const want = candidates.filter((r) => affectedFor(r, q).length > 0).map((r) => r.id).sort();
+      const have = (got.get(key(q)) ?? []).map((r) => r.id).sort();
+      if (JSON.stringify(have) !== JSON.stringify(want)) wrong.push(`${q.ecosystem}/${q.name}: ${have.length} vs ${want.length}`);
+      compared++;
+    }
+    expect(wrong.slice(0, 10)).toEqual([]);
+    expect(compared).toBe(list.length);
+    expect(got.get('npm\u0000no-such-package')).toEqual([]);
+  });
+
   // Rule for extras: our local records may be newer than the recorded osv.dev answer (README §3),
   // so we must return at least the golden IDs; extras are allowed only if they are records whose
   // ranges really include the version (checked by `affects`, the same evaluation).
