@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { argument, dag, func, object, type CacheVolume, type Container, type Directory, type File } from '@dagger.io/dagger';
 import { PortcullisError } from './errors.js';
 import { parseSeverityList } from './match/filter.js';
-import { SEVERITIES, type Severity } from './model/finding.js';
+import { SEVERITIES } from './model/finding.js';
 import type { Report } from './model/report.js';
+import { severityCounts } from './report/common.js';
 import { encoderFor } from './report/index.js';
 import { scan as runScan } from './scan/scan.js';
 
@@ -45,10 +46,14 @@ function fileOf(name: string, contents: string): File {
   return client.directory().withNewFile(name, contents).file(name);
 }
 
-function countBySeverity(report: Report): Record<Severity, number> {
-  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  for (const f of report.findings ?? []) counts[f.severity] += 1;
-  return counts;
+/** The verdict of a report in one line (what `decision` and `gate` return). */
+function decisionLine(report: Report): string {
+  const bySeverity = severityCounts(report.findings ?? []);
+  const severities = SEVERITIES.map((s) => `${s} ${bySeverity[s]}`).join(', ');
+  const d = report.decision;
+  if (!d) return `no policy: ${report.findings?.length ?? 0} findings (${severities})`;
+  const verdict = d.blocked ? 'blocked' : 'pass';
+  return `${verdict}: ${d.counts.block} block, ${d.counts.warn} warn, ${d.counts.ignore} ignore; findings ${severities}`;
 }
 
 /**
@@ -104,20 +109,15 @@ export class Scan {
   /** One line: "pass" or "blocked", then the decision counts and findings by severity. */
   @func()
   decision(): string {
-    const report = this.parsed();
-    const bySeverity = countBySeverity(report);
-    const severities = SEVERITIES.map((s) => `${s} ${bySeverity[s]}`).join(', ');
-    const d = report.decision;
-    if (!d) return `no policy: ${report.findings?.length ?? 0} findings (${severities})`;
-    const verdict = d.blocked ? 'blocked' : 'pass';
-    return `${verdict}: ${d.counts.block} block, ${d.counts.warn} warn, ${d.counts.ignore} ignore; findings ${severities}`;
+    return decisionLine(this.parsed());
   }
 
   /** Fails (non-zero `dagger call` exit) when the policy blocks; otherwise returns the decision line. */
   @func()
   gate(): string {
-    const line = this.decision();
-    if (this.parsed().decision?.blocked) throw new PortcullisError(`portcullis gate: ${line}`);
+    const report = this.parsed();
+    const line = decisionLine(report);
+    if (report.decision?.blocked) throw new PortcullisError(`portcullis gate: ${line}`);
     return line;
   }
 }

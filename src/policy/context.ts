@@ -84,7 +84,7 @@ export function commonLayerPrefix(imageDiffIds: readonly string[], baseDiffIds: 
   return i;
 }
 
-export function findingContext(finding: Finding, _report: Report | undefined, opts: ContextOptions = {}): FindingContext {
+export function findingContext(finding: Finding, opts: ContextOptions = {}): FindingContext {
   const now = (opts.now ?? new Date()).getTime();
   const baseCount = resolveBaseLayerCount(opts);
   const published = parseTime(finding.published);

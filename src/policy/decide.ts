@@ -76,7 +76,7 @@ export function decide(report: Report, policies: PolicySet, opts: DecideOptions 
   const byFinding: Record<string, FindingDecision> = {};
   const contexts: (FindingContext | undefined)[] = new Array(findings.length);
   const decisions: FindingDecision[] = new Array(findings.length);
-  const ctxOf = (i: number): FindingContext => (contexts[i] ??= findingContext(findings[i]!, report, ctxOpts));
+  const ctxOf = (i: number): FindingContext => (contexts[i] ??= findingContext(findings[i]!, ctxOpts));
 
   for (let i = 0; i < findings.length; i++) {
     const f = findings[i]!;

@@ -63,7 +63,7 @@ export function explainFinding(f: Finding, report: Report & { decision: Decision
       return lines.join('\n');
     }
     const now = new Date(report.createdAt);
-    const ctx = findingContext(f, report, { now: Number.isNaN(now.getTime()) ? new Date() : now });
+    const ctx = findingContext(f, { now: Number.isNaN(now.getTime()) ? new Date() : now });
     lines.push(`  rule file:  ${item.file}:${item.line}:${item.column}`);
     lines.push(`  when:       ${JSON.stringify(item.when)}`);
     if (JSON.stringify(item.when) !== JSON.stringify(item.logic)) lines.push(`  json-logic: ${JSON.stringify(item.logic)}`);

@@ -4,6 +4,7 @@ import { SEVERITIES } from '../model/finding.js';
 import { shapeAt, type Shape } from './context-shape.js';
 import { isAllowedOperator } from './logic/operators.js';
 import type { LogicIssue } from './logic/validate.js';
+import { isRecord } from './json-file.js';
 import { escapePointer } from './yaml-positions.js';
 
 /** Short names for the fields rules test most. */
@@ -30,10 +31,6 @@ export function isJsonLogic(when: unknown): boolean {
 /** json-logic-js operators outside the whitelist (never fields). */
 const JSON_LOGIC_ONLY = new Set(['log']);
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
 export function compileShorthand(when: Record<string, unknown>, shape: Shape): { logic: unknown; issues: LogicIssue[] } {
   const issues: LogicIssue[] = [];
   const parts: unknown[] = [];
@@ -59,7 +56,7 @@ export function compileShorthand(when: Record<string, unknown>, shape: Shape): {
     if (Array.isArray(value)) {
       value.forEach((v, i) => checkEnum(v, `${keyPointer}/${i}`));
       parts.push(test('in', value));
-    } else if (isPlainObject(value)) {
+    } else if (isRecord(value)) {
       for (const [cmpKey, arg] of Object.entries(value)) {
         const op = COMPARATORS[cmpKey];
         const cmpPointer = `${keyPointer}/${escapePointer(cmpKey)}`;

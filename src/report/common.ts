@@ -31,6 +31,17 @@ export function sortedFindings(report: Report): Finding[] {
   return [...(report.findings ?? [])].sort(compareFindings);
 }
 
+/** The findings grouped by vulnerability id, ids sorted, each group in finding order. */
+export function findingsById(report: Report): [string, Finding[]][] {
+  const byId = new Map<string, Finding[]>();
+  for (const f of sortedFindings(report)) {
+    const list = byId.get(f.id);
+    if (list) list.push(f);
+    else byId.set(f.id, [f]);
+  }
+  return [...byId].sort(([a], [b]) => cmp(a, b));
+}
+
 /** Blocking first, then warn, ignore, undecided; within each the finding order. */
 export function compareByAction(decision: Decision | undefined) {
   return (a: Finding, b: Finding): number => {
@@ -119,6 +130,34 @@ export function advisoryUrl(id: string): string {
 /** Unique by first occurrence; keeps order. */
 export function unique<T>(items: Iterable<T>): T[] {
   return [...new Set(items)];
+}
+
+/**
+ * Resolves each package's `dependsOn` entries (purls, or names of the same type when unambiguous)
+ * to the ids of packages in the same report, self-references dropped, unique and sorted. Only
+ * packages that declare dependencies get an entry.
+ */
+export function resolveDependsOn(packages: readonly Package[], idOf: Map<Package, string>): Map<Package, string[]> {
+  const byPurl = new Map<string, string>();
+  const byName = new Map<string, string[]>();
+  for (const p of packages) {
+    if (p.purl && !byPurl.has(p.purl)) byPurl.set(p.purl, idOf.get(p)!);
+    const key = `${p.type}|${p.name}`;
+    const list = byName.get(key);
+    if (list) list.push(idOf.get(p)!);
+    else byName.set(key, [idOf.get(p)!]);
+  }
+  const out = new Map<Package, string[]>();
+  for (const p of packages) {
+    if (!p.dependsOn) continue;
+    const own = idOf.get(p);
+    const deps = p.dependsOn.map((d) => {
+      const named = byName.get(`${p.type}|${d}`);
+      return byPurl.get(d) ?? (named?.length === 1 ? named[0] : undefined);
+    });
+    out.set(p, unique(deps.filter((r): r is string => r !== undefined && r !== own)).sort());
+  }
+  return out;
 }
 
 /** The history step text for a layer index, from the layer refs or the image config history. */

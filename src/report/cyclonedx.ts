@@ -8,7 +8,7 @@ import type { Cvss, Finding, Severity } from '../model/finding.js';
 import type { Package } from '../model/package.js';
 import type { Report } from '../model/report.js';
 import {
-  advisoryUrl, decisionFor, imageDigest, imageName, severityForScore, sortedFindings, sortedPackages, unique, verdictOf,
+  advisoryUrl, decisionFor, imageDigest, imageName, severityForScore, findingsById, resolveDependsOn, sortedFindings, sortedPackages, unique, verdictOf,
 } from './common.js';
 import type { Encoder } from './encoder.js';
 import { isSpdxExpression, isSpdxId } from './licenses.js';
@@ -93,27 +93,9 @@ function component(p: Package, ref: string): Json {
   };
 }
 
-/** Resolve dependsOn entries (purls, or names) to bom-refs of packages in the same image. */
+/** CycloneDX `dependencies`: one entry per package that declares any, as bom-refs. */
 function dependencies(packages: readonly Package[], refs: Map<Package, string>): Json[] {
-  const byPurl = new Map<string, string>();
-  const byName = new Map<string, string[]>();
-  for (const p of packages) {
-    if (p.purl && !byPurl.has(p.purl)) byPurl.set(p.purl, refs.get(p)!);
-    const key = `${p.type}|${p.name}`;
-    byName.set(key, [...(byName.get(key) ?? []), refs.get(p)!]);
-  }
-  const out: Json[] = [];
-  for (const p of packages) {
-    if (!p.dependsOn) continue;
-    const deps = unique(
-      p.dependsOn.map((d) => {
-        const named = byName.get(`${p.type}|${d}`);
-        return byPurl.get(d) ?? (named?.length === 1 ? named[0] : undefined);
-      }).filter((r): r is string => r !== undefined && r !== refs.get(p)),
-    ).sort();
-    out.push({ ref: refs.get(p), dependsOn: deps });
-  }
-  return out;
+  return [...resolveDependsOn(packages, refs)].map(([p, dependsOn]) => ({ ref: refs.get(p), dependsOn }));
 }
 
 const VEX_JUSTIFICATION: Record<string, string> = {
@@ -171,10 +153,7 @@ function isoTime(s: string | undefined): string | undefined {
 
 function vulnerabilities(report: Report, refs: Map<string, string>): Json[] {
   // One vulnerability per id; affects lists every package it was found in.
-  const byId = new Map<string, Finding[]>();
-  for (const f of sortedFindings(report)) byId.set(f.id, [...(byId.get(f.id) ?? []), f]);
-  return [...byId.keys()].sort().map((id) => {
-    const fs = byId.get(id)!;
+  return findingsById(report).map(([id, fs]) => {
     const f = fs[0]!;
     const decisions = fs.map((x) => decisionFor(report.decision, x));
     // The analysis is per vulnerability in CycloneDX: only when every affected package agrees.

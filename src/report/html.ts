@@ -55,13 +55,24 @@ function viewData(report: Report) {
   const findings = report.findings ? sortedFindings(report) : undefined;
   const counts = severityCounts(findings ?? []);
   const os = report.os?.prettyName ?? report.os?.id;
+  const packages = sortedPackages(report);
   const layerIndexes = [...new Set([...report.layers.map((l) => l.index), ...report.packages.map((p) => p.layer.index)])].sort((a, b) => a - b);
+  // Each layer's lines, in finding (or package) order, built in one pass.
+  const itemsByLayer = new Map<number, string[]>();
+  const addItem = (index: number, line: string) => {
+    const list = itemsByLayer.get(index);
+    if (list) list.push(line);
+    else itemsByLayer.set(index, [line]);
+  };
+  if (findings) {
+    for (const f of findings) addItem(f.layer.index, `${f.severity} ${f.id} in ${f.package.name} ${f.package.version}${f.fixedVersions.length ? ` (fixed in ${f.fixedVersions.join(', ')})` : ''}`);
+  } else {
+    for (const p of packages) addItem(p.layer.index, `${p.name} ${p.version} (${p.type})`);
+  }
+  const layerByIndex = new Map(report.layers.map((l) => [l.index, l] as const));
   const layers = layerIndexes.map((index) => {
-    const l = report.layers.find((x) => x.index === index);
-    const items = findings
-      ? findings.filter((f) => f.layer.index === index).map((f) => `${f.severity} ${f.id} in ${f.package.name} ${f.package.version}${f.fixedVersions.length ? ` (fixed in ${f.fixedVersions.join(', ')})` : ''}`)
-      : sortedPackages(report).filter((p) => p.layer.index === index).map((p) => `${p.name} ${p.version} (${p.type})`);
-    return { index, digest: l?.digest ?? '', size: humanSize(l?.size ?? 0), createdBy: layerStep(report, index) ?? '', items };
+    const l = layerByIndex.get(index);
+    return { index, digest: l?.digest ?? '', size: humanSize(l?.size ?? 0), createdBy: layerStep(report, index) ?? '', items: itemsByLayer.get(index) ?? [] };
   });
   const cards = findings
     ? [
@@ -89,7 +100,7 @@ function viewData(report: Report) {
           reason: fd?.reason ?? '', layer: f.layer.index, summary: f.summary ?? '', url: advisoryUrl(f.id), kev: f.kev !== undefined,
         };
       })
-    : sortedPackages(report).map((p) => ({
+    : packages.map((p) => ({
         pkg: p.name, version: p.version, type: p.type, licenses: (p.licenses ?? []).join(', '), path: p.path, layer: p.layer.index,
       }));
   return {

@@ -2,7 +2,7 @@
 // a test case per finding; what blocks fails, what is ignored is skipped.
 import type { Finding } from '../model/finding.js';
 import type { Report } from '../model/report.js';
-import { decisionFor, imageName, SEVERITIES, sortedFindings } from './common.js';
+import { decisionFor, imageName, SEVERITIES, sortedFindings, verdictOf } from './common.js';
 import type { Encoder } from './encoder.js';
 import { xmlAttr, xmlText } from './xml.js';
 
@@ -90,7 +90,7 @@ function encodeJunit(report: Report): string {
       `  <testsuite name="${xmlAttr(s.name)}" package="portcullis" id="${id}" timestamp="${stamp}" hostname="portcullis" tests="${s.cases.length}" failures="${count(s.cases, 'failure')}" errors="0" skipped="${count(s.cases, 'skipped')}" time="0">`,
       '    <properties>',
       `      <property name="image" value="${xmlAttr(imageName(report))}"/>`,
-      `      <property name="verdict" value="${report.decision ? (report.decision.blocked ? 'blocked' : 'passed') : 'undecided'}"/>`,
+      `      <property name="verdict" value="${verdictOf(report)}"/>`,
       '    </properties>',
     );
     for (const c of s.cases) {

@@ -5,7 +5,7 @@ import type { Action } from '../model/decision.js';
 import { findingKey, type Finding, type Severity } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import {
-  advisoryUrl, bestScore, decisionFor, imageDigest, imageName, severityCounts, sortedFindings, unique, verdictOf,
+  advisoryUrl, bestScore, decisionFor, imageDigest, imageName, severityCounts, findingsById, sortedFindings, unique, verdictOf,
 } from './common.js';
 import type { Encoder } from './encoder.js';
 import { mdCell as mdEscape } from './markdown.js';
@@ -79,14 +79,9 @@ function ruleFor(id: string, findings: Finding[]) {
 
 function encodeSarif(report: Report): string {
   const findings = sortedFindings(report);
-  const byId = new Map<string, Finding[]>();
-  for (const f of findings) {
-    const list = byId.get(f.id) ?? [];
-    list.push(f);
-    byId.set(f.id, list);
-  }
-  const ruleIds = [...byId.keys()].sort();
-  const rules = ruleIds.map((id) => ruleFor(id, byId.get(id)!));
+  const groups = findingsById(report);
+  const ruleIds = groups.map(([id]) => id);
+  const rules = groups.map(([id, fs]) => ruleFor(id, fs));
   const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
 
   const results = findings.map((f) => {

@@ -1,7 +1,7 @@
 // SPDX 2.3 JSON: the image as the described package, containing one package per Package.
 import type { Package } from '../model/package.js';
 import type { Report } from '../model/report.js';
-import { imageDigest, imageName, sortedPackages, unique } from './common.js';
+import { imageDigest, imageName, resolveDependsOn, sortedPackages, unique } from './common.js';
 import { hashUuid, imagePurl } from './cyclonedx.js';
 import type { Encoder } from './encoder.js';
 import { isSpdxExpression } from './licenses.js';
@@ -105,17 +105,7 @@ function encodeSpdx(report: Report): string {
     { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: imageId },
     ...packages.map((p) => ({ spdxElementId: imageId, relationshipType: 'CONTAINS', relatedSpdxElement: ids.get(p)! })),
   ];
-  const byPurl = new Map<string, string>();
-  const byName = new Map<string, string[]>();
-  for (const p of packages) {
-    if (p.purl && !byPurl.has(p.purl)) byPurl.set(p.purl, ids.get(p)!);
-    byName.set(`${p.type}|${p.name}`, [...(byName.get(`${p.type}|${p.name}`) ?? []), ids.get(p)!]);
-  }
-  for (const p of packages) {
-    const deps = unique((p.dependsOn ?? []).map((d) => {
-      const named = byName.get(`${p.type}|${d}`);
-      return byPurl.get(d) ?? (named?.length === 1 ? named[0] : undefined);
-    }).filter((x): x is string => x !== undefined && x !== ids.get(p))).sort();
+  for (const [p, deps] of resolveDependsOn(packages, ids)) {
     for (const dep of deps) relationships.push({ spdxElementId: ids.get(p)!, relationshipType: 'DEPENDS_ON', relatedSpdxElement: dep });
   }
 

@@ -3,7 +3,7 @@
 import type { Finding, Severity } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import {
-  compareFindings, decisionFor, imageDigest, imageName, plural, SEVERITIES, severityCounts, sortedPackages, verdictSentence,
+  decisionFor, imageDigest, imageName, plural, SEVERITIES, severityCounts, sortedFindings, sortedPackages, verdictSentence,
 } from './common.js';
 import type { EncodeOptions, Encoder } from './encoder.js';
 import { oneLine, textWidth, truncate } from './text.js';
@@ -140,7 +140,7 @@ function encodeTable(report: Report, options: EncodeOptions = {}): string {
     if (rows.length) out.push(...renderTable(columns, rows, painter, width));
     out.push('', `Total: ${pkgs.length} ${plural(pkgs.length, 'package')}`);
   } else {
-    const findings = [...report.findings].sort(compareFindings);
+    const findings = sortedFindings(report);
     if (findings.length) {
       const rows = findings.map((f) => findingRow(report, f));
       out.push(...renderTable(findingColumns(report.decision !== undefined), rows, painter, width, (i) => findings[i]!.severity));

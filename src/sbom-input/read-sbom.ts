@@ -1,11 +1,11 @@
 // `scan --sbom FILE`: turn a CycloneDX or SPDX JSON SBOM (ours, Syft's, Trivy's…) into packages.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { PackageURL } from 'packageurl-js';
 import { PortcullisError } from '../errors.js';
 import type { ImageMetadata } from '../model/image.js';
 import type { LayerRef, Package, PackageType } from '../model/package.js';
 import type { ScanWarning } from '../model/warning.js';
-import { purlToQuery } from '../vulndb/purl.js';
+import { queryForPurl } from '../vulndb/purl.js';
 
 const MAX_SBOM_BYTES = 256 * 1024 * 1024;
 
@@ -62,7 +62,7 @@ function toPackage(purlText: string, where: string, props: Props, licenses: stri
     return undefined;
   }
   if (!PURL_TYPES.has(purl.type) || !purl.version) return undefined;
-  const q = purlToQuery(purlText);
+  const q = queryForPurl(purl);
   const type = purl.type as PackageType;
   const up = upstreamOf(purl);
   const epochQ = purl.qualifiers?.epoch;
@@ -157,9 +157,9 @@ function metadataFor(file: string, sourceType: string, name?: unknown, version?:
 export async function readSbomFile(file: string): Promise<SbomInput> {
   let text: string;
   try {
-    const buf = await readFile(file);
-    if (buf.length > MAX_SBOM_BYTES) throw new PortcullisError(`SBOM larger than ${MAX_SBOM_BYTES} bytes`, { subject: file });
-    text = buf.toString('utf8');
+    // Size first: a huge file is refused before it is read into memory.
+    if ((await stat(file)).size > MAX_SBOM_BYTES) throw new PortcullisError(`SBOM larger than ${MAX_SBOM_BYTES} bytes`, { subject: file });
+    text = await readFile(file, 'utf8');
   } catch (err) {
     if (err instanceof PortcullisError) throw err;
     throw new PortcullisError(`cannot read SBOM: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { subject: file });

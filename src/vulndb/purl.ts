@@ -40,6 +40,11 @@ export function purlToQuery(purl: string): (PackageQuery & { version?: string })
   } catch {
     return undefined;
   }
+  return queryForPurl(p);
+}
+
+/** purlToQuery for a purl already parsed. */
+export function queryForPurl(p: PackageURL): (PackageQuery & { version?: string }) | undefined {
   let ecosystem: string | undefined = TYPES[p.type];
   let name = p.name;
   if (p.type === 'maven') name = p.namespace ? `${p.namespace}:${p.name}` : p.name;

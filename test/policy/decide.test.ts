@@ -79,7 +79,7 @@ describe('decide', () => {
 `);
     const policies = await loadPolicies([file]);
     const target = { ...ansiRegex, cvss: [{ version: '3.1' as const, vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H', score: 7.5, source: 'nvd' }], kev: { dateAdded: '2021-11-03', dueDate: '2023-10-31' }, epss: { score: 0.6, percentile: 0.995 } };
-    const ctx = findingContext(target, report([target]), { now: NOW, baseLayerCount: 1 });
+    const ctx = findingContext(target, { now: NOW, baseLayerCount: 1 });
     expect(ctx.publishedAgeDays).toBe(1352);
     expect(ctx.layer).toMatchObject({ index: 2, base: false });
     expect(policies.rules[0]!.test(ctx)).toBe(true);
@@ -92,8 +92,8 @@ describe('decide', () => {
       { ...target, aliases: [] },
       { ...target, published: '2025-01-01T00:00:00Z' },
     ];
-    for (const v of variants) expect(policies.rules[0]!.test(findingContext(v, undefined, { now: NOW, baseLayerCount: 1 }))).toBe(false);
-    expect(policies.rules[0]!.test(findingContext(target, undefined, { now: NOW, baseLayerCount: 3 }))).toBe(false);
+    for (const v of variants) expect(policies.rules[0]!.test(findingContext(v, { now: NOW, baseLayerCount: 1 }))).toBe(false);
+    expect(policies.rules[0]!.test(findingContext(target, { now: NOW, baseLayerCount: 3 }))).toBe(false);
   });
 
   it('base layers come from baseLayerCount; without it layer.base is false', async () => {

@@ -87,4 +87,3 @@ export function validateLogic(logic: unknown, shape: Shape | null): LogicIssue[]
   return issues;
 }
 
-export const CUSTOM_OPERATOR_NAMES = Object.keys(CUSTOM_OPERATORS);
