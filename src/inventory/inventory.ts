@@ -1,5 +1,6 @@
 // The inventory driver: walk every layer once, detect the OS on the final view, run each cataloger
 // on its files, and attribute packages to layers.
+import { errorMessage } from '../errors.js';
 import type { Image } from '../model/image.js';
 import type { OsInfo } from '../model/os.js';
 import type { LayerRef, Package } from '../model/package.js';
@@ -58,7 +59,7 @@ async function safeParse(c: Cataloger, files: WalkedFile[], ctx: CatalogContext)
   } catch (err) {
     ctx.warn({
       code: 'cataloger.error',
-      message: `cataloger ${c.name} failed on ${files.map((f) => f.path).join(', ')}: ${(err as Error)?.message ?? String(err)}`,
+      message: `cataloger ${c.name} failed on ${files.map((f) => f.path).join(', ')}: ${errorMessage(err)}`,
       ...(files[0] ? { path: files[0].path, layer: files[0].layer.index } : {}),
     });
     return [];
@@ -99,8 +100,11 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
     const found = await safeParse(c, files, ctx);
     if (c.attribution === 'history') {
       const firstSeen = new Map<string, LayerRef>();
+      const finalSig = signature(files);
       for (const snap of snapshots.get(c) ?? []) {
-        for (const p of await safeParse(c, snap.files, quiet)) {
+        // The last snapshot usually is the final state, already parsed above.
+        const listed = signature(snap.files) === finalSig ? found : await safeParse(c, snap.files, quiet);
+        for (const p of listed) {
           const k = packageKey(p);
           if (!firstSeen.has(k)) firstSeen.set(k, snap.layer);
         }

@@ -40,12 +40,6 @@ export function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-/** True when `path` is `dir` itself or lies below it. */
-export function isWithin(path: string, dir: string): boolean {
-  if (dir === '/') return true;
-  return path === dir || path.startsWith(`${dir}/`);
-}
-
 // usr-merged systems reach /lib, /bin… through symlinks into /usr. A file stored at /usr/lib/X is
 // also asked for under /lib/X, so catalogers that name the traditional path still get it captured.
 const USR_MERGED = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];

@@ -2,7 +2,7 @@
 // buffered (bounded by the wanter's maxFileSize); every other entry is drained without keeping data.
 import type { Readable } from 'node:stream';
 import type TarStream from 'tar-stream';
-import { ImageError } from '../errors.js';
+import { ImageError, errorMessage } from '../errors.js';
 import type { CapturedFile, DeltaWarning, LayerDelta, LinkEntry } from './layer-delta.js';
 import { lazyRequire } from '../util/lazy-require.js';
 import { baseName, normaliseEntryName, parentOf, pathHash, usrMergeAliases } from './paths.js';
@@ -205,7 +205,7 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
           anyDistilled = true;
         }
       } catch (err) {
-        warnings.push({ code: 'cataloger.error', message: `cataloger ${w.name} could not distill ${path}: ${(err as Error)?.message ?? String(err)}`, path });
+        warnings.push({ code: 'cataloger.error', message: `cataloger ${w.name} could not distill ${path}: ${errorMessage(err)}`, path });
       }
     }
     if (!keepRaw && !anyDistilled) {

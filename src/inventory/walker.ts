@@ -27,7 +27,7 @@ export interface WalkOptions {
   /** Reuse deltas of layers seen before (keyed by diff_id and wanter versions). */
   store?: LayerDeltaStore;
   /** Called after each layer is merged, with the view as it stands after that layer. */
-  onLayer?(fs: WantedFs, layer: LayerRef, delta: LayerDelta): void;
+  onLayer?(fs: WantedFs, layer: LayerRef): void;
   onProgress?(p: WalkProgress): void;
 }
 
@@ -92,7 +92,7 @@ export async function walkLayers(
     const ref = layerRefOf(layer);
     fs.apply(delta, ref);
     for (const w of delta.warnings) warnings.push({ ...w, layer: layer.index });
-    opts.onLayer?.(fs, ref, delta);
+    opts.onLayer?.(fs, ref);
   }
   return { fs, warnings };
 }

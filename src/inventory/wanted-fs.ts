@@ -1,7 +1,7 @@
 // The merged view of wanted files and links, built by applying LayerDeltas in layer order.
 import type { LayerRef } from '../model/package.js';
 import type { CapturedFile, LayerDelta, LinkEntry } from './layer-delta.js';
-import { clampJoin, isWithin, parentOf, pathHash, usrMergeAliases } from './paths.js';
+import { clampJoin, parentOf, pathHash, usrMergeAliases } from './paths.js';
 
 export const MAX_LINK_HOPS = 40;
 
@@ -33,14 +33,6 @@ export class WantedFs {
   readonly links = new Map<string, FsLink>();
   /** Resolved once per state of the view, not once per cataloger asking (cleared by apply). */
   private reachability?: Reachability;
-
-  /** A copy sharing the (immutable) file buffers. */
-  clone(): WantedFs {
-    const c = new WantedFs();
-    for (const [k, v] of this.files) c.files.set(k, v);
-    for (const [k, v] of this.links) c.links.set(k, v);
-    return c;
-  }
 
   /** Applies one layer: removals (opaque dirs, whiteouts, dropped) first, then its writes. */
   apply(delta: LayerDelta, layer: LayerRef): void {
@@ -129,14 +121,6 @@ export class WantedFs {
       else if (r.reason === 'loop') loops.push(link);
     }
     return (this.reachability = { names, loops });
-  }
-
-  /** Paths under `dir` (files and links), for catalogers that read directories such as status.d. */
-  pathsWithin(dir: string): string[] {
-    const out: string[] = [];
-    for (const k of this.files.keys()) if (isWithin(k, dir)) out.push(k);
-    for (const k of this.links.keys()) if (isWithin(k, dir)) out.push(k);
-    return out;
   }
 }
 

@@ -130,15 +130,8 @@ export function licenseList(v: unknown): string[] {
   return [];
 }
 
-/** Directory part of an absolute path (`/a/b/c` → `/a/b`). */
-export function dirname(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i <= 0 ? '/' : path.slice(0, i);
-}
-
-export function basename(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
-}
+// Path helpers under the names the catalogers use.
+export { parentOf as dirname, baseName as basename } from '../paths.js';
 
 /** Runs `fn` per file, turning any exception into a warning so parse never throws. */
 export async function perFile(

@@ -1,13 +1,10 @@
 // Java archives (.jar/.war/.ear/.par) read as zips straight from the walker's buffer. Packages come
 // from every pom.properties (shaded jars hold several), else MANIFEST.MF, else the file name.
 // Nested archives are read to a bounded depth and a bounded total of inflated bytes (zip bombs).
-import type yauzl from 'yauzl';
-import { lazyRequire } from '../../util/lazy-require.js';
 import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
 import { basename, errorText, makePackage, warnFile } from './common.js';
-
-const zipReader = lazyRequire<typeof yauzl>('yauzl');
+import { BudgetError, interesting, openZip, readEntry, type Budget } from './zip.js';
 
 const FOUND_BY = 'java-archive';
 const ARCHIVE = /\.(jar|war|ear|par|hpi|jpi)$/i;
@@ -22,63 +19,6 @@ export const JAVA_LIMITS = {
   maxNestedArchive: 32 * 1024 * 1024,
   maxTextEntry: 1024 * 1024,
 };
-
-class BudgetError extends Error {}
-
-interface Budget {
-  left: number;
-  depthWarned: boolean;
-}
-
-function openZip(buf: Buffer): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) => {
-    zipReader().fromBuffer(buf, { lazyEntries: true, validateEntrySizes: true, decodeStrings: true }, (err, zip) => {
-      if (err || !zip) reject(err ?? new Error('not a zip archive'));
-      else resolve(zip);
-    });
-  });
-}
-
-/** Inflates one entry, counting real bytes against the declared size and the shared budget. */
-function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, limit: number, budget: Budget): Promise<Buffer> {
-  if (entry.uncompressedSize > limit || entry.uncompressedSize > budget.left) {
-    return Promise.reject(new BudgetError(`${entry.fileName} declares ${entry.uncompressedSize} bytes, over the limit`));
-  }
-  return new Promise((resolve, reject) => {
-    zip.openReadStream(entry, (err, stream) => {
-      if (err || !stream) return reject(err ?? new Error('unreadable entry'));
-      const chunks: Buffer[] = [];
-      let n = 0;
-      stream.on('data', (c: Buffer) => {
-        n += c.length;
-        budget.left -= c.length;
-        if (n > limit || budget.left < 0) stream.destroy(new BudgetError(`${entry.fileName} inflates past the limit`));
-        else chunks.push(c);
-      });
-      stream.on('error', reject);
-      stream.on('end', () => resolve(Buffer.concat(chunks)));
-    });
-  });
-}
-
-/** Entries of interest, read one at a time (lazyEntries keeps memory flat). */
-async function* interesting(zip: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> {
-  const queue: (yauzl.Entry | null | Error)[] = [];
-  let wake: (() => void) | undefined;
-  zip.on('entry', (e: yauzl.Entry) => { queue.push(e); wake?.(); });
-  zip.on('end', () => { queue.push(null); wake?.(); });
-  zip.on('error', (e: Error) => { queue.push(e); wake?.(); });
-  zip.readEntry();
-  for (;;) {
-    if (queue.length === 0) await new Promise<void>((r) => (wake = r));
-    wake = undefined;
-    const next = queue.shift()!;
-    if (next === null) return;
-    if (next instanceof Error) throw next;
-    yield next;
-    zip.readEntry();
-  }
-}
 
 function parseProperties(text: string): Map<string, string> {
   const out = new Map<string, string>();

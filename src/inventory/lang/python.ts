@@ -1,12 +1,9 @@
 // Installed Python distributions: `*.dist-info/METADATA`, `*.egg-info/PKG-INFO`, `*.egg-info` files,
 // and `.egg` archives/directories (`EGG-INFO/PKG-INFO`). Names are PEP 503-normalised in purls.
-import type yauzl from 'yauzl';
-import { lazyRequire } from '../../util/lazy-require.js';
 import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
 import { dirname, errorText, makePackage, pep503, perFile, purlFor, warnFile } from './common.js';
-
-const zipReader = lazyRequire<typeof yauzl>('yauzl');
+import { BudgetError, interesting, openZip, readEntry } from './zip.js';
 
 const FOUND_BY = 'python';
 const MAX_METADATA = 8 * 1024 * 1024;
@@ -69,37 +66,21 @@ function distFromText(file: WalkedFile, ctx: CatalogContext, text: string, site:
 }
 
 /** Reads EGG-INFO/PKG-INFO from a zipped .egg held in memory. */
-function eggPkgInfo(buf: Buffer): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    zipReader().fromBuffer(buf, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err ?? new Error('not a zip'));
-      let found = false;
-      zip.on('entry', (entry: yauzl.Entry) => {
-        if (entry.fileName !== 'EGG-INFO/PKG-INFO' || entry.uncompressedSize > MAX_METADATA) return zip.readEntry();
-        found = true;
-        zip.openReadStream(entry, (e2, stream) => {
-          if (e2 || !stream) return reject(e2 ?? new Error('unreadable entry'));
-          const chunks: Buffer[] = [];
-          let n = 0;
-          stream.on('data', (c: Buffer) => {
-            n += c.length;
-            if (n > MAX_METADATA) stream.destroy(new Error('PKG-INFO too large'));
-            else chunks.push(c);
-          });
-          stream.on('error', reject);
-          stream.on('end', () => {
-            zip.close();
-            resolve(Buffer.concat(chunks).toString('utf8'));
-          });
-        });
-      });
-      zip.on('end', () => {
-        if (!found) resolve(undefined);
-      });
-      zip.on('error', reject);
-      zip.readEntry();
-    });
-  });
+async function eggPkgInfo(buf: Buffer): Promise<string | undefined> {
+  const zip = await openZip(buf);
+  try {
+    for await (const entry of interesting(zip)) {
+      if (entry.fileName !== 'EGG-INFO/PKG-INFO' || entry.uncompressedSize > MAX_METADATA) continue;
+      try {
+        return (await readEntry(zip, entry, MAX_METADATA, { left: MAX_METADATA, depthWarned: false })).toString('utf8');
+      } catch (e) {
+        throw e instanceof BudgetError ? new Error('PKG-INFO too large') : e;
+      }
+    }
+    return undefined;
+  } finally {
+    zip.close();
+  }
 }
 
 /** The directory holding the distribution (site-packages), for dependency resolution. */
