@@ -4,8 +4,8 @@
 // removed. The cache is best effort: a read or write problem never fails a scan.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { portcullisCacheHome } from '../util/cache-home.js';
 
 export interface LayerCacheOptions {
   /** Default: `$XDG_CACHE_HOME/portcullis/layers` or `~/.cache/portcullis/layers`. */
@@ -45,8 +45,7 @@ const ENTRY_RE = /^[0-9a-f]{64}\.pclc$/;
 const TEMP_RE = /^\.[0-9a-f]{64}\.pclc\.[0-9a-f]+\.tmp$/;
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
-  return join(base, 'portcullis', 'layers');
+  return join(portcullisCacheHome(env), 'layers');
 }
 
 function fileName(key: string): string {
@@ -72,10 +71,6 @@ export function encodeEntryParts(key: string, data: Buffer | readonly Buffer[]):
   head.writeBigUInt64BE(BigInt(lengthOf(data)), 12);
   checksum(k, data).copy(head, 20);
   return [head, k, ...(Buffer.isBuffer(data) ? [data] : data)];
-}
-
-export function encodeEntry(key: string, data: Buffer | readonly Buffer[]): Buffer {
-  return Buffer.concat(encodeEntryParts(key, data));
 }
 
 /** The data of a well-formed entry for `key`, else undefined. */

@@ -89,10 +89,6 @@ export class TarStore implements BlobStore {
     return new TarStore(path, await indexTar(path));
   }
 
-  names(): string[] {
-    return [...this.entries.keys()];
-  }
-
   /** Follows symlinks / hard links between entries (docker save links duplicate layers). */
   private lookup(name: string): TarEntry | undefined {
     let current = normaliseEntryName(name, this.location);

@@ -9,6 +9,8 @@ import { parseImageConfig, parseJson } from './config.js';
 import { detectCompression } from './decompress.js';
 import { checkDigest, digestAlgorithm, digestFromPath, digestOf, isDigest } from './digest.js';
 import { makeLayer } from './layer.js';
+import { configPlatform } from './manifest.js';
+import { DOCKER_LAYER_TAR } from './media-types.js';
 import { formatPlatform, platformMatches, type Platform } from './platform.js';
 import { MAX_METADATA_BLOB } from './verified-blob.js';
 
@@ -27,7 +29,7 @@ interface ManifestEntry {
 }
 
 const LAYER_MEDIA_TYPE = {
-  none: 'application/vnd.docker.image.rootfs.diff.tar',
+  none: DOCKER_LAYER_TAR,
   gzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
   zstd: 'application/vnd.docker.image.rootfs.diff.tar.zstd',
 } as const;
@@ -95,7 +97,7 @@ export async function openDockerArchive(store: TarStore, opts: DockerArchiveOpti
   if (parsed.diffIds.length !== entry.Layers.length) {
     throw new ImageError(`manifest.json lists ${entry.Layers.length} layers but config ${entry.Config} has ${parsed.diffIds.length} diff_ids`, { subject: where });
   }
-  const actual = { os: parsed.config.os, architecture: parsed.config.architecture, ...(parsed.config.variant ? { variant: parsed.config.variant } : {}) };
+  const actual = configPlatform(parsed.config);
   if (opts.platform && !platformMatches(opts.platform, actual)) {
     throw new PortcullisError(`the image is ${formatPlatform(actual)}, not ${formatPlatform(opts.platform)}`, { subject: opts.source });
   }

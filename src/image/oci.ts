@@ -1,14 +1,14 @@
 // Reads an image from an OCI image layout held in a BlobStore (a directory or an archive of one).
 // Every index / manifest / config blob is checked against its descriptor before it is used.
-import { ImageError, PortcullisError } from '../errors.js';
+import { ImageError } from '../errors.js';
 import type { Image, ImageMetadata } from '../model/image.js';
 import type { BlobStore } from './blob-store.js';
 import { parseImageConfig, parseJson } from './config.js';
-import { parseDescriptor, parseDescriptorList, type Descriptor } from './descriptor.js';
+import { parseDescriptorList } from './descriptor.js';
 import { blobPath } from './digest.js';
 import { makeLayer } from './layer.js';
-import { CONTAINERD_NAME_ANNOTATION, isConfigMediaType, isLayerMediaType, manifestKind } from './media-types.js';
-import { formatPlatform, platformMatches, type Platform } from './platform.js';
+import { checkSelectedImage, configPlatform, manifestReader } from './manifest.js';
+import { CONTAINERD_NAME_ANNOTATION, manifestKind } from './media-types.js';
 import { selectManifest, type Selector } from './select.js';
 import { readVerifiedJson } from './verified-blob.js';
 
@@ -20,32 +20,6 @@ export interface OciOpenOptions {
 }
 
 const MAX_INDEX_JSON = 16 * 1024 * 1024;
-
-interface ReadManifest {
-  config: Descriptor;
-  layers: Descriptor[];
-}
-
-async function readManifest(store: BlobStore, d: Descriptor): Promise<ReadManifest> {
-  const json = await readVerifiedJson(store, d, 'manifest');
-  if (json.schemaVersion === 1) throw new ImageError(`unsupported Docker schema 1 manifest ${d.digest}`, { subject: store.location });
-  const mt = typeof json.mediaType === 'string' ? json.mediaType : d.mediaType;
-  const kind = manifestKind(mt);
-  if (kind !== 'manifest' && kind !== 'unknown') {
-    throw new ImageError(`unsupported media type ${mt} for manifest ${d.digest}`, { subject: store.location });
-  }
-  const config = parseDescriptor(json.config, `manifest ${d.digest} config`, store.location);
-  if (!isConfigMediaType(config.mediaType)) {
-    throw new ImageError(`unsupported config media type ${config.mediaType} in manifest ${d.digest} (not a container image)`, { subject: store.location });
-  }
-  const layers = parseDescriptorList(json.layers, `manifest ${d.digest} layers`, store.location);
-  for (const l of layers) {
-    if (l.mediaType !== undefined && !isLayerMediaType(l.mediaType)) {
-      throw new ImageError(`unsupported layer media type ${l.mediaType} for ${l.digest}`, { subject: store.location });
-    }
-  }
-  return { config, layers };
-}
 
 function repositoryOf(ref: string | undefined): string | undefined {
   if (!ref) return undefined;
@@ -70,25 +44,11 @@ export async function openOciImage(store: BlobStore, opts: OciOpenOptions): Prom
   }
   const top = parseDescriptorList(index.manifests, 'index.json manifests', where);
 
-  const platformOf = async (d: Descriptor): Promise<Platform> => {
-    const m = await readManifest(store, d);
-    const cfg = parseImageConfig(await readVerifiedJson(store, m.config, 'config'), `config ${m.config.digest}`, where).config;
-    return { os: cfg.os, architecture: cfg.architecture, ...(cfg.variant ? { variant: cfg.variant } : {}) };
-  };
-  const chosen = await selectManifest(store, top, opts.selector, platformOf, opts.source);
-  const manifest = await readManifest(store, chosen.descriptor);
-  const parsed = parseImageConfig(await readVerifiedJson(store, manifest.config, 'config'), `config ${manifest.config.digest}`, where);
-  if (parsed.diffIds.length !== manifest.layers.length) {
-    throw new ImageError(
-      `manifest ${chosen.descriptor.digest} has ${manifest.layers.length} layers but its config lists ${parsed.diffIds.length} diff_ids`,
-      { subject: where },
-    );
-  }
-  const wanted = opts.selector.platform;
-  const actual = { os: parsed.config.os, architecture: parsed.config.architecture, ...(parsed.config.variant ? { variant: parsed.config.variant } : {}) };
-  if (wanted && !platformMatches(wanted, actual)) {
-    throw new PortcullisError(`the selected image is ${formatPlatform(actual)}, not ${formatPlatform(wanted)}`, { subject: opts.source });
-  }
+  const read = manifestReader(store, async (m) => parseImageConfig(await readVerifiedJson(store, m.config, 'config'), `config ${m.config.digest}`, where));
+  const chosen = await selectManifest(store, top, opts.selector, async (d) => configPlatform((await read(d)).parsed.config), opts.source);
+  const selected = await read(chosen.descriptor);
+  checkSelectedImage(selected, chosen.descriptor.digest, opts.selector.platform, where, opts.source);
+  const { manifest, parsed } = selected;
 
   const layers = manifest.layers.map((l, i) =>
     makeLayer({

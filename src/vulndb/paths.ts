@@ -1,11 +1,9 @@
-import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { portcullisCacheHome } from '../util/cache-home.js';
 
 /** `$XDG_CACHE_HOME/portcullis/db.sqlite`, else `~/.cache/portcullis/db.sqlite`. */
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
-  const xdg = env.XDG_CACHE_HOME;
-  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), '.cache');
-  return join(base, 'portcullis', 'db.sqlite');
+  return join(portcullisCacheHome(env), 'db.sqlite');
 }
 
 /** `--db FILE` wins, then `PORTCULLIS_DB`, then the per-user default. */

@@ -125,9 +125,10 @@ export class RegistryClient {
   private async expectOk(res: HttpResponse, req: Pick<HttpRequest, 'method' | 'url'>, what: string): Promise<void> {
     if (res.status >= 200 && res.status < 300) return;
     const detail = await registryErrorText(res);
-    if (res.status === 404) throw this.fail(req, `HTTP 404: ${what} not found${this.transport.opts.redactor.redact(detail)}`);
-    if (res.status === 403) throw this.fail(req, `HTTP 403 Forbidden: no pull access to ${this.ref.repository}${this.redactor.redact(detail)}`);
-    throw this.fail(req, `HTTP ${res.status}${this.redactor.redact(detail)}`);
+    // fail() redacts the whole message.
+    if (res.status === 404) throw this.fail(req, `HTTP 404: ${what} not found${detail}`);
+    if (res.status === 403) throw this.fail(req, `HTTP 403 Forbidden: no pull access to ${this.ref.repository}${detail}`);
+    throw this.fail(req, `HTTP ${res.status}${detail}`);
   }
 
   /** GET a manifest or index by tag or digest; its digest is computed and checked. */
@@ -148,11 +149,13 @@ export class RegistryClient {
     }
     const announced = headerValue(res, 'docker-content-digest')?.trim();
     const expected = reference.includes(':') ? reference : announced;
-    const algorithm = expected && /^sha(256|512):/.test(expected) ? digestAlgorithm(expected) : 'sha256';
+    const algorithm = digestAlgorithm(expected ?? '');
     const digest = digestOf(data, algorithm);
     if (reference.includes(':') && digest !== reference) throw this.fail(req, `manifest digest mismatch: asked for ${reference}, content hashes to ${digest}`);
-    if (announced && announced !== digestOf(data, /^sha512:/.test(announced) ? 'sha512' : 'sha256')) {
-      throw this.fail(req, `manifest digest mismatch: Docker-Content-Digest says ${announced}, content hashes to ${digestOf(data, /^sha512:/.test(announced) ? 'sha512' : 'sha256')}`);
+    if (announced) {
+      const announcedAlgorithm = digestAlgorithm(announced);
+      const actual = announcedAlgorithm === algorithm ? digest : digestOf(data, announcedAlgorithm);
+      if (announced !== actual) throw this.fail(req, `manifest digest mismatch: Docker-Content-Digest says ${announced}, content hashes to ${actual}`);
     }
     let mediaType = contentType && contentType !== 'application/json' && contentType !== 'application/octet-stream' ? contentType : undefined;
     let schemaVersion: unknown;

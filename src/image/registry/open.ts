@@ -1,16 +1,16 @@
 // Opening a registry image: resolves a reference to one image manifest (an index is narrowed by
 // the same selection rules as local layouts: select.ts / platform.ts), reads and verifies the
 // manifest and config, and hands out layers that stream from the registry.
-import { ImageError, PortcullisError } from '../../errors.js';
+import { ImageError } from '../../errors.js';
 import type { Image, ImageMetadata } from '../../model/image.js';
 import type { BlobStore } from '../blob-store.js';
 import { parseImageConfig, parseJson } from '../config.js';
-import { parseDescriptor, parseDescriptorList, type Descriptor } from '../descriptor.js';
+import type { Descriptor } from '../descriptor.js';
 import { digestFromPath } from '../digest.js';
-import { isConfigMediaType, isLayerMediaType, manifestKind, REF_NAME_ANNOTATION } from '../media-types.js';
-import { formatPlatform, platformMatches, type Platform } from '../platform.js';
+import { checkSelectedImage, configPlatform, manifestReader } from '../manifest.js';
+import { REF_NAME_ANNOTATION } from '../media-types.js';
+import type { Platform } from '../platform.js';
 import { selectManifest } from '../select.js';
-import { readVerifiedJson } from '../verified-blob.js';
 import { RegistryClient, type RegistryOptions } from './client.js';
 import { makeRegistryLayer } from './layer.js';
 import { formatReference, type RegistryReference } from './reference.js';
@@ -62,31 +62,6 @@ class ManifestStore implements BlobStore {
   }
 }
 
-interface ReadManifest {
-  config: Descriptor;
-  layers: Descriptor[];
-}
-
-async function readManifest(store: ManifestStore, d: Descriptor): Promise<ReadManifest> {
-  const where = store.location;
-  const json = await readVerifiedJson(store, d, 'manifest');
-  if (json.schemaVersion === 1) throw new ImageError(`unsupported Docker schema 1 manifest ${d.digest}`, { subject: where });
-  const mt = typeof json.mediaType === 'string' ? json.mediaType : d.mediaType;
-  const kind = manifestKind(mt);
-  if (kind !== 'manifest' && kind !== 'unknown') throw new ImageError(`unsupported media type ${mt} for manifest ${d.digest}`, { subject: where });
-  const config = parseDescriptor(json.config, `manifest ${d.digest} config`, where);
-  if (!isConfigMediaType(config.mediaType)) {
-    throw new ImageError(`unsupported config media type ${config.mediaType} in manifest ${d.digest} (not a container image)`, { subject: where });
-  }
-  const layers = parseDescriptorList(json.layers, `manifest ${d.digest} layers`, where);
-  for (const l of layers) {
-    if (l.mediaType !== undefined && !isLayerMediaType(l.mediaType)) {
-      throw new ImageError(`unsupported layer media type ${l.mediaType} for ${l.digest}`, { subject: where });
-    }
-  }
-  return { config, layers };
-}
-
 export async function openRegistryImage(source: string, ref: RegistryReference, platform: Platform | undefined, opts: RegistryOptions): Promise<Image> {
   const client = new RegistryClient(ref, opts);
   try {
@@ -100,22 +75,13 @@ export async function openRegistryImage(source: string, ref: RegistryReference, 
       ...(top.mediaType ? { mediaType: top.mediaType } : {}),
       annotations: ref.tag !== undefined ? { [REF_NAME_ANNOTATION]: ref.tag } : {},
     };
-    const configOf = async (m: ReadManifest) =>
-      parseImageConfig(parseJson(await client.getBlob(m.config.digest, m.config.size, 'config'), `config ${m.config.digest}`, where), `config ${m.config.digest}`, where);
-    const platformOf = async (d: Descriptor): Promise<Platform> => {
-      const cfg = (await configOf(await readManifest(store, d))).config;
-      return { os: cfg.os, architecture: cfg.architecture, ...(cfg.variant ? { variant: cfg.variant } : {}) };
-    };
-    const chosen = await selectManifest(store, [topDesc], platform ? { platform } : {}, platformOf, source);
-    const manifest = await readManifest(store, chosen.descriptor);
-    const parsed = await configOf(manifest);
-    if (parsed.diffIds.length !== manifest.layers.length) {
-      throw new ImageError(`manifest ${chosen.descriptor.digest} has ${manifest.layers.length} layers but its config lists ${parsed.diffIds.length} diff_ids`, { subject: where });
-    }
-    const actual = { os: parsed.config.os, architecture: parsed.config.architecture, ...(parsed.config.variant ? { variant: parsed.config.variant } : {}) };
-    if (platform && !platformMatches(platform, actual)) {
-      throw new PortcullisError(`the selected image is ${formatPlatform(actual)}, not ${formatPlatform(platform)}`, { subject: source });
-    }
+    const read = manifestReader(store, async (m) =>
+      parseImageConfig(parseJson(await client.getBlob(m.config.digest, m.config.size, 'config'), `config ${m.config.digest}`, where), `config ${m.config.digest}`, where),
+    );
+    const chosen = await selectManifest(store, [topDesc], platform ? { platform } : {}, async (d) => configPlatform((await read(d)).parsed.config), source);
+    const selected = await read(chosen.descriptor);
+    checkSelectedImage(selected, chosen.descriptor.digest, platform, where, source);
+    const { manifest, parsed } = selected;
     const layers = manifest.layers.map((l, i) =>
       makeRegistryLayer({
         client,
