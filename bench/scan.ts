@@ -3,7 +3,7 @@
 //   * the match phase for 1,000 packages against a real DB, warm (goal <= 20 ms)
 //   * `portcullis scan` wall time / `portcullis sbom` wall time on the Debian test image (goal <= 1.1x)
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

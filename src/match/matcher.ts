@@ -2,6 +2,7 @@ import type { Cvss, EpssScore, Finding, FindingStatus, KevEntry, Severity } from
 import type { OsvAffected, OsvRecord } from '../model/osv.js';
 import type { Package } from '../model/package.js';
 import type { ScanWarning } from '../model/warning.js';
+import { compareStrings } from '../version/digits.js';
 import { affects } from '../version/index.js';
 import { ecosystemMatches } from '../vulndb/ecosystem.js';
 import { lookupKey, normalisePackageName, type Enrichment, type PackageQuery, type VulnSource } from '../vulndb/source.js';
@@ -35,8 +36,6 @@ function modularityMatches(pkg: Package, affected: OsvAffected): boolean {
   const [name, streamName] = pkg.modularityLabel.split(':');
   return `${name}:${streamName}` === stream;
 }
-
-const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function uniq<T>(xs: Iterable<T>): T[] {
   return [...new Set(xs)];
@@ -212,6 +211,6 @@ export async function matchPackages(
   const findings = drafts.map((d) => enrichFinding(d, intel, pref));
 
   // Code-unit order: the same on every machine (localeCompare follows the host's locale).
-  findings.sort((a, b) => byCodeUnits(a.package.name, b.package.name) || byCodeUnits(a.package.path, b.package.path) || byCodeUnits(a.id, b.id));
+  findings.sort((a, b) => compareStrings(a.package.name, b.package.name) || compareStrings(a.package.path, b.package.path) || compareStrings(a.id, b.id));
   return { findings, warnings };
 }

@@ -8,7 +8,7 @@ import type { Cvss, Finding, Severity } from '../model/finding.js';
 import type { Package } from '../model/package.js';
 import type { Report } from '../model/report.js';
 import {
-  advisoryUrl, decisionFor, imageDigest, imageName, severityForScore, findingsById, resolveDependsOn, sortedFindings, sortedPackages, unique, verdictOf,
+  advisoryUrl, decisionFor, imageDigest, imageName, severityForScore, findingsById, resolveDependsOn, sortedPackages, unique, verdictOf,
 } from './common.js';
 import type { Encoder } from './encoder.js';
 import { isSpdxExpression, isSpdxId } from './licenses.js';

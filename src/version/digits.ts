@@ -28,9 +28,5 @@ export function compareStrings(a: string, b: string): -1 | 0 | 1 {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function sign(n: number): -1 | 0 | 1 {
-  return n < 0 ? -1 : n > 0 ? 1 : 0;
-}
-
 export const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
 export const isAlphaCode = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);

@@ -4,6 +4,7 @@
 // (so `-patch` and `-pl` are post-releases); any other word sorts below dev.
 import { InvalidVersionError, type Comparator } from './comparator.js';
 import { compareDigits } from './digits.js';
+import { memoizeParse } from './memo.js';
 
 // PHP's special_forms table, matched as prefixes in this order.
 const SPECIAL: [string, number][] = [
@@ -71,16 +72,19 @@ function compareParts(a: string[], b: string[]): number {
   return 0;
 }
 
+// Shared between callers: compareParts only reads (slices) them.
+const partsOf = memoizeParse(packagistParts);
+
 export class PackagistComparator implements Comparator {
   readonly ecosystem = 'Packagist';
 
   valid(v: string): boolean {
-    return packagistParts(v).length > 0;
+    return partsOf(v).length > 0;
   }
 
   compare(a: string, b: string): -1 | 0 | 1 {
     for (const v of [a, b]) if (!this.valid(v)) throw new InvalidVersionError(this.ecosystem, v, 'no version parts');
-    const r = compareParts(packagistParts(a), packagistParts(b));
+    const r = compareParts(partsOf(a), partsOf(b));
     return r < 0 ? -1 : r > 0 ? 1 : 0;
   }
 }

@@ -6,6 +6,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import { errorMessage } from '../errors.js';
+import { parseRetryAfter } from '../image/registry/retry.js';
 
 export interface Validators {
   etag?: string;
@@ -17,13 +18,10 @@ export type Download =
   | { kind: 'ok'; file: string; bytes: number; etag?: string; lastModified?: string };
 
 export interface FetchOptions {
-  dispatcher?: Dispatcher;
   /** Attempts per source after the first (429, 5xx, resets, timeouts, truncation, bad checksum). */
   retries?: number;
   backoffMs?: number;
   maxBytes?: number;
-  headersTimeoutMs?: number;
-  bodyTimeoutMs?: number;
   onBytes?: (received: number, total: number | undefined) => void;
   log?: (message: string) => void;
 }
@@ -38,12 +36,9 @@ export class TransientError extends Error {
 /** A failure the same source will repeat (404, 403…): go to the next source. */
 export class PermanentError extends Error {}
 
+// One agent for every download of the process (connections are reused across sources).
 let sharedAgent: Agent | undefined;
-export function defaultAgent(opts: FetchOptions = {}): Dispatcher {
-  if (opts.dispatcher) return opts.dispatcher;
-  if (opts.headersTimeoutMs || opts.bodyTimeoutMs) {
-    return new Agent({ headersTimeout: opts.headersTimeoutMs ?? 30_000, bodyTimeout: opts.bodyTimeoutMs ?? 60_000, connectTimeout: 15_000 });
-  }
+function agent(): Dispatcher {
   sharedAgent ??= new Agent({ headersTimeout: 30_000, bodyTimeout: 60_000, connectTimeout: 15_000 });
   return sharedAgent;
 }
@@ -63,21 +58,13 @@ export function googMd5(value: string | undefined): string | undefined {
   return undefined;
 }
 
-function retryAfterMs(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  const s = Number(value);
-  if (Number.isFinite(s)) return Math.max(0, s * 1000);
-  const t = Date.parse(value);
-  return Number.isFinite(t) ? Math.max(0, t - Date.now()) : undefined;
-}
-
 async function downloadOnce(url: string, v: Validators, tmpPrefix: string, opts: FetchOptions): Promise<Download> {
   const headers: Record<string, string> = { 'user-agent': 'portcullis', 'accept-encoding': 'identity' };
   if (v.etag) headers['if-none-match'] = v.etag;
   if (v.lastModified) headers['if-modified-since'] = v.lastModified;
   let res: Dispatcher.ResponseData<unknown>;
   try {
-    res = await request(url, { method: 'GET', headers, dispatcher: defaultAgent(opts) });
+    res = await request(url, { method: 'GET', headers, dispatcher: agent() });
   } catch (err) {
     throw new TransientError(`request failed: ${errorMessage(err)}`);
   }
@@ -88,7 +75,7 @@ async function downloadOnce(url: string, v: Validators, tmpPrefix: string, opts:
   }
   if (status === 429 || status >= 500) {
     await res.body.dump().catch(() => undefined);
-    throw new TransientError(`HTTP ${status}`, retryAfterMs(header(res.headers, 'retry-after')));
+    throw new TransientError(`HTTP ${status}`, parseRetryAfter(header(res.headers, 'retry-after')));
   }
   if (status !== 200) {
     await res.body.dump().catch(() => undefined);

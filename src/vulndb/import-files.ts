@@ -1,7 +1,7 @@
 // `db import` as a library call: build beside the DB, import, publish only when complete.
 import { resolve } from 'node:path';
 import { PortcullisError, errorMessage } from '../errors.js';
-import { Importer, type ImportStats } from './import.js';
+import { emptyStats, Importer, type ImportStats } from './import.js';
 import { beginBuild } from './store.js';
 import { DbWriter } from './writer.js';
 
@@ -35,7 +35,7 @@ export async function importFiles(dbPath: string, paths: readonly string[], opts
       total = total ? merge(total, s) : s;
     }
     writer.flush();
-    const t = total ?? (await import('./import.js')).emptyStats();
+    const t = total ?? emptyStats();
     const changed = t.added + t.replaced + t.kev + t.epss + t.nvd > 0;
     if (changed || !build.fromExisting) build.publish();
     else build.discard();

@@ -33,7 +33,7 @@ export interface LocalDb extends VulnSource {
 }
 
 /** `openLocalDb(path)`: read-only; throws PortcullisError when missing, not ours, or corrupt. */
-export function openLocalDb(path: string, _opts: { readonly?: boolean } = {}): LocalDb {
+export function openLocalDb(path: string): LocalDb {
   const db = openReadonly(path);
   return new SqliteSource(db, path);
 }

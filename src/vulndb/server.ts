@@ -70,8 +70,8 @@ function parseQuery(q: unknown, where: string): PackageQuery & { version?: strin
 }
 
 /** The records that affect the version (or all records of the package when no version). */
-function matching(db: LocalDb, q: PackageQuery & { version?: string }): OsvRecord[] {
-  const records = db.lookupSync([q]).get(lookupKey(q)) ?? [];
+function matching(db: LocalDb, q: PackageQuery & { version?: string }, found = db.lookupSync([q])): OsvRecord[] {
+  const records = found.get(lookupKey(q)) ?? [];
   if (q.version === undefined) return records;
   const version = q.version;
   return records.filter((r) => affectedFor(r, q).some((a) => affects(a, version).affected));
@@ -172,8 +172,10 @@ export async function serveDb(opts: ServeOptions): Promise<RunningServer> {
         if (!Array.isArray(queries)) throw new HttpError(400, 'queries: must be an array');
         if (queries.length > maxBatch) throw new HttpError(400, `too many queries: ${queries.length} (limit ${maxBatch})`);
         const parsed = queries.map((q, i) => parseQuery(q, `queries[${i}]`));
+        // One lookup for the whole batch, then each query's version filter.
+        const found = d.lookupSync(parsed);
         const results = parsed.map((q) => {
-          const vulns = matching(d, q).map((r) => ({ id: r.id, modified: r.modified }));
+          const vulns = matching(d, q, found).map((r) => ({ id: r.id, modified: r.modified }));
           return vulns.length ? { vulns } : {};
         });
         return send(res, 200, { results });

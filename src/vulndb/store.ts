@@ -61,10 +61,18 @@ export function openReadonly(path: string): Db {
   return db;
 }
 
+/**
+ * What every temp file beside the DB at `path` starts with (builds, downloads), so the sweep below
+ * finds the ones a killed run left.
+ */
+export function tempPrefix(path: string): string {
+  return join(dirname(path), `.${basename(path)}.`);
+}
+
 /** Temp files of builds that were killed: removed when older than an hour. */
 function sweepStaleTemps(path: string): void {
   const dir = dirname(path);
-  const prefix = `.${basename(path)}.`;
+  const prefix = basename(tempPrefix(path));
   for (const name of readdirSync(dir)) {
     if (!name.startsWith(prefix) || !/\.tmp(-wal|-shm|-journal)?$/.test(name)) continue;
     const p = join(dir, name);
@@ -95,7 +103,7 @@ export interface DbBuild {
 export function beginBuild(path: string, opts: { fresh?: boolean } = {}): DbBuild {
   mkdirSync(dirname(path), { recursive: true });
   sweepStaleTemps(path);
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = `${tempPrefix(path)}${randomBytes(6).toString('hex')}.tmp`;
   const fromExisting = existsSync(path) && !opts.fresh;
   if (existsSync(path)) {
     const old = openReadonly(path); // refuses a file that is not ours before anything is written

@@ -1,12 +1,11 @@
 // `db update` as a library call (`scan` runs it on first use): fetch each needed ecosystem from the
 // ordered sources, import it into a build beside the DB, and publish only when every part is done.
-import { basename, dirname, join } from 'node:path';
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { PortcullisError, errorMessage } from '../errors.js';
 import { mainEcosystem } from './ecosystem.js';
 import { download, type Download, type FetchOptions, type Validators } from './fetch.js';
 import { Importer } from './import.js';
-import { beginBuild, type Db } from './store.js';
+import { tempPrefix, beginBuild, type Db } from './store.js';
 import { DbWriter, type SourceRow } from './writer.js';
 
 export const OSV_BUCKET = 'https://osv-vulnerabilities.storage.googleapis.com/{ecosystem}/all.zip';
@@ -112,9 +111,8 @@ async function fromFirstSource(
  * from any URL; the existing DB is then untouched (and stays usable throughout).
  */
 export async function updateDb(opts: UpdateOptions): Promise<UpdateResult> {
-  mkdirSync(dirname(opts.dbPath), { recursive: true });
   const build = beginBuild(opts.dbPath);
-  const tmpDir = join(dirname(opts.dbPath), `.${basename(opts.dbPath)}.`); // temp-file prefix the store sweeps
+  const tmpDir = tempPrefix(opts.dbPath);
   const temps: string[] = [];
   try {
     const writer = new DbWriter(build.db);

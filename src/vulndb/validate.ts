@@ -114,10 +114,6 @@ export function checkOsvRecord(v: unknown): RecordProblem | undefined {
   return undefined;
 }
 
-export function isOsvRecord(v: unknown): v is OsvRecord {
-  return checkOsvRecord(v) === undefined;
-}
-
 /** Looks like an OSV record (so a failure is "invalid record", not "some other JSON file"). */
 export function looksLikeOsvRecord(v: unknown): boolean {
   return isObject(v) && typeof v.id === 'string' && ('modified' in v || 'affected' in v || 'schema_version' in v);

@@ -2,7 +2,7 @@
 // operation, and `var` paths that exist in the documented context.
 import { shapeAt, type Shape } from '../context-shape.js';
 import { escapePointer } from '../yaml-positions.js';
-import { CUSTOM_OPERATORS, allowedOperatorList, isAllowedOperator } from './operators.js';
+import { allowedOperatorList, isAllowedOperator } from './operators.js';
 
 export interface LogicIssue {
   /** JSON pointer relative to the expression's root. */

@@ -6,7 +6,6 @@ import { decodeHeader, RpmHeaderError } from '../../../src/inventory/rpm/header.
 import { readBdbHash } from '../../../src/inventory/rpm/bdb.js';
 import { readNdb } from '../../../src/inventory/rpm/ndb.js';
 import { readSqlite } from '../../../src/inventory/rpm/sqlite.js';
-import { foldWal } from '../../../src/inventory/rpm/wal.js';
 import { HAVE_SHARED, shared } from '../../helpers/shared.js';
 import { rpmDbFixtures, variantBytes } from './build-rpm-root.js';
 import { catalog, walked } from './support.js';
