@@ -63,6 +63,8 @@ class Http {
           text = await res.body.text();
         } catch (err) {
           if (attempt >= retries) throw new PortcullisError(`request failed: ${errorMessage(err)}`, { subject: `${this.base}${path}` });
+          // A body cut off after its status line is a network failure too: retried, not parsed.
+          status = 0;
         }
         if (status === 404) return undefined;
         if (status >= 200 && status < 300) {

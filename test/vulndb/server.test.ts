@@ -146,3 +146,32 @@ describe('db serve CLI', () => {
     expect(b.stderr).toMatch(/token file/);
   });
 });
+
+describe('remote DB client', () => {
+  it('retries an answer whose body is cut off after a 200 status line', async () => {
+    const { createServer } = await import('node:http');
+    let calls = 0;
+    const summary = JSON.stringify({ location: 'x', sources: [{ name: 'osv:PyPI', fetchedAt: '2026-01-01T00:00:00Z', records: 1 }] });
+    const server = createServer((_req, res) => {
+      calls++;
+      if (calls === 1) {
+        // Promise 1000 bytes, send a few, then drop the connection.
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        res.write('{"loc');
+        setTimeout(() => res.destroy(), 20);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(summary);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const remote = await openRemoteDb(`http://127.0.0.1:${(server.address() as { port: number }).port}`, { backoffMs: 1 });
+      expect(remote.mode).toBe('portcullis');
+      expect(calls).toBe(2);
+      await remote.close();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
