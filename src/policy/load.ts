@@ -12,7 +12,7 @@ import { parsePurl } from './purl-match.js';
 import { POLICY_SCHEMA } from './schema.js';
 import { compileShorthand, isJsonLogic } from './shorthand.js';
 import { formatIssue, type PolicyIssue, type PolicySet } from './types.js';
-import { loadLocatedYaml, type LocatedYaml } from './yaml-positions.js';
+import { loadLocatedYaml, YamlSyntaxError, type LocatedYaml } from './yaml-positions.js';
 
 export const MAX_POLICY_FILE_BYTES = 4 * 1024 * 1024;
 let validator: ReturnType<typeof makeValidator> | undefined;
@@ -54,8 +54,7 @@ export function parsePolicy(text: string, file: string, source: string, absFile:
   try {
     doc = loadLocatedYaml(text, file);
   } catch (err) {
-    const m = err instanceof PortcullisError ? /^(.*):(\d+):(\d+): (.*)$/.exec(err.message) : null;
-    if (m) return { issues: [{ file: m[1]!, line: Number(m[2]), column: Number(m[3]), message: m[4]! }], set };
+    if (err instanceof YamlSyntaxError) return { issues: [{ file: err.file, ...err.position, message: err.problem }], set };
     throw err;
   }
   validator ??= makeValidator(POLICY_SCHEMA);

@@ -10,6 +10,24 @@ export interface Position {
   column: number;
 }
 
+/** A YAML syntax error, with where it is: `FILE:LINE:COL: invalid YAML: reason`. */
+export class YamlSyntaxError extends PortcullisError {
+  /** The message without its location. */
+  readonly problem: string;
+
+  constructor(
+    readonly file: string,
+    readonly position: Position,
+    reason: string,
+    cause: unknown,
+  ) {
+    const problem = `invalid YAML: ${reason}`;
+    super(problem, { subject: `${file}:${position.line}:${position.column}`, cause });
+    this.name = 'YamlSyntaxError';
+    this.problem = problem;
+  }
+}
+
 interface Frame {
   /** Offset of the node's first character. */
   start: number;
@@ -86,7 +104,7 @@ export function loadLocatedYaml(text: string, file: string): LocatedYaml {
     if (err instanceof yaml.YAMLException) {
       const mark = err.mark;
       const reason = err.reason || 'invalid YAML';
-      throw new PortcullisError(`invalid YAML: ${reason}`, { subject: `${file}:${(mark?.line ?? 0) + 1}:${(mark?.column ?? 0) + 1}`, cause: err });
+      throw new YamlSyntaxError(file, { line: (mark?.line ?? 0) + 1, column: (mark?.column ?? 0) + 1 }, reason, err);
     }
     throw err;
   }

@@ -1,6 +1,7 @@
 import type { Cvss, EpssScore, KevEntry } from '../model/finding.js';
 import type { OsvRecord } from '../model/osv.js';
 import type { DbSummary } from '../model/report.js';
+import { pep503 } from '../inventory/lang/common.js';
 
 export interface PackageQuery {
   /** OSV ecosystem as the inventory states it (`Debian:12`, `npm`, `Red Hat:enterprise_linux:9`). */
@@ -35,7 +36,7 @@ export interface VulnSource {
 
 /** PEP 503 for PyPI; everything else as written (OSV names are case-sensitive elsewhere). */
 export function normalisePackageName(ecosystem: string, name: string): string {
-  if (ecosystem === 'PyPI') return name.toLowerCase().replace(/[-_.]+/g, '-');
+  if (ecosystem === 'PyPI') return pep503(name);
   return name;
 }
 
