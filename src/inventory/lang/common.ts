@@ -133,6 +133,16 @@ export function licenseList(v: unknown): string[] {
 // Path helpers under the names the catalogers use.
 export { parentOf as dirname, baseName as basename } from '../paths.js';
 
+/** A lock entry's `dependencies` and `optionalDependencies` as one name → range map. */
+export function dependencyMap(entry: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of ['dependencies', 'optionalDependencies']) {
+    const d = entry[f];
+    if (isRecord(d)) for (const [n, r] of Object.entries(d)) if (typeof r === 'string') out[n] = r;
+  }
+  return out;
+}
+
 /** Runs `fn` per file, turning any exception into a warning so parse never throws. */
 export async function perFile(
   files: WalkedFile[],

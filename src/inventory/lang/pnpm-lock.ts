@@ -4,7 +4,7 @@ import type yaml from 'js-yaml';
 import { lazyRequire } from '../../util/lazy-require.js';
 import type { CatalogContext, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
-import { errorText, isRecord, makePackage, purlFor, str, warnFile } from './common.js';
+import { dependencyMap, errorText, isRecord, makePackage, purlFor, str, warnFile } from './common.js';
 import { NPM_FOUND_BY } from './npm-lock.js';
 
 const yamlParser = lazyRequire<typeof yaml>('js-yaml');
@@ -36,15 +36,6 @@ interface PnpmNode {
   version: string;
   dev: boolean;
   deps: Record<string, string>;
-}
-
-function depMap(v: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of ['dependencies', 'optionalDependencies']) {
-    const d = v[f];
-    if (isRecord(d)) for (const [n, r] of Object.entries(d)) if (typeof r === 'string') out[n] = r;
-  }
-  return out;
 }
 
 /** An importer's dependency: `{specifier, version}` (v6+) or a bare version string (v5). */
@@ -79,7 +70,7 @@ export function pnpmLockPackages(file: WalkedFile, ctx: CatalogContext): Package
     let version = str(raw.version) ?? (split && PLAIN_VERSION.test(split[1]) ? split[1] : undefined);
     if (!name || !version) continue;
     version = stripPeers(version);
-    nodes.set(key.startsWith('/') ? key.slice(1) : key, { name, version, dev: raw.dev === true, deps: depMap(raw) });
+    nodes.set(key.startsWith('/') ? key.slice(1) : key, { name, version, dev: raw.dev === true, deps: dependencyMap(raw) });
   }
   const nodeOf = (name: string, ref: string): PnpmNode | undefined => {
     const sep = major < 6 ? '/' : '@';
@@ -88,16 +79,20 @@ export function pnpmLockPackages(file: WalkedFile, ctx: CatalogContext): Package
   };
   if (snapshots) {
     // v9: dev = reachable only from importers' devDependencies.
+    // Snapshot deps by full key (peer variants differ in what they pull in) and merged per package.
+    const snapDeps = new Map<string, Record<string, string>>();
     const graph = new Map<string, Record<string, string>>();
-    for (const [key, raw] of Object.entries(snapshots)) if (isRecord(raw)) graph.set(stripPeers(key), depMap(raw));
+    for (const [key, raw] of Object.entries(snapshots)) {
+      if (!isRecord(raw)) continue;
+      const deps = dependencyMap(raw);
+      snapDeps.set(key, deps);
+      graph.set(stripPeers(key), deps);
+    }
     for (const n of nodes.values()) n.deps = {};
     for (const [key, deps] of graph) {
       const n = nodes.get(key);
       if (n) Object.assign(n.deps, deps);
     }
-    // Walk snapshots by their full keys (peer variants differ in what they pull in).
-    const snapDeps = new Map<string, Record<string, string>>();
-    for (const [key, raw] of Object.entries(snapshots)) if (isRecord(raw)) snapDeps.set(key, depMap(raw));
     const reach = (roots: [string, string][]): Set<PnpmNode> => {
       const seenKeys = new Set<string>();
       const found = new Set<PnpmNode>();

@@ -3,7 +3,7 @@ import type yaml from 'js-yaml';
 import { lazyRequire } from '../../util/lazy-require.js';
 import type { CatalogContext, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
-import { errorText, isRecord, makePackage, purlFor, str, stripBom, warnFile } from './common.js';
+import { dependencyMap, errorText, isRecord, makePackage, purlFor, str, stripBom, warnFile } from './common.js';
 import { NPM_FOUND_BY } from './npm-lock.js';
 
 const yamlParser = lazyRequire<typeof yaml>('js-yaml');
@@ -62,11 +62,7 @@ function parseBerry(doc: Record<string, unknown>): YarnEntry[] {
   const out: YarnEntry[] = [];
   for (const [key, raw] of Object.entries(doc)) {
     if (key === '__metadata' || !isRecord(raw)) continue;
-    const deps: Record<string, string> = {};
-    for (const field of ['dependencies', 'optionalDependencies']) {
-      const d = raw[field];
-      if (isRecord(d)) for (const [n, r] of Object.entries(d)) if (typeof r === 'string') deps[n] = r;
-    }
+    const deps = dependencyMap(raw);
     const resolution = str(raw.resolution);
     const descriptors = resolution ? [resolution] : key.split(',').map((s) => s.trim());
     out.push({ descriptors: [...descriptors, ...key.split(',').map((s) => s.trim())], version: String(raw.version ?? ''), deps });
