@@ -4,7 +4,7 @@ import type { Package } from '../model/package.js';
 import type { ScanWarning } from '../model/warning.js';
 import { compareStrings } from '../version/digits.js';
 import { affects } from '../version/index.js';
-import { ecosystemMatches } from '../vulndb/ecosystem.js';
+import { namesPackage } from '../vulndb/ecosystem.js';
 import { lookupKey, normalisePackageName, type Enrichment, type PackageQuery, type VulnSource } from '../vulndb/source.js';
 import { sortCvss } from './cvss.js';
 import { groupByVulnerability, type RecordGroup } from './group.js';
@@ -62,9 +62,7 @@ function hitsFor(
     for (const record of records.get(lookupKey(query)) ?? []) {
       if (record.withdrawn) continue;
       for (const affected of record.affected ?? []) {
-        const p = affected.package;
-        if (!p || !ecosystemMatches(p.ecosystem, query.ecosystem)) continue;
-        if (p.name !== wanted && normalisePackageName(query.ecosystem, p.name) !== wanted) continue;
+        if (!namesPackage(affected, query, wanted)) continue;
         if (rpm && !modularityMatches(pkg, affected)) continue;
         if (seen !== undefined) {
           if (seen.has(affected)) continue;

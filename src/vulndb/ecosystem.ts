@@ -16,13 +16,19 @@ export function mainEcosystem(ecosystem: string): string {
   return i < 0 ? ecosystem : ecosystem.slice(0, i);
 }
 
+/**
+ * Whether an affected entry names the queried package; `want` is the query's normalised name
+ * (normalisePackageName), computed once by callers that test many entries.
+ */
+export function namesPackage(a: OsvAffected, q: PackageQuery, want: string): boolean {
+  const p = a.package;
+  return p !== undefined && ecosystemMatches(p.ecosystem, q.ecosystem) && (p.name === want || normalisePackageName(p.ecosystem, p.name) === want);
+}
+
 /** The affected entries of a record that name the queried package. */
 export function affectedFor(record: OsvRecord, q: PackageQuery): OsvAffected[] {
   const want = normalisePackageName(q.ecosystem, q.name);
-  return (record.affected ?? []).filter((a) => {
-    const p = a.package;
-    return p !== undefined && ecosystemMatches(p.ecosystem, q.ecosystem) && normalisePackageName(p.ecosystem, p.name) === want;
-  });
+  return (record.affected ?? []).filter((a) => namesPackage(a, q, want));
 }
 
 /** `--ecosystem` filters of an import: keep a record when any affected package is in one of them. */
