@@ -1,5 +1,5 @@
 // .trivyignore: one vulnerability id per line, optional `exp:YYYY-MM-DD`, `#` comments.
-import { readFile, stat } from 'node:fs/promises';
+import { readBoundedText } from './json-file.js';
 import { PortcullisError } from '../errors.js';
 import { isIsoDate } from './ajv-issues.js';
 import type { IgnoreEntry } from './types.js';
@@ -27,12 +27,5 @@ export function parseIgnoreFile(text: string, source: string): IgnoreEntry[] {
 }
 
 export async function loadIgnoreFile(path: string): Promise<IgnoreEntry[]> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (err) {
-    throw new PortcullisError(`cannot read ignore file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { subject: path, cause: err });
-  }
-  if (size > MAX_BYTES) throw new PortcullisError(`ignore file is larger than ${MAX_BYTES} bytes`, { subject: path });
-  return parseIgnoreFile(await readFile(path, 'utf8'), path);
+  return parseIgnoreFile(await readBoundedText(path, 'ignore file', MAX_BYTES), path);
 }

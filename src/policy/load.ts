@@ -1,8 +1,8 @@
 // Reads policy files: YAML -> schema check -> json-logic check -> compiled rules. Any problem is
 // fatal (fail closed): a gate must never run with a policy it half understood.
-import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PortcullisError } from '../errors.js';
+import { readBoundedText } from './json-file.js';
 import { FINDING_SHAPE, IMAGE_SHAPE, type Shape } from './context-shape.js';
 import { makeValidator, pointerLabel, schemaIssues } from './ajv-issues.js';
 import { compileLogic } from './logic/compile.js';
@@ -117,15 +117,8 @@ export function parsePolicy(text: string, file: string, source: string, absFile:
   return { issues, set };
 }
 
-async function readPolicyText(path: string): Promise<string> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (err) {
-    throw new PortcullisError(`cannot read policy: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { subject: path, cause: err });
-  }
-  if (size > MAX_POLICY_FILE_BYTES) throw new PortcullisError(`policy file is larger than ${MAX_POLICY_FILE_BYTES} bytes`, { subject: path });
-  return readFile(path, 'utf8');
+function readPolicyText(path: string): Promise<string> {
+  return readBoundedText(path, 'policy', MAX_POLICY_FILE_BYTES);
 }
 
 /** All problems in one policy file (empty when valid). For `policy validate`. */
