@@ -24,8 +24,10 @@ function rawRequest(port: number, chunks: (string | Buffer)[], gapMs = 0): Promi
     });
     s.on('connect', async () => {
       for (const c of chunks) {
-        if (s.destroyed) return;
-        s.write(c);
+        // Stop sending once the server has answered, as a real client does: writing on into a
+        // socket the server has closed makes the kernel reset it and drop the answer unread.
+        if (s.destroyed || got) return;
+        if (!s.write(c)) await new Promise((r) => { s.once('drain', r); s.once('close', r); });
         if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
       }
     });
