@@ -1,3 +1,4 @@
+import type { Coverage } from './coverage.js';
 import type { Decision } from './decision.js';
 import type { Finding } from './finding.js';
 import type { ImageMetadata } from './image.js';
@@ -32,6 +33,8 @@ export interface Report {
   packages: Package[];
   /** Absent for `sbom`; present (maybe empty) for `scan`. */
   findings?: Finding[];
+  /** What the scan checked: per-ecosystem data coverage, unread package files (`scan` only). */
+  coverage?: Coverage;
   decision?: Decision;
   db?: DbSummary;
   warnings: ScanWarning[];
