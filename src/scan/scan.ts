@@ -9,6 +9,8 @@ import { matchPackages } from '../match/matcher.js';
 import type { SeverityPreference } from '../match/severity.js';
 import type { Report } from '../model/report.js';
 import type { Decision } from '../model/decision.js';
+import { findingKey } from '../model/finding.js';
+import type { PolicySet } from '../policy/types.js';
 import { inventoryReport } from './inventory-report.js';
 import { mainEcosystem } from '../vulndb/ecosystem.js';
 import { checkFreshness } from '../vulndb/freshness.js';
@@ -38,6 +40,8 @@ export interface ScanOptions {
   skipDbAgeCheck?: boolean;
   severitySource?: SeverityPreference;
   filter?: FindingFilter;
+  /** Accept every coverage gap (reported as accepted): `--allow-uncovered`. */
+  allowUncovered?: boolean;
   /** Policy files, `'default'` (shipped default gate) or `'none'` (report only). */
   policies?: string[] | 'default' | 'none';
   vex?: string[];
@@ -54,7 +58,10 @@ export interface ScanOptions {
 }
 
 /** The gate, ready to decide: every input loaded and checked. */
-type Gate = (report: Report) => Decision;
+interface Gate {
+  policies: PolicySet;
+  decide(report: Report): Decision;
+}
 
 /**
  * Loads every gate input before the slow work, so a broken policy fails in a second (exit 2).
@@ -66,12 +73,25 @@ async function loadGate(opts: ScanOptions, cwd: string): Promise<Gate | undefine
   if (which === 'none' && !opts.vex?.length && !opts.ignoreFile && !opts.baseline) return undefined;
   const { decide, loadBaseline, loadIgnoreFile, loadPolicies, loadVex } = await import('../policy/index.js');
   const abs = (p: string) => resolve(cwd, p);
-  const policies = which === 'none' ? undefined : await loadPolicies(which === 'default' ? 'default' : which.map(abs));
+  // `builtin:NAME` names a shipped policy, not a file in the working directory.
+  const policyPath = (p: string) => (p.startsWith('builtin:') ? p : abs(p));
+  const policies = which === 'none' ? undefined : await loadPolicies(which === 'default' ? 'default' : which.map(policyPath));
   const vex = await Promise.all((opts.vex ?? []).map((p) => loadVex(abs(p))));
   const ignore = opts.ignoreFile ? await loadIgnoreFile(abs(opts.ignoreFile)) : [];
   const baseline = opts.baseline ? await loadBaseline(abs(opts.baseline)) : undefined;
   if (!policies) return undefined;
-  return (report) => decide(report, policies, { vex, ignore, baseline, now: opts.now, baseLayerCount: opts.baseLayerCount });
+  return { policies, decide: (report) => decide(report, policies, { vex, ignore, baseline, now: opts.now, baseLayerCount: opts.baseLayerCount }) };
+}
+
+/** Puts each finding's action, and what decided it, on the finding itself. */
+function annotateFindings(report: Report, decision: Decision): void {
+  for (const f of report.findings ?? []) {
+    const d = decision.byFinding[findingKey(f)];
+    if (!d) continue;
+    const { action, ...why } = d;
+    f.action = action;
+    f.decision = why;
+  }
 }
 
 /** Opens the DB; on a first run (no local DB yet) downloads what the image needs, unless offline. */
@@ -118,6 +138,9 @@ export async function scan(opts: ScanOptions): Promise<Report> {
     await db.close();
   }
 
-  if (gate) report.decision = gate(report);
+  if (gate) {
+    report.decision = gate.decide(report);
+    annotateFindings(report, report.decision);
+  }
   return report;
 }
