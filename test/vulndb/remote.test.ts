@@ -231,7 +231,7 @@ describe('remote DB: fails closed on anything that is not the protocol', () => {
     writeFileSync(sbom, JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.5', version: 1, components: [{ type: 'library', name: 'left-pad', version: '1.0.0', purl: 'pkg:npm/left-pad@1.0.0' }] }));
     const s404 = await listen((_q, res) => void res.writeHead(404, { 'content-type': 'text/plain' }).end(SECRET));
     try {
-      const r = await runCli(['scan', '--sbom', sbom, '--db-url', s404.url, '--insecure-db-url', '--policy', 'none', '--format', 'json'], { env: { PORTCULLIS_DB_TOKEN: '' } });
+      const r = await runCli(['scan', '--sbom', sbom, '--db-url', s404.url, '--policy', 'none', '--format', 'json'], { env: { PORTCULLIS_DB_TOKEN: '' } });
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/neither a `portcullis db serve` nor an OSV API/);
