@@ -34,6 +34,8 @@ export interface ScanOptions {
   /** `--db-url URL` */
   dbUrl?: string;
   dbToken?: string;
+  /** `--insecure-db-url`: allow the DB token over plain http:// to a non-loopback host. */
+  insecureDbUrl?: boolean;
   /** Never download: a missing DB is an error. */
   offline?: boolean;
   maxDbAgeMs?: number;
@@ -116,7 +118,7 @@ async function openDb(opts: ScanOptions, report: Report, env: NodeJS.ProcessEnv,
       await updateDb({ dbPath, ecosystems, enrichment: true, ...updateSourcesFromEnv(env), warn: (m) => opts.onNotice?.(`warning: ${m}`) });
     }
   }
-  return openVulnSource({ db: opts.db, dbUrl, token: opts.dbToken, env, cwd });
+  return openVulnSource({ db: opts.db, dbUrl, token: opts.dbToken, env, cwd, ...(opts.insecureDbUrl ? { insecureDbUrl: true } : {}) });
 }
 
 /** Runs a whole scan and returns the Report (with findings, and a decision unless policies = none). */

@@ -27,6 +27,8 @@ ${CACHE_USAGE}${REGISTRY_USAGE}
 Vulnerability data:
   --db FILE               local DB (default: $PORTCULLIS_DB or the per-user cache)
   --db-url URL            query a \`portcullis db serve\` (or https://api.osv.dev) instead
+  --insecure-db-url       allow the DB token (PORTCULLIS_DB_TOKEN) over plain http:// to a
+                          host that is not loopback (env PORTCULLIS_INSECURE_DB_URL=1)
   --offline               never download; a missing DB is an error
   --max-db-age D          refuse an older DB (default 72h; e.g. 24h, 7d)
   --skip-db-age-check     accept a DB of any age
@@ -61,6 +63,7 @@ const command: Command = {
       ...CACHE_FLAGS,
       db: { type: 'string' },
       'db-url': { type: 'string' },
+      'insecure-db-url': { type: 'boolean', default: false },
       offline: { type: 'boolean', default: false },
       'max-db-age': { type: 'string' },
       'skip-db-age-check': { type: 'boolean', default: false },
@@ -109,6 +112,7 @@ const command: Command = {
       ...cacheOptions(values),
       db: values.db,
       dbUrl: values['db-url'],
+      ...(values['insecure-db-url'] === true ? { insecureDbUrl: true } : {}),
       offline: values.offline === true,
       maxDbAgeMs: values['max-db-age'] ? parseDuration(values['max-db-age']) : DEFAULT_MAX_DB_AGE_MS,
       skipDbAgeCheck: values['skip-db-age-check'] === true,
