@@ -32,6 +32,15 @@ export function packageSupport(pkg: Package, os: OsInfo | undefined): Support {
   return { status: 'unsupported', label: pkg.type, reason: `${pkg.type} packages have no ecosystem to match against` };
 }
 
+/**
+ * Whether the data covers an ecosystem: it holds records for it, or (a source that cannot count,
+ * the public OSV API) a source answers for it.
+ */
+function holdsData(d: EcosystemData | undefined): boolean {
+  if (!d) return false;
+  return d.records > 0 || (d.counted === false && d.sources.length > 0);
+}
+
 export interface CoverageInput {
   packages: readonly Package[];
   os?: OsInfo;
@@ -79,7 +88,7 @@ export function computeCoverage(input: CoverageInput): Coverage {
     let reason: string | undefined;
     if (s.status === 'supported') {
       key = s.ecosystem;
-      status = (input.data.get(s.ecosystem)?.records ?? 0) > 0 ? 'covered' : 'no-data';
+      status = holdsData(input.data.get(s.ecosystem)) ? 'covered' : 'no-data';
       if (status === 'no-data') reason = `the vulnerability data holds no ${s.ecosystem} records`;
     } else {
       key = s.label;

@@ -6,6 +6,7 @@ import { PortcullisError } from '../errors.js';
 import { resolveImageSource } from '../image/resolve.js';
 import { inventoryImage } from '../inventory/inventory.js';
 import { buildInventoryReport } from '../inventory/report.js';
+import type { UncheckedPackage, UnreadFile } from '../model/coverage.js';
 import { REPORT_SCHEMA_VERSION, type Report } from '../model/report.js';
 import { readSbomFile } from '../sbom-input/read-sbom.js';
 import { TOOL_VERSION } from '../version-info.js';
@@ -16,14 +17,28 @@ export type InventoryOptions = Pick<
   'image' | 'sbom' | 'imageOptions' | 'cacheDir' | 'noCache' | 'env' | 'now' | 'onProgress'
 >;
 
+/** An inventory and what it could not read or check (what scan's coverage lists). */
+export interface InventoryWithGaps {
+  report: Report;
+  /** Package files found but not read. */
+  unread: UnreadFile[];
+  /** Packages found but not checkable (an SBOM purl type no ecosystem takes). */
+  unchecked: UncheckedPackage[];
+}
+
 /**
  * The inventory half alone (what `sbom` writes, and what `scan` matches): the image's packages, or
  * an SBOM's, as a Report without findings.
  */
 export async function inventoryReport(opts: InventoryOptions, cwd: string = process.cwd()): Promise<Report> {
+  return (await inventoryWithGaps(opts, cwd)).report;
+}
+
+/** inventoryReport, plus the files it could not read and the packages it cannot check. */
+export async function inventoryWithGaps(opts: InventoryOptions, cwd: string = process.cwd()): Promise<InventoryWithGaps> {
   if (opts.sbom) {
     const input = await readSbomFile(resolve(cwd, opts.sbom));
-    return {
+    const report: Report = {
       schemaVersion: REPORT_SCHEMA_VERSION,
       tool: { name: 'portcullis', version: TOOL_VERSION },
       createdAt: (opts.now ?? new Date()).toISOString(),
@@ -32,6 +47,7 @@ export async function inventoryReport(opts: InventoryOptions, cwd: string = proc
       packages: input.packages,
       warnings: input.warnings,
     };
+    return { report, unread: [], unchecked: [] };
   }
   if (!opts.image) throw new PortcullisError('scan: give an image (or --sbom FILE)');
   const image = await resolveImageSource(opts.image, opts.imageOptions ?? {}).open();
@@ -42,7 +58,7 @@ export async function inventoryReport(opts: InventoryOptions, cwd: string = proc
       onProgress: (p) => opts.onProgress?.(`layer ${p.layerIndex + 1}/${p.layerCount} ${p.digest.slice(0, 19)}`),
       ...(cache ? { store: layerDeltaStore(cache) } : {}),
     });
-    return buildInventoryReport(image, inv, opts.now);
+    return { report: buildInventoryReport(image, inv, opts.now), unread: [], unchecked: [] };
   } finally {
     await image.close();
   }

@@ -11,7 +11,9 @@ import type { Report } from '../model/report.js';
 import type { Decision } from '../model/decision.js';
 import { findingKey } from '../model/finding.js';
 import type { PolicySet } from '../policy/types.js';
-import { inventoryReport } from './inventory-report.js';
+import { inventoryWithGaps } from './inventory-report.js';
+import { computeCoverage, ecosystemsNeeded } from '../match/coverage.js';
+import { inPkgTypes } from '../match/filter.js';
 import { mainEcosystem } from '../vulndb/ecosystem.js';
 import { checkFreshness } from '../vulndb/freshness.js';
 import { openVulnSource } from '../vulndb/open.js';
@@ -96,29 +98,50 @@ function annotateFindings(report: Report, decision: Decision): void {
   }
 }
 
-/** Opens the DB; on a first run (no local DB yet) downloads what the image needs, unless offline. */
+/** The ecosystems a DB may be missing and can fetch: those the packages need (OSV names). */
+function neededEcosystems(report: Report): string[] {
+  return ecosystemsNeeded(report.packages, report.os);
+}
+
+/**
+ * Opens the DB. A first run (no local DB yet) downloads what the image needs; a local DB that
+ * lacks an ecosystem the image needs gets it first. Unless offline: then a missing DB is an error
+ * and a missing ecosystem is a coverage gap.
+ */
 async function openDb(opts: ScanOptions, report: Report, env: NodeJS.ProcessEnv, cwd: string): Promise<VulnSource> {
   const dbUrl = opts.dbUrl ?? env.PORTCULLIS_DB_URL;
-  if (!dbUrl) {
-    const dbPath = resolveDbPath({ db: opts.db, env, cwd });
-    if (!existsSync(dbPath)) {
-      if (opts.offline) {
-        throw new PortcullisError(
-          'no vulnerability database (offline); run `portcullis db update` (or `portcullis db import FILE…`) first',
-          { subject: dbPath },
-        );
-      }
-      const ecosystems = [...new Set(report.packages.map((p) => p.ecosystem).filter(Boolean))].sort();
-      opts.onNotice?.(
-        `no vulnerability database at ${dbPath} yet: downloading ${ecosystems.map(mainEcosystem).filter((e, i, a) => a.indexOf(e) === i).join(', ') || 'enrichment only'} (use --offline to refuse)`,
+  const open = () => openVulnSource({ db: opts.db, dbUrl, token: opts.dbToken, env, cwd, ...(opts.insecureDbUrl ? { insecureDbUrl: true } : {}) });
+  if (dbUrl) return open();
+  const dbPath = resolveDbPath({ db: opts.db, env, cwd });
+  const needed = neededEcosystems(report);
+  const download = async (ecosystems: string[], enrichment: boolean) => {
+    const { updateDb, updateSourcesFromEnv } = await import('../vulndb/update.js');
+    await updateDb({ dbPath, ecosystems, enrichment, ...updateSourcesFromEnv(env), warn: (m) => opts.onNotice?.(`warning: ${m}`) });
+  };
+  if (!existsSync(dbPath)) {
+    if (opts.offline) {
+      throw new PortcullisError(
+        'no vulnerability database (offline); run `portcullis db update` (or `portcullis db import FILE…`) first',
+        { subject: dbPath },
       );
-      // KEV and EPSS come too: the default gate blocks KEV entries, so a DB without them would
-      // pass what it should block.
-      const { updateDb, updateSourcesFromEnv } = await import('../vulndb/update.js');
-      await updateDb({ dbPath, ecosystems, enrichment: true, ...updateSourcesFromEnv(env), warn: (m) => opts.onNotice?.(`warning: ${m}`) });
     }
+    opts.onNotice?.(
+      `no vulnerability database at ${dbPath} yet: downloading ${needed.map(mainEcosystem).filter((e, i, a) => a.indexOf(e) === i).join(', ') || 'enrichment only'} (use --offline to refuse)`,
+    );
+    // KEV and EPSS come too: the default gate blocks KEV entries, so a DB without them would
+    // pass what it should block.
+    await download(needed, true);
+    return open();
   }
-  return openVulnSource({ db: opts.db, dbUrl, token: opts.dbToken, env, cwd, ...(opts.insecureDbUrl ? { insecureDbUrl: true } : {}) });
+  const db = await open();
+  if (opts.offline || needed.length === 0) return db;
+  const have = await db.coverage(needed);
+  const missing = needed.filter((e) => (have.get(e)?.records ?? 0) === 0);
+  if (missing.length === 0) return db;
+  await db.close();
+  opts.onNotice?.(`the vulnerability database at ${dbPath} holds no ${missing.join(', ')} data: downloading it first (use --offline to refuse)`);
+  await download(missing, false);
+  return open();
 }
 
 /** Runs a whole scan and returns the Report (with findings, and a decision unless policies = none). */
@@ -126,16 +149,35 @@ export async function scan(opts: ScanOptions): Promise<Report> {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
   const gate = await loadGate(opts, cwd);
-  const report = await inventoryReport(opts, cwd);
+  const { report, unread, unchecked } = await inventoryWithGaps(opts, cwd);
 
   const db = await openDb(opts, report, env, cwd);
   try {
     if (!opts.skipDbAgeCheck) checkFreshness(db, opts.maxDbAgeMs, (opts.now ?? new Date()).getTime());
     report.db = db.summary();
+    // A rule reading KEV or EPSS with no such data could never fire: fail before matching.
+    if (gate) {
+      const { checkIntelAvailable } = await import('../policy/coverage.js');
+      checkIntelAvailable([...gate.policies.rules, ...gate.policies.limits], report.db.intel, gate.policies.coverage.missingIntel);
+    }
     opts.onProgress?.(`matching ${report.packages.length} packages`);
     const matched = await matchPackages(report.packages, db, { severitySource: opts.severitySource });
     report.findings = filterFindings(matched.findings, opts.filter ?? {});
     report.warnings.push(...matched.warnings);
+    // Coverage is judged on the packages in scope of --pkg-types (the others were excluded on purpose).
+    const inScope = report.packages.filter((p) => inPkgTypes(p, opts.filter?.pkgTypes));
+    const data = await db.coverage(ecosystemsNeeded(inScope, report.os));
+    const coverage = computeCoverage({
+      packages: inScope,
+      ...(report.os ? { os: report.os } : {}),
+      unread,
+      unchecked,
+      data,
+      ...(report.db.intel ? { intel: report.db.intel } : {}),
+      ...(dbIsRemote(opts, env) ? { remote: report.db.location } : {}),
+    });
+    const { acceptCoverage } = await import('../policy/coverage.js');
+    report.coverage = acceptCoverage(coverage, gate?.policies.coverage, { allowUncovered: opts.allowUncovered === true, ...(opts.now ? { now: opts.now } : {}) });
   } finally {
     await db.close();
   }
@@ -145,4 +187,8 @@ export async function scan(opts: ScanOptions): Promise<Report> {
     annotateFindings(report, report.decision);
   }
   return report;
+}
+
+function dbIsRemote(opts: ScanOptions, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(opts.dbUrl ?? env.PORTCULLIS_DB_URL);
 }
