@@ -26,7 +26,7 @@ function ghsa(id: string, cve: string, summary: string, severity: string, vector
   return {
     schema_version: '1.4.0',
     id,
-    modified: '2024-01-01T00:00:00Z',
+    modified: new Date().toISOString(),
     published: '2021-01-01T00:00:00Z',
     aliases: [cve],
     summary,
