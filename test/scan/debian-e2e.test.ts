@@ -17,7 +17,7 @@ function debianRecord(cve: string, source: string, events: object[], urgency: st
     schema_version: '1.6.0',
     id: `DEBIAN-${cve}`,
     upstream: [cve],
-    modified: '2025-06-01T00:00:00Z',
+    modified: new Date().toISOString(),
     published: '2022-01-01T00:00:00Z',
     details: `${cve} in ${source}`,
     affected: [{ package: { ecosystem, name: source }, ranges: [{ type: 'ECOSYSTEM', events }], ecosystem_specific: { urgency } }],

@@ -10,7 +10,7 @@ import { spawnCli } from '../helpers/cli.js';
 import { buildZip, startFaultServer, type FaultServer } from '../vulndb/zipfix.js';
 
 const glibc = {
-  id: 'DEBIAN-CVE-2019-1010022', upstream: ['CVE-2019-1010022'], modified: '2025-06-01T00:00:00Z',
+  id: 'DEBIAN-CVE-2019-1010022', upstream: ['CVE-2019-1010022'], modified: new Date().toISOString(),
   affected: [{ package: { ecosystem: 'Debian:12', name: 'glibc' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }], ecosystem_specific: { urgency: 'unimportant' } }],
 };
 const otherRelease = { ...glibc, id: 'DEBIAN-CVE-2019-1010023', upstream: ['CVE-2019-1010023'], affected: [{ ...glibc.affected[0], package: { ecosystem: 'Debian:11', name: 'glibc' } }] };

@@ -50,7 +50,7 @@ export function osvRecords(): object[] {
   const rec = (id: string, name: string, fixed: string, vector: string) => ({
     schema_version: '1.6.0',
     id,
-    modified: '2024-05-01T00:00:00Z',
+    modified: new Date().toISOString(),
     published: '2024-04-01T00:00:00Z',
     summary: `${name} test vulnerability`,
     severity: [{ type: 'CVSS_V3', score: vector }],
