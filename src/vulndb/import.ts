@@ -9,7 +9,7 @@ import { PortcullisError, errorMessage } from '../errors.js';
 import type { OsvRecord } from '../model/osv.js';
 import { recordInEcosystems } from './ecosystem.js';
 import { EpssLineParser, isKevCatalog, isNvdFeed, kevRows, looksLikeEpss, nvdRows } from './enrichment-parse.js';
-import { laterOf } from './stats.js';
+import { laterOf, normaliseTime } from './stats.js';
 import { checkOsvRecord, looksLikeOsvRecord, stripNulls } from './validate.js';
 import type { DbWriter } from './writer.js';
 import { zipEntries } from './zip.js';
@@ -26,7 +26,7 @@ export interface ImportStats {
   kev: number;
   epss: number;
   nvd: number;
-  /** Newest `modified` of the OSV records taken (added, replaced, kept, moved): the data's date. */
+  /** Newest `modified` (ISO 8601, UTC) of the OSV records taken (added, replaced, kept, moved): the data's date. */
   newest?: string;
   /** Date the enrichment feeds state for themselves (KEV dateReleased, EPSS score_date, NVD timestamp). */
   intelDate?: string;
@@ -89,7 +89,8 @@ export class Importer {
     }
     const r = this.writer.upsert(record, this.opts.source);
     this.stats[r === 'added' ? 'added' : r === 'replaced' ? 'replaced' : 'kept']++;
-    this.stats.newest = laterOf(this.stats.newest, record.modified);
+    const modified = normaliseTime(record.modified);
+    if (this.stats.newest === undefined || modified > this.stats.newest) this.stats.newest = modified;
     this.progress();
   }
 

@@ -149,7 +149,9 @@ export async function serveDb(opts: ServeOptions): Promise<RunningServer> {
     const d = current();
     if (path === '/metrics' && method === 'GET') {
       const s = d.summary();
-      const age = s.updatedAt ? (Date.now() - Date.parse(s.updatedAt)) / 1000 : undefined;
+      // The age of the data itself (docs/database.md, Freshness), as the scan checks it.
+      const dated = s.dataDate ?? s.updatedAt;
+      const age = dated ? (Date.now() - Date.parse(dated)) / 1000 : undefined;
       return send(res, 200, metrics.render(age, d.counts().records), 'text/plain; version=0.0.4');
     }
     if (path.startsWith('/v1/vulns/') && method === 'GET') {

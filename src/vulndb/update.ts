@@ -215,13 +215,15 @@ export async function updateDb(opts: UpdateOptions): Promise<UpdateResult> {
           row.records = records;
           if (got.etag) row.etag = got.etag;
           if (got.lastModified) row.lastModified = got.lastModified;
-          // The feed's Last-Modified, else the date it states for itself; only a feed that says
-          // neither is dated by this download.
-          row.dataDate = lastModifiedIso(got.lastModified) ?? importer.stats.intelDate ?? row.fetchedAt;
+          // A feed fetched from its URL is current as of the fetch: KEV is released only when
+          // entries are added (days may pass), so its own date says when it last changed, not
+          // whether it is current (docs/database.md, Freshness). Imported feed files are dated by
+          // what they state.
+          row.dataDate = row.fetchedAt;
         } else {
           if (old?.etag) row.etag = old.etag;
           if (old?.lastModified) row.lastModified = old.lastModified;
-          row.dataDate = lastModifiedIso(old?.lastModified) ?? old?.dataDate ?? row.fetchedAt;
+          row.dataDate = row.fetchedAt; // 304: the server confirmed this is its current feed
         }
         writer.setSource(row);
         const status = got.kind === 'ok' ? 'updated' : 'unchanged';

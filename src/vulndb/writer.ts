@@ -58,30 +58,31 @@ export class DbWriter {
     };
   }
 
+  /** Before each write: commits a full batch, then makes sure the write is inside a transaction. */
   private tick(): void {
     this.changed = true;
+    if (this.pending >= BATCH) this.flush();
     if (!this.inTx) {
       this.db.exec('BEGIN');
       this.inTx = true;
     }
-    if (++this.pending >= BATCH) this.flush();
+    this.pending++;
   }
 
-  /** Commits the open batch. */
+  /** Commits the open batch, with the statistics of its records. */
   flush(): void {
-    if (this.inTx) {
-      this.stats.apply(this.db);
-      this.db.exec('COMMIT');
-    }
+    this.stats.apply(this.db);
+    if (this.inTx) this.db.exec('COMMIT');
     this.inTx = false;
     this.pending = 0;
   }
 
-  /** A newer `modified` replaces; an older one never does; an equal one replaces when the content differs. */
   /**
-   * The same record delivered again by another source (an import, then the same record in a
+   * A newer `modified` replaces; an older one never does; an equal one replaces when the content
+   * differs. The same record delivered again by another source (an import, then the same record in a
    * fetched all.zip) is attributed to the newer delivery: a source's records are then the ones it
-   * still supplies, and an import superseded by `db update` stops counting for freshness.
+   * still supplies, and an import superseded by `db update` stops counting for freshness. Every
+   * write goes with its change of the per-ecosystem statistics, applied in the same batch.
    */
   upsert(record: OsvRecord, source: string, json = JSON.stringify(record)): UpsertResult {
     const s = this.stmt;
