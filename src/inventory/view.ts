@@ -60,7 +60,7 @@ export function unreadFor(fs: WantedFs, wanter: FileWanter): UnreadName[] {
   const { names, loops, dangling } = fs.reachable();
   for (const n of names) {
     const u = n.unread;
-    if (!u || !u.wanters.includes(wanter.name) || out.has(n.path)) continue;
+    if (!u || !u.wanters.includes(wanter.name) || out.has(n.path) || !wanter.wants(n.path, n.size)) continue;
     const via = n.path === u.path ? '' : ` (through a link to ${u.path})`;
     out.set(n.path, { path: n.path, code: u.code, reason: `${u.reason}${via}`, layer: u.layer.index });
   }

@@ -4,6 +4,8 @@ import type { CapturedFile, DeltaUnread, LayerDelta, LinkEntry } from './layer-d
 import { clampJoin, parentOf, pathHash, usrMergeAliases } from './paths.js';
 
 export const MAX_LINK_HOPS = 40;
+/** Names one file is looked up under at most (its own, aliases, through symlinked directories). */
+const MAX_NAMES = 16;
 
 export interface FsFile extends CapturedFile {
   layer: LayerRef;
@@ -159,20 +161,6 @@ export class WantedFs {
     const names: ReachableName[] = [];
     const loops: FsLink[] = [];
     const dangling: DanglingLink[] = [];
-    for (const [path, f] of this.files) {
-      const r = this.resolve(path);
-      if (r.ok && r.path === path) names.push({ path, real: path, size: f.size });
-      for (const alias of usrMergeAliases(path)) {
-        const a = this.resolve(alias);
-        if (a.ok && a.path === path) names.push({ path: alias, real: path, size: f.size });
-      }
-    }
-    for (const [path, u] of this.unread) {
-      for (const name of [path, ...usrMergeAliases(path)]) {
-        const r = this.resolve(name);
-        if (!r.ok && r.reason === 'unread' && r.path === path) names.push({ path: name, real: path, size: u.size, unread: u });
-      }
-    }
     for (const link of this.links.values()) {
       const r = this.resolve(link.path);
       if (r.ok) names.push({ path: link.path, real: r.path, size: this.files.get(r.path)?.size ?? 0 });
@@ -181,6 +169,37 @@ export class WantedFs {
         const u = this.unread.get(r.path) as FsUnread;
         names.push({ path: link.path, real: r.path, size: u.size, unread: u });
       } else dangling.push({ link, real: r.path, hardlink: r.hardlink === true });
+    }
+    // Symlinked directories: a file below the directory a link leads to is also named through the
+    // link (`/var/lib/dpkg -> /data/dpkg` names `/data/dpkg/status` `/var/lib/dpkg/status`).
+    const dirLinks = new Map<string, FsLink[]>();
+    for (const d of dangling) if (!d.hardlink) dirLinks.set(d.real, [...(dirLinks.get(d.real) ?? []), d.link]);
+    const namesOf = (path: string): string[] => {
+      const out = [path, ...usrMergeAliases(path)];
+      if (dirLinks.size === 0) return out;
+      // Breadth-first over link names (a link inside a linked directory), bounded per file.
+      for (let i = 0; i < out.length && out.length < MAX_NAMES; i++) {
+        const name = out[i]!;
+        for (let dir = parentOf(name); dir !== '/'; dir = parentOf(dir)) {
+          for (const l of dirLinks.get(dir) ?? []) {
+            const alias = l.path + name.slice(dir.length);
+            if (!out.includes(alias)) out.push(alias);
+          }
+        }
+      }
+      return out;
+    };
+    for (const [path, f] of this.files) {
+      for (const name of namesOf(path)) {
+        const r = this.resolve(name);
+        if (r.ok && r.path === path) names.push({ path: name, real: path, size: f.size });
+      }
+    }
+    for (const [path, u] of this.unread) {
+      for (const name of namesOf(path)) {
+        const r = this.resolve(name);
+        if (!r.ok && r.reason === 'unread' && r.path === path) names.push({ path: name, real: path, size: u.size, unread: u });
+      }
     }
     return (this.reachability = { names, loops, dangling });
   }
