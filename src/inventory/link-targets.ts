@@ -104,7 +104,11 @@ export function alsoWantedAs(redirects: readonly Redirect[]): AlsoWantedAs {
   const dirs: Redirect[] = [];
   for (const r of redirects) {
     if (r.dir) dirs.push(r);
-    else exact.set(r.real, [...(exact.get(r.real) ?? []), r.name]);
+    else {
+      const list = exact.get(r.real);
+      if (list) list.push(r.name);
+      else exact.set(r.real, [r.name]);
+    }
   }
   return (path) => {
     const names = exact.get(path) ?? [];

@@ -173,7 +173,12 @@ export class WantedFs {
     // Symlinked directories: a file below the directory a link leads to is also named through the
     // link (`/var/lib/dpkg -> /data/dpkg` names `/data/dpkg/status` `/var/lib/dpkg/status`).
     const dirLinks = new Map<string, FsLink[]>();
-    for (const d of dangling) if (!d.hardlink) dirLinks.set(d.real, [...(dirLinks.get(d.real) ?? []), d.link]);
+    for (const d of dangling) {
+      if (d.hardlink) continue;
+      const list = dirLinks.get(d.real);
+      if (list) list.push(d.link);
+      else dirLinks.set(d.real, [d.link]);
+    }
     const namesOf = (path: string): string[] => {
       const out = [path, ...usrMergeAliases(path)];
       if (dirLinks.size === 0) return out;
@@ -182,6 +187,7 @@ export class WantedFs {
         const name = out[i]!;
         for (let dir = parentOf(name); dir !== '/'; dir = parentOf(dir)) {
           for (const l of dirLinks.get(dir) ?? []) {
+            if (out.length >= MAX_NAMES) return out;
             const alias = l.path + name.slice(dir.length);
             if (!out.includes(alias)) out.push(alias);
           }

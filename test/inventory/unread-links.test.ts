@@ -172,6 +172,24 @@ describe('package dbs behind symlinks', () => {
     expect(inv.unread).toEqual([]);
   });
 
+  it('a symlink made before its target exists reads the target a later layer writes', async () => {
+    const inv = await inventoryOf([
+      [OS_RELEASE, { name: 'var/lib/dpkg/status', type: 'symlink', linkname: '/srv/state/status' }],
+      [{ name: 'usr/bin/x', data: 'x' }],
+      [{ name: 'srv/state/status', data: DB_A }],
+    ]);
+    expect(names(inv)).toEqual(['bash@5.2.15-2', 'libssl3@3.0.11-1']);
+    expect(inv.packages.every((p) => p.layer.index === 2)).toBe(true);
+    expect(inv.unread).toEqual([]);
+  });
+
+  it('thousands of links into the db directory: bounded, the db is read once', async () => {
+    const links: Entry[] = Array.from({ length: 3000 }, (_, i) => ({ name: `x/l${i}`, type: 'symlink' as const, linkname: '/data/dpkg' }));
+    const inv = await inventoryOf([[OS_RELEASE, { name: 'data/dpkg/status', data: DB_A }, { name: 'var/lib/dpkg', type: 'symlink', linkname: '/data/dpkg' }, ...links]]);
+    expect(names(inv)).toEqual(['bash@5.2.15-2', 'libssl3@3.0.11-1']);
+    expect(inv.unread).toEqual([]);
+  });
+
   it('a symlinked directory whose target a later layer whites out leaves no db', async () => {
     const inv = await inventoryOf([
       [OS_RELEASE, { name: 'var/lib/dpkg', type: 'symlink', linkname: '/data/dpkg' }, { name: 'data/dpkg/status', data: DB_A }],
