@@ -92,6 +92,9 @@ export class LinkTargets {
         if (r.hardlink) continue; // a dangling hard link: found above
         // Files under /usr/lib are already asked for as /lib/… (the walker's usr-merge alias).
         if (usrMergeAliases(`${r.path}/x`)[0] === `${base}/x`) continue;
+        // Where the link leads is itself wanted (`/var/lib/rpm -> ../../usr/lib/sysimage/rpm`):
+        // the file would have been captured there; it does not exist.
+        if (dir ? w.anchors?.includes(`${r.path}/`) : wantedOnlyThroughLink([w], base, r.path).length === 0) continue;
         this.add({ real: r.path, name: base, dir });
       }
     }

@@ -232,6 +232,15 @@ describe('the second pass is bounded', () => {
     expect(r.reread).toEqual([1]);
   });
 
+  it('a link to a location that is itself wanted needs no second pass (/var/lib/rpm -> ../../usr/lib/sysimage/rpm)', async () => {
+    const image = await imageOf([
+      [{ name: 'usr/lib/sysimage/rpm/rpmdb.sqlite', data: 'not really sqlite' }, { name: 'var/lib/rpm', type: 'symlink', linkname: '../../usr/lib/sysimage/rpm' }],
+    ]);
+    const r = await walkLayers(image.layers, [osDetector, ...CATALOGERS]);
+    expect(r.redirects).toEqual([]);
+    expect(r.reread).toEqual([]);
+  });
+
   it('an image without such links is read once', async () => {
     const image = await imageOf([[OS_RELEASE, { name: 'var/lib/dpkg/status', data: DB_A }, { name: 'etc/alt', type: 'symlink', linkname: '/usr/bin/none' }]]);
     const r = await walkLayers(image.layers, [osDetector, ...CATALOGERS]);
