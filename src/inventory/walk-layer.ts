@@ -189,19 +189,27 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
             return;
           }
         }
-        const limit = Math.min(...keepers.map((w) => w.maxFileSize ?? DEFAULT_MAX_FILE_SIZE));
-        if (size > limit) {
-          const names = keepers.map((w) => w.name);
+        // Each wanter's own limit: a file over one wanter's limit (the OS detector's 64 KiB for a
+        // status.d file) is still read for a wanter that takes it (dpkg's 64 MiB).
+        const limitOf = (w: FileWanter): number => w.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+        const over = keepers.filter((w) => size > limitOf(w));
+        if (over.length > 0) {
+          const names = over.map((w) => w.name);
+          const limit = Math.min(...over.map(limitOf));
           warnings.push({
             code: 'walker.file-too-large',
             message: `${path} is ${size} bytes, over the ${limit}-byte limit of ${names.join(', ')}; not read`,
             path,
           });
           unread.set(path, { path, size, wanters: names, code: 'too-large', reason: `${size} bytes, over the ${limit}-byte limit; not read` });
-          dropped.add(path);
-          skipping = true;
-          return;
+          keepers = keepers.filter((w) => size <= limitOf(w));
+          if (keepers.length === 0) {
+            dropped.add(path);
+            skipping = true;
+            return;
+          }
         }
+        const limit = Math.max(...keepers.map(limitOf));
         const onlyDistilled = keepers.every((w) => w.distill);
         if (onlyDistilled) scratchBuf = scratch.take(size);
         const target = scratchBuf ?? (size <= PREALLOC_MAX ? Buffer.allocUnsafe(size) : undefined);

@@ -89,12 +89,13 @@ export class WantedFs {
         for (const k of [...map.keys()]) if (sortedHas(delta.shadowed, pathHash(k))) map.delete(k);
       }
     }
-    for (const u of delta.unread) this.unread.set(u.path, { ...u, layer });
     for (const f of delta.files) {
       this.links.delete(f.path);
       this.unread.delete(f.path);
       this.files.set(f.path, { ...f, layer });
     }
+    // After the files: a file can be captured for one wanter and too large for another.
+    for (const u of delta.unread) this.unread.set(u.path, { ...u, layer });
     for (const l of delta.links) {
       this.files.delete(l.path);
       this.unread.delete(l.path);
@@ -103,15 +104,11 @@ export class WantedFs {
       // layer replacing or removing the target does not change it (as in the running container).
       if (l.kind === 'hardlink') {
         const f = this.files.get(l.target);
-        if (f) {
-          this.links.delete(l.path);
-          this.files.set(l.path, { ...f, path: l.path, layer });
-          continue;
-        }
         const u = this.unread.get(l.target);
-        if (u) {
+        if (f) this.files.set(l.path, { ...f, path: l.path, layer });
+        if (u) this.unread.set(l.path, { ...u, path: l.path, layer });
+        if (f || u) {
           this.links.delete(l.path);
-          this.unread.set(l.path, { ...u, path: l.path, layer });
           continue;
         }
       }
@@ -163,8 +160,12 @@ export class WantedFs {
     const dangling: DanglingLink[] = [];
     for (const link of this.links.values()) {
       const r = this.resolve(link.path);
-      if (r.ok) names.push({ path: link.path, real: r.path, size: this.files.get(r.path)?.size ?? 0 });
-      else if (r.reason === 'loop') loops.push(link);
+      if (r.ok) {
+        names.push({ path: link.path, real: r.path, size: this.files.get(r.path)?.size ?? 0 });
+        // Read for one wanter, too large for another.
+        const u = this.unread.get(r.path);
+        if (u) names.push({ path: link.path, real: r.path, size: u.size, unread: u });
+      } else if (r.reason === 'loop') loops.push(link);
       else if (r.reason === 'unread') {
         const u = this.unread.get(r.path) as FsUnread;
         names.push({ path: link.path, real: r.path, size: u.size, unread: u });
@@ -204,7 +205,8 @@ export class WantedFs {
     for (const [path, u] of this.unread) {
       for (const name of namesOf(path)) {
         const r = this.resolve(name);
-        if (!r.ok && r.reason === 'unread' && r.path === path) names.push({ path: name, real: path, size: u.size, unread: u });
+        const at = r.ok || r.reason === 'unread' ? r.path : undefined;
+        if (at === path) names.push({ path: name, real: path, size: u.size, unread: u });
       }
     }
     return (this.reachability = { names, loops, dangling });

@@ -267,11 +267,13 @@ describe('the second pass is bounded', () => {
       [{ name: 'var/lib/dpkg', type: 'symlink', linkname: '/data/dpkg' }],
       [{ name: 'data/dpkg/status', data: DB_B }],
     ];
-    const cold = await inventoryImage(await imageOf(layers), { store });
+    // One image for both runs (tar-stream stamps entries with the current time).
+    const image = await imageOf(layers);
+    const cold = await inventoryImage(image, { store });
     expect(names(cold)).toEqual(['bash@5.2.15-2', 'curl@7.88.1-10', 'libssl3@3.0.15-1']);
     // 3 first-pass deltas + 2 second-pass deltas (layers 0 and 2 hold /data/dpkg)
     expect(saved.size).toBe(5);
-    const warm = await inventoryImage(await imageOf(layers), { store });
+    const warm = await inventoryImage(image, { store });
     expect(hits).toBe(5);
     expect(warm).toEqual(cold);
   });
@@ -288,6 +290,20 @@ describe('unread package files', () => {
 
     const linked = await inventoryOf([[OS_RELEASE, { name: 'srv/s', data: DB_A }, { name: 'var/lib/dpkg/status', type: 'symlink', linkname: '/srv/s' }]], [small]);
     expect(linked.unread).toEqual([expect.objectContaining({ path: '/var/lib/dpkg/status', code: 'too-large' })]);
+  });
+
+  it('a file over one wanter’s limit is still read for another (a 100 KiB status.d file: dpkg yes, the OS detector no)', async () => {
+    const big = `Package: bigpkg\nStatus: install ok installed\nVersion: 1.0\nDescription: x\n${' .\n'.repeat(40 * 1024)}\n`;
+    expect(big.length).toBeGreaterThan(64 * 1024);
+    const image = await imageOf([[{ name: 'var/lib/dpkg/status.d/bigpkg', data: big }, { name: 'etc/debian_version', data: '12.5\n' }]]);
+    const r = await walkLayers(image.layers, [osDetector, dpkgCataloger]);
+    expect([...r.fs.files.keys()].sort()).toEqual(['/etc/debian_version', '/var/lib/dpkg/status.d/bigpkg']);
+    expect(r.fs.unread.get('/var/lib/dpkg/status.d/bigpkg')).toMatchObject({ wanters: ['os-detect'], code: 'too-large' });
+    const inv = await inventoryImage(await imageOf([[{ name: 'var/lib/dpkg/status.d/bigpkg', data: big }, { name: 'etc/debian_version', data: '12.5\n' }]]));
+    expect(names(inv)).toEqual(['bigpkg@1.0']);
+    // the OS detector is not a cataloger: its limit gives a warning, not an unread package file
+    expect(inv.unread).toEqual([]);
+    expect(inv.warnings.map((w) => w.code)).toEqual(['walker.file-too-large']);
   });
 
   it('a too-large db replaced by a readable one later is not unread', async () => {
