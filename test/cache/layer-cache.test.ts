@@ -123,13 +123,15 @@ describe('LayerDelta codec', () => {
     dropped: ['/huge'],
     shadowed: [12345, 9007199254740991],
     warnings: [{ code: 'too-large', message: 'skipped', path: '/huge' }, { code: 'x', message: 'y' }],
+    unread: [{ path: '/huge', size: 9, wanters: ['dpkg', 'os-detect'], code: 'too-large', reason: '9 bytes, over the 8-byte limit; not read' }],
+    dirs: [0, 42, 9007199254740990],
   };
 
   it('round-trips, and through the cache', async () => {
     expect(deserialiseLayerDelta(serialiseLayerDelta(delta))).toEqual(delta);
     const cache = openLayerCache({ dir: freshDir() });
     const key = layerDeltaCacheKey('sha256:' + 'a'.repeat(64), [{ name: 'dpkg', version: 2 }, { name: 'apk', version: 1 }]);
-    expect(key).toBe(`layer-delta/v3/sha256:${'a'.repeat(64)}/apk@1,dpkg@2`);
+    expect(key).toBe(`layer-delta/v4/sha256:${'a'.repeat(64)}/apk@1,dpkg@2`);
     await cache.put(key, serialiseLayerDelta(delta));
     expect(deserialiseLayerDelta((await cache.get(key))!)).toEqual(delta);
   });
