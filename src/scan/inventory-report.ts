@@ -58,7 +58,7 @@ export async function inventoryWithGaps(opts: InventoryOptions, cwd: string = pr
       onProgress: (p) => opts.onProgress?.(`layer ${p.layerIndex + 1}/${p.layerCount} ${p.digest.slice(0, 19)}`),
       ...(cache ? { store: layerDeltaStore(cache) } : {}),
     });
-    return { report: buildInventoryReport(image, inv, opts.now), unread: [], unchecked: [] };
+    return { report: buildInventoryReport(image, inv, opts.now), unread: inv.unread, unchecked: [] };
   } finally {
     await image.close();
   }
