@@ -13,12 +13,12 @@ export interface LayerRef {
   createdBy?: string;
 }
 
-/** purl types we emit; `type` of a Package. */
-export type PackageType =
-  | 'deb' | 'apk' | 'rpm'
-  | 'npm' | 'pypi' | 'golang' | 'maven' | 'gem' | 'cargo' | 'composer' | 'nuget';
+import type { PackageType } from '../ecosystems/index.js';
 
-export const OS_PACKAGE_TYPES: ReadonlySet<PackageType> = new Set(['deb', 'apk', 'rpm']);
+// Both are derived from the ecosystem registry (src/ecosystems/): purl types we emit and match
+// (`type` of a Package), and those that come from OS package dbs.
+export type { PackageType };
+export { OS_PACKAGE_TYPES } from '../ecosystems/index.js';
 
 export interface Package {
   name: string;

@@ -1,7 +1,7 @@
 import type { Cvss, EpssScore, KevEntry } from '../model/finding.js';
 import type { OsvRecord } from '../model/osv.js';
 import type { DbSummary } from '../model/report.js';
-import { pep503 } from '../inventory/lang/common.js';
+import { normaliseName } from '../ecosystems/index.js';
 
 export interface PackageQuery {
   /** OSV ecosystem as the inventory states it (`Debian:12`, `npm`, `Red Hat:enterprise_linux:9`). */
@@ -34,10 +34,12 @@ export interface VulnSource {
   close(): Promise<void>;
 }
 
-/** PEP 503 for PyPI; everything else as written (OSV names are case-sensitive elsewhere). */
+/**
+ * The ecosystem's name normaliser (src/ecosystems/): PEP 503 for PyPI; everything else as written
+ * (OSV names are case-sensitive elsewhere). Stored names in the DB are normalised with it.
+ */
 export function normalisePackageName(ecosystem: string, name: string): string {
-  if (ecosystem === 'PyPI') return pep503(name);
-  return name;
+  return normaliseName(ecosystem, name);
 }
 
 export function lookupKey(q: PackageQuery): string {

@@ -1,0 +1,44 @@
+// The apk-based OSes: Alpine (release-scoped) and the rolling Wolfi, Chainguard and MinimOS.
+// OSV records name the origin package; versions are apk-tools'.
+import { ApkComparator } from '../version/apk.js';
+import { distroPurl } from './purl.js';
+import { majorMinor } from './releases.js';
+import { defineEcosystem } from './types.js';
+
+const APK_SCHEME = 'apk-tools `digit{.digit}{letter}{_suffix{N}}{~hash}{-rN}`';
+const QUALIFIERS = ['arch', 'distro', 'upstream'] as const;
+
+export const alpine = defineEcosystem({
+  osv: 'Alpine',
+  releaseSuffix: ':v<major.minor> (Alpine:v3.20)',
+  purl: { type: 'apk', qualifiers: QUALIFIERS, ...distroPurl('apk') },
+  comparator: new ApkComparator('Alpine'),
+  versionScheme: APK_SCHEME,
+  lookup: 'origin',
+  os: {
+    ids: ['alpine'],
+    label: 'Alpine Linux',
+    release: (os) => (/^\d+\.\d+/.test(os.versionId ?? '') ? `Alpine:v${majorMinor(os.versionId!)}` : undefined),
+  },
+  spdxPurpose: 'INSTALL',
+  catalogers: ['apk'],
+});
+
+/** A rolling apk distribution: one ecosystem, no release suffix. */
+function rolling<const N extends string>(osv: N, id: string, label: string) {
+  return defineEcosystem({
+    osv,
+    purl: { type: 'apk', qualifiers: QUALIFIERS, ...distroPurl('apk') },
+    comparator: new ApkComparator(osv),
+    versionScheme: APK_SCHEME,
+    lookup: 'origin',
+    os: { ids: [id], label, release: () => osv },
+    spdxPurpose: 'INSTALL',
+    catalogers: ['apk'],
+  });
+}
+
+export const wolfi = rolling('Wolfi', 'wolfi', 'Wolfi');
+export const chainguard = rolling('Chainguard', 'chainguard', 'Chainguard OS');
+/** osv.dev orders MinimOS as apk (osv/ecosystems/_ecosystems.py). */
+export const minimos = rolling('MinimOS', 'minimos', 'MinimOS');
