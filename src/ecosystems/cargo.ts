@@ -11,4 +11,5 @@ export const cratesIo = defineEcosystem({
   lookup: 'name',
   spdxPurpose: 'LIBRARY',
   catalogers: ['rust'],
+  example: { name: 'tokio', version: '1.28.0' },
 });

@@ -12,4 +12,5 @@ export const conan = defineEcosystem({
   lookup: 'name',
   spdxPurpose: 'LIBRARY',
   catalogers: [],
+  example: { name: 'openssl', version: '3.0.5' },
 });

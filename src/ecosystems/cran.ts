@@ -11,4 +11,5 @@ export const cran = defineEcosystem({
   lookup: 'name',
   spdxPurpose: 'LIBRARY',
   catalogers: [],
+  example: { name: 'commonmark', version: '1.8-1' },
 });

@@ -24,6 +24,7 @@ export const debian = defineEcosystem({
   os: {
     ids: ['debian'],
     label: 'Debian',
+    example: { id: 'debian', versionId: '12', versionCodename: 'bookworm' },
     release(os) {
       const v = versionOrCodename(os, DEBIAN_CODENAMES);
       return v ? `Debian:${major(v)}` : undefined;
@@ -31,4 +32,5 @@ export const debian = defineEcosystem({
   },
   spdxPurpose: 'INSTALL',
   catalogers: ['dpkg'],
+  example: { name: 'openssl', version: '3.0.15-1~deb12u1' },
 });

@@ -12,4 +12,5 @@ export const go = defineEcosystem({
   lookup: 'name',
   spdxPurpose: 'LIBRARY',
   catalogers: ['go-binary'],
+  example: { name: 'golang.org/x/net', version: 'v0.17.0' },
 });

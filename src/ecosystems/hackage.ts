@@ -11,4 +11,5 @@ export const hackage = defineEcosystem({
   lookup: 'name',
   spdxPurpose: 'LIBRARY',
   catalogers: [],
+  example: { name: 'aeson', version: '2.1.2.1' },
 });

@@ -13,4 +13,5 @@ export const hex = defineEcosystem({
   lookup: 'name',
   spdxPurpose: 'LIBRARY',
   catalogers: [],
+  example: { name: 'plug', version: '1.14.0' },
 });

@@ -54,6 +54,9 @@ export const OS_PACKAGE_TYPES: ReadonlySet<PackageType> = new Set(ECOSYSTEMS.fil
 const BY_OSV = new Map<string, EcosystemDef>(ALL.map((e) => [e.osv, e]));
 const BY_TYPE = new Map<string, EcosystemDef[]>();
 for (const e of ALL) BY_TYPE.set(e.purl.type, [...(BY_TYPE.get(e.purl.type) ?? []), e]);
+/** purl types SBOMs write for an ecosystem besides its own (`dart` → `pub`). */
+const ALIAS_TYPES = new Map<string, string>();
+for (const e of ALL) for (const a of e.purl.aliases ?? []) ALIAS_TYPES.set(a, e.purl.type);
 const BY_OS_ID = new Map<string, EcosystemDef>();
 const OS_BY_PURL_ID = new Map<string, string>();
 for (const e of ALL) {
@@ -155,7 +158,7 @@ export function osFromPurl(namespace: string | undefined, distro: unknown): OsIn
   return { id, detectedFrom: 'purl', ...(versionId ? { versionId } : {}), ...(versionCodename ? { versionCodename } : {}) };
 }
 
-/** What a purl denotes in OSV terms; undefined when no ecosystem takes its type. */
+/** What a purl denotes in OSV terms (purlEcosystem). */
 export interface PurlEcosystem {
   type: PackageType;
   /** OSV ecosystem with release; '' for an OS package whose OS or release is not known. */
@@ -166,11 +169,23 @@ export interface PurlEcosystem {
   os?: OsInfo;
 }
 
-export function purlEcosystem(p: PackageURL): PurlEcosystem | undefined {
-  const list = BY_TYPE.get(p.type);
-  if (!list) return undefined;
-  const type = p.type as PackageType;
+/** A purl no ecosystem takes, and why. */
+export interface PurlRefusal {
+  refused: string;
+}
+
+/**
+ * The ecosystem a purl denotes: its type (or an alias type SBOMs write), name as OSV spells it, and
+ * for distro purls the OS and OSV release ('' when not known). `{refused}` when no ecosystem takes it.
+ */
+export function purlEcosystem(p: PackageURL): PurlEcosystem | PurlRefusal {
+  const canonical = ALIAS_TYPES.get(p.type) ?? p.type;
+  const list = BY_TYPE.get(canonical);
+  if (!list) return { refused: `no OSV ecosystem takes pkg:${p.type} packages` };
+  const type = canonical as PackageType;
   const first = list[0]!;
+  const refused = first.purl.refuse?.(p.namespace ?? undefined, p.name);
+  if (refused) return { refused };
   const name = first.purl.nameOf(p.namespace ?? undefined, p.name);
   if (!first.os) return { type, ecosystem: first.osv, name };
   const os = osFromPurl(p.namespace ?? undefined, p.qualifiers?.distro);

@@ -19,4 +19,5 @@ export const maven = defineEcosystem({
   lookup: 'name',
   spdxPurpose: 'LIBRARY',
   catalogers: ['java-archive'],
+  example: { name: 'org.apache.logging.log4j:log4j-core', version: '2.14.1' },
 });

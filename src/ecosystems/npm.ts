@@ -27,4 +27,5 @@ export const npm = defineEcosystem({
   lookup: 'name',
   spdxPurpose: 'LIBRARY',
   catalogers: ['npm'],
+  example: { name: '@babel/traverse', version: '7.23.0' },
 });

@@ -11,4 +11,5 @@ export const nuget = defineEcosystem({
   lookup: 'name',
   spdxPurpose: 'LIBRARY',
   catalogers: ['dotnet-deps'],
+  example: { name: 'Newtonsoft.Json', version: '12.0.3' },
 });

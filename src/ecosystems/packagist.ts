@@ -19,4 +19,5 @@ export const packagist = defineEcosystem({
   lookup: 'name',
   spdxPurpose: 'LIBRARY',
   catalogers: ['composer'],
+  example: { name: 'symfony/http-kernel', version: 'v6.3.0' },
 });

@@ -5,10 +5,12 @@ import { defineEcosystem } from './types.js';
 
 export const pub = defineEcosystem({
   osv: 'Pub',
-  purl: { type: 'pub', ...plainPurl('pub') },
+  // Trivy writes pub packages as `pkg:dart/NAME` (the purl spec's type is `pub`).
+  purl: { type: 'pub', aliases: ['dart'], ...plainPurl('pub') },
   comparator: new PubComparator(),
   versionScheme: 'pub_semver: SemVer 2.0 with build metadata ordered after the release',
   lookup: 'name',
   spdxPurpose: 'LIBRARY',
   catalogers: [],
+  example: { name: 'http', version: '0.13.2' },
 });

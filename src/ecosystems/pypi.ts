@@ -21,4 +21,5 @@ export const pypi = defineEcosystem({
   lookup: 'name',
   spdxPurpose: 'LIBRARY',
   catalogers: ['python'],
+  example: { name: 'Jinja2', version: '3.1.2' },
 });

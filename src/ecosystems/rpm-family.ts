@@ -9,7 +9,7 @@ import { defineEcosystem, type OsFacts } from './types.js';
 const RPM_SCHEME = 'rpm `[epoch:]version[-release]` (rpmvercmp, `~` and `^`)';
 const QUALIFIERS = ['arch', 'distro', 'epoch', 'upstream'] as const;
 
-function rpmEcosystem<const N extends string>(osv: N, releaseSuffix: string, os: OsFacts) {
+function rpmEcosystem<const N extends string>(osv: N, releaseSuffix: string, example: { name: string; version: string }, os: OsFacts) {
   return defineEcosystem({
     osv,
     releaseSuffix,
@@ -20,37 +20,41 @@ function rpmEcosystem<const N extends string>(osv: N, releaseSuffix: string, os:
     os,
     spdxPurpose: 'INSTALL',
     catalogers: ['rpm'],
+    example,
   });
 }
 
 const numbered = (prefix: string) => (os: OsInfo) => (/^\d+/.test(os.versionId ?? '') ? `${prefix}:${major(os.versionId!)}` : undefined);
 
-export const redHat = rpmEcosystem('Red Hat', ':<CPE> (Red Hat:enterprise_linux:9::appstream)', {
+export const redHat = rpmEcosystem('Red Hat', ':<CPE> (Red Hat:enterprise_linux:9::appstream)', { name: 'openssl-libs', version: '1:3.0.7-27.el9' }, {
   ids: ['rhel'],
   purlIds: ['redhat'],
   label: 'Red Hat Enterprise Linux',
+  example: { id: 'rhel', versionId: '9.4' },
   // Records carry a stream suffix (`…:9::appstream`); the lookup treats this string as a prefix.
   release: (os) => (os.versionId ? `Red Hat:enterprise_linux:${major(os.versionId)}` : undefined),
 });
 
-export const almaLinux = rpmEcosystem('AlmaLinux', ':<major> (AlmaLinux:9)', { ids: ['almalinux'], label: 'AlmaLinux', release: numbered('AlmaLinux') });
+export const almaLinux = rpmEcosystem('AlmaLinux', ':<major> (AlmaLinux:9)', { name: 'openssl-libs', version: '1:3.0.7-27.el9' }, { ids: ['almalinux'], label: 'AlmaLinux', example: { id: 'almalinux', versionId: '9.4' }, release: numbered('AlmaLinux') });
 
-export const rockyLinux = rpmEcosystem('Rocky Linux', ':<major> (Rocky Linux:9)', { ids: ['rocky'], label: 'Rocky Linux', release: numbered('Rocky Linux') });
+export const rockyLinux = rpmEcosystem('Rocky Linux', ':<major> (Rocky Linux:9)', { name: 'openssl-libs', version: '1:3.0.7-25.el9_3' }, { ids: ['rocky'], label: 'Rocky Linux', example: { id: 'rocky', versionId: '9.3' }, release: numbered('Rocky Linux') });
 
-export const openSuse = rpmEcosystem('openSUSE', ':<PRETTY_NAME> (openSUSE:Leap 15.5, openSUSE:Tumbleweed)', {
+export const openSuse = rpmEcosystem('openSUSE', ':<PRETTY_NAME> (openSUSE:Leap 15.5, openSUSE:Tumbleweed)', { name: 'libopenssl3', version: '3.1.4-150600.5.15.1' }, {
   ids: ['opensuse-leap', 'opensuse-tumbleweed'],
   purlIds: ['opensuse'],
   label: 'openSUSE',
+  example: { id: 'opensuse-leap', versionId: '15.5' },
   release(os) {
     if (os.id === 'opensuse-tumbleweed') return 'openSUSE:Tumbleweed';
     return os.versionId ? `openSUSE:Leap ${os.versionId}` : undefined;
   },
 });
 
-export const suse = rpmEcosystem('SUSE', ':<product> (SUSE:Linux Enterprise Server 15 SP5)', {
+export const suse = rpmEcosystem('SUSE', ':<product> (SUSE:Linux Enterprise Server 15 SP5)', { name: 'libopenssl3', version: '3.0.8-150500.5.14.1' }, {
   ids: ['sles'],
   purlIds: ['suse', 'sle'],
   label: 'SUSE Linux Enterprise Server',
+  example: { id: 'sles', versionId: '15.5' },
   release(os) {
     // The suffix is PRETTY_NAME's product without the vendor, rebuilt from VERSION_ID: 15.5 →
     // "15 SP5"; 15 → "15". Records filed under a module or support-phase product ("…Module for
@@ -61,21 +65,23 @@ export const suse = rpmEcosystem('SUSE', ':<product> (SUSE:Linux Enterprise Serv
   },
 });
 
-export const mageia = rpmEcosystem('Mageia', ':<release> (Mageia:9)', { ids: ['mageia'], label: 'Mageia', release: numbered('Mageia') });
+export const mageia = rpmEcosystem('Mageia', ':<release> (Mageia:9)', { name: 'openssl', version: '3.0.15-1.mga9' }, { ids: ['mageia'], label: 'Mageia', example: { id: 'mageia', versionId: '9' }, release: numbered('Mageia') });
 
-export const azureLinux = rpmEcosystem('Azure Linux', ':<major> (Azure Linux:3)', {
+export const azureLinux = rpmEcosystem('Azure Linux', ':<major> (Azure Linux:3)', { name: 'openssl', version: '3.3.2-1.azl3' }, {
   // OSV has no "Mariner" ecosystem: CBL-Mariner 2.0 and Azure Linux 3.0 advisories (AZL-*) are
   // both published as "Azure Linux", keyed by the major version only.
   ids: ['mariner', 'azurelinux'],
   label: 'Azure Linux',
+  example: { id: 'azurelinux', versionId: '3.0' },
   release: numbered('Azure Linux'),
 });
 
-export const photonOs = rpmEcosystem('Photon OS', ':<major.minor> (Photon OS:5.0)', {
+export const photonOs = rpmEcosystem('Photon OS', ':<major.minor> (Photon OS:5.0)', { name: 'mysql', version: '8.0.40-1.ph5' }, {
   ids: ['photon'],
   // Photon's own OSV records write `pkg:rpm/vmware/NAME?distro=photon-5`.
   purlIds: ['vmware'],
   label: 'Photon OS',
+  example: { id: 'photon', versionId: '5.0' },
   release(os) {
     const m = /^(\d+)(?:\.(\d+))?/.exec(os.versionId ?? '');
     return m ? `Photon OS:${m[1]}.${m[2] ?? '0'}` : undefined;
@@ -96,9 +102,10 @@ function openEulerRelease(os: OsInfo): string | undefined {
   return /^LTS\b/i.test(qualifier) && /^\d+\.\d+$/.test(v) ? `openEuler:${v}-${qualifier}` : `openEuler:${v}`;
 }
 
-export const openEuler = rpmEcosystem('openEuler', ':<YY.MM>[-LTS[-SPn]] (openEuler:22.03-LTS-SP3)', {
+export const openEuler = rpmEcosystem('openEuler', ':<YY.MM>[-LTS[-SPn]] (openEuler:22.03-LTS-SP3)', { name: 'openssl', version: '1:3.0.12-11.oe2403' }, {
   ids: ['openeuler'],
   label: 'openEuler',
+  example: { id: 'openeuler', versionId: '24.03', prettyName: 'openEuler 24.03 (LTS)' },
   release: openEulerRelease,
 });
 

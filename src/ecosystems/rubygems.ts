@@ -11,4 +11,5 @@ export const rubygems = defineEcosystem({
   lookup: 'name',
   spdxPurpose: 'LIBRARY',
   catalogers: ['gemspec'],
+  example: { name: 'rack', version: '2.2.6' },
 });

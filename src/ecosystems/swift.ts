@@ -8,10 +8,15 @@ import { defineEcosystem } from './types.js';
 
 export const swift = defineEcosystem({
   osv: 'SwiftURL',
-  purl: { type: 'swift', ...pathPurl('swift') },
+  purl: {
+    type: 'swift',
+    ...pathPurl('swift'),
+    refuse: (ns) => (ns && ns.includes('.') ? undefined : 'a pkg:swift purl without a source-URL namespace (host/owner) names no SwiftURL package'),
+  },
   comparator: new SemverComparator('SwiftURL', 'range'),
   versionScheme: 'SemVer 2.0 (git tags)',
   lookup: 'name',
   spdxPurpose: 'LIBRARY',
   catalogers: [],
+  example: { name: 'github.com/apple/swift-nio', version: '2.41.0' },
 });

@@ -26,13 +26,23 @@ export interface OsFacts {
    * name no release this ecosystem publishes under (Debian sid, Alpine edge, no VERSION_ID).
    */
   release(os: OsInfo): string | undefined;
+  /** os-release facts of a real release (docs, and the registry test's round trips). */
+  example: Omit<OsInfo, 'detectedFrom'>;
 }
 
 export interface PurlFacts<T extends string> {
   /** The purl type, which is also `Package.type`. */
   type: T;
+  /** Other purl types real SBOMs write for this ecosystem, read as `type` (Trivy: `pkg:dart` for pub). */
+  aliases?: readonly string[];
   /** Qualifiers we read or write (documentation; the readers live in the catalogers / SBOM reader). */
   qualifiers?: readonly string[];
+  /**
+   * Why a purl of this type does not name a package of this ecosystem (undefined: it does). Trivy
+   * writes CocoaPods pods as `pkg:swift/NAME` with no source-URL namespace, which no SwiftURL
+   * record can name.
+   */
+  refuse?(namespace: string | undefined, name: string): string | undefined;
   /** The package's name as OSV spells it, from a parsed purl's namespace and name. */
   nameOf(namespace: string | undefined, name: string): string;
   /** The purl of a package named as OSV spells it (OS catalogers build their own, with distro). */
@@ -58,6 +68,8 @@ export interface EcosystemDef<T extends string = string> {
   spdxPurpose: 'INSTALL' | 'LIBRARY';
   /** Catalogers that find it in images (foundBy names); empty: read from SBOMs only. */
   catalogers: readonly string[];
+  /** A real package of the ecosystem (docs, and the registry test's round trips). */
+  example: { name: string; version: string };
 }
 
 /** Keeps the purl type literal, so PackageType can be derived from the registry. */

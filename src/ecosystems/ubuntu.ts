@@ -28,7 +28,8 @@ export const ubuntu = defineEcosystem({
   comparator: new DebianComparator('Ubuntu'),
   versionScheme: 'dpkg `[epoch:]upstream[-revision]`',
   lookup: 'source',
-  os: { ids: ['ubuntu'], label: 'Ubuntu', release: ubuntuRelease },
+  os: { ids: ['ubuntu'], label: 'Ubuntu', release: ubuntuRelease, example: { id: 'ubuntu', versionId: '22.04', versionCodename: 'jammy' } },
   spdxPurpose: 'INSTALL',
   catalogers: ['dpkg'],
+  example: { name: 'openssl', version: '3.0.2-0ubuntu1.18' },
 });

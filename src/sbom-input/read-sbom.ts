@@ -72,13 +72,8 @@ function toPackage(purlText: string, where: string, props: Props, licenses: stri
     return undefined;
   }
   const q = purlEcosystem(purl);
-  if (!q) {
-    out.unchecked.push({
-      purl: purlText,
-      ecosystem: purl.type,
-      code: 'purl.unsupported',
-      reason: `no OSV ecosystem takes pkg:${purl.type} packages: not checked`,
-    });
+  if ('refused' in q) {
+    out.unchecked.push({ purl: purlText, ecosystem: purl.type, code: 'purl.unsupported', reason: `${q.refused}: not checked` });
     return undefined;
   }
   if (!purl.version) {
@@ -130,7 +125,7 @@ function summarise(out: Collected, file: string): void {
   const byType = new Map<string, number>();
   for (const u of out.unchecked) if (u.code === 'purl.unsupported') byType.set(u.ecosystem, (byType.get(u.ecosystem) ?? 0) + 1);
   for (const [type, n] of [...byType].sort()) {
-    out.warnings.push({ code: 'sbom.purl-unsupported', message: `${file}: ${n} pkg:${type} package${n === 1 ? '' : 's'} not checked: no OSV ecosystem takes pkg:${type}` });
+    out.warnings.push({ code: 'sbom.purl-unsupported', message: `${file}: ${n} pkg:${type} package${n === 1 ? '' : 's'} not checked (see coverage: unchecked)` });
   }
   const missing = out.unchecked.length - [...byType.values()].reduce((a, b) => a + b, 0);
   if (missing > 0) out.warnings.push({ code: 'sbom.version-missing', message: `${file}: ${missing} package${missing === 1 ? '' : 's'} without a version not checked` });

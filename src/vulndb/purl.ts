@@ -24,7 +24,7 @@ export function purlToQuery(purl: string): (PackageQuery & { version?: string })
  */
 export function queryForPurl(p: PackageURL): (PackageQuery & { version?: string }) | undefined {
   const e = purlEcosystem(p);
-  if (!e || !e.ecosystem) return undefined;
+  if ('refused' in e || !e.ecosystem) return undefined;
   const q: PackageQuery & { version?: string } = { ecosystem: e.ecosystem, name: e.name };
   if (p.version) q.version = p.version;
   return q;
