@@ -19,7 +19,7 @@ function rpmEcosystem<const N extends string>(osv: N, releaseSuffix: string, exa
     lookup: 'binary-and-source',
     os,
     spdxPurpose: 'INSTALL',
-    catalogers: ['rpm'],
+    catalogers: ['rpm-db'],
     example,
   });
 }
