@@ -9,6 +9,8 @@ import type { LayerRef, Package } from '../model/package.js';
 import type { ScanWarning } from '../model/warning.js';
 
 const MAX_SBOM_BYTES = 256 * 1024 * 1024;
+/** An unreadable purl is kept in `unchecked` up to this many characters. */
+const MAX_PURL_TEXT = 1024;
 
 /** SBOM packages carry no layer unless the SBOM says so: index -1 means "not known". */
 const UNKNOWN_LAYER: LayerRef = { index: -1, digest: '', diffId: '' };
@@ -19,8 +21,8 @@ export interface SbomInput {
   warnings: ScanWarning[];
   /**
    * Components that name a package but cannot be checked: a purl type no ecosystem of the registry
-   * takes (`purl.unsupported`: pkg:generic, pkg:github…), or a purl without a version
-   * (`version.missing`). Never dropped: coverage lists them.
+   * takes (`purl.unsupported`: pkg:generic, pkg:github…), a purl that does not parse
+   * (`purl.invalid`), or a purl without a version (`version.missing`). Never dropped: coverage lists them.
    */
   unchecked: UncheckedPackage[];
 }
@@ -68,7 +70,11 @@ function toPackage(purlText: string, where: string, props: Props, licenses: stri
   try {
     purl = PackageURL.fromString(purlText);
   } catch (err) {
+    const reason = `invalid purl: ${(err as Error).message}`;
     out.warnings.push({ code: 'sbom.purl', message: `${where}: invalid purl ${JSON.stringify(purlText)}: ${(err as Error).message}` });
+    // A component we cannot read is still a package we did not check.
+    const type = /^pkg:([a-zA-Z.+-]+)\//.exec(purlText)?.[1]?.toLowerCase() ?? '';
+    out.unchecked.push({ purl: purlText.slice(0, MAX_PURL_TEXT), ecosystem: type, code: 'purl.invalid', reason: `${reason}: not checked` });
     return undefined;
   }
   const q = purlEcosystem(purl);
@@ -127,7 +133,7 @@ function summarise(out: Collected, file: string): void {
   for (const [type, n] of [...byType].sort()) {
     out.warnings.push({ code: 'sbom.purl-unsupported', message: `${file}: ${n} pkg:${type} package${n === 1 ? '' : 's'} not checked (see coverage: unchecked)` });
   }
-  const missing = out.unchecked.length - [...byType.values()].reduce((a, b) => a + b, 0);
+  const missing = out.unchecked.filter((u) => u.code === 'version.missing').length;
   if (missing > 0) out.warnings.push({ code: 'sbom.version-missing', message: `${file}: ${missing} package${missing === 1 ? '' : 's'} without a version not checked` });
 }
 
