@@ -69,6 +69,22 @@ for (const u of UNSUPPORTED_OSES) {
   for (const id of u.purlIds ?? []) OS_BY_PURL_ID.set(id, u.ids[0]!);
 }
 
+const RELEASE_LINES: { id: string; prefix: string; file?: string }[] = [
+  ...ALL.flatMap((e) => (e.os?.releaseLine ? [{ id: e.os.ids[0]!, ...e.os.releaseLine }] : [])),
+  ...UNSUPPORTED_OSES.flatMap((u) => (u.releaseLine ? [{ id: u.ids[0]!, ...u.releaseLine }] : [])),
+];
+
+/** The release files only one OS writes (`/etc/rocky-release`), for detection without os-release. */
+export function osReleaseFiles(): string[] {
+  return RELEASE_LINES.flatMap((r) => (r.file ? [r.file] : []));
+}
+
+/** The os-release ID of a `NAME release N` line's NAME (`Rocky Linux` → `rocky`). */
+export function osIdForReleaseName(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return RELEASE_LINES.find((r) => lower.startsWith(r.prefix))?.id;
+}
+
 export function isPackageType(type: string): type is PackageType {
   return PACKAGE_TYPES.has(type as PackageType);
 }

@@ -30,14 +30,15 @@ export const redHat = rpmEcosystem('Red Hat', ':<CPE> (Red Hat:enterprise_linux:
   ids: ['rhel'],
   purlIds: ['redhat'],
   label: 'Red Hat Enterprise Linux',
+  releaseLine: { prefix: 'red hat' },
   example: { id: 'rhel', versionId: '9.4' },
   // Records carry a stream suffix (`…:9::appstream`); the lookup treats this string as a prefix.
   release: (os) => (os.versionId ? `Red Hat:enterprise_linux:${major(os.versionId)}` : undefined),
 });
 
-export const almaLinux = rpmEcosystem('AlmaLinux', ':<major> (AlmaLinux:9)', { name: 'openssl-libs', version: '1:3.0.7-27.el9' }, { ids: ['almalinux'], label: 'AlmaLinux', example: { id: 'almalinux', versionId: '9.4' }, release: numbered('AlmaLinux') });
+export const almaLinux = rpmEcosystem('AlmaLinux', ':<major> (AlmaLinux:9)', { name: 'openssl-libs', version: '1:3.0.7-27.el9' }, { ids: ['almalinux'], label: 'AlmaLinux', releaseLine: { prefix: 'almalinux', file: '/etc/almalinux-release' }, example: { id: 'almalinux', versionId: '9.4' }, release: numbered('AlmaLinux') });
 
-export const rockyLinux = rpmEcosystem('Rocky Linux', ':<major> (Rocky Linux:9)', { name: 'openssl-libs', version: '1:3.0.7-25.el9_3' }, { ids: ['rocky'], label: 'Rocky Linux', example: { id: 'rocky', versionId: '9.3' }, release: numbered('Rocky Linux') });
+export const rockyLinux = rpmEcosystem('Rocky Linux', ':<major> (Rocky Linux:9)', { name: 'openssl-libs', version: '1:3.0.7-25.el9_3' }, { ids: ['rocky'], label: 'Rocky Linux', releaseLine: { prefix: 'rocky', file: '/etc/rocky-release' }, example: { id: 'rocky', versionId: '9.3' }, release: numbered('Rocky Linux') });
 
 export const openSuse = rpmEcosystem('openSUSE', ':<PRETTY_NAME> (openSUSE:Leap 15.5, openSUSE:Tumbleweed)', { name: 'libopenssl3', version: '3.1.4-150600.5.15.1' }, {
   ids: ['opensuse-leap', 'opensuse-tumbleweed'],

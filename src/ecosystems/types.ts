@@ -13,6 +13,14 @@ import type { Comparator } from '../version/comparator.js';
  */
 export type LookupRule = 'name' | 'source' | 'origin' | 'binary-and-source';
 
+/** `Rocky Linux release 9.3 (Blue Onyx)`: how a release file names the OS. */
+export interface ReleaseLine {
+  /** Lower-case start of the line (`rocky`, `red hat`). */
+  prefix: string;
+  /** The file only this OS has (`/etc/rocky-release`); absent when it writes the generic ones only. */
+  file?: string;
+}
+
 /** How an OS is recognised and which OSV ecosystem string (release included) it maps to. */
 export interface OsFacts {
   /** os-release `ID`s, lower case (`debian`; `mariner`, `azurelinux`). */
@@ -21,6 +29,8 @@ export interface OsFacts {
   purlIds?: readonly string[];
   /** The OS as people name it, for messages (`Debian`, `Amazon Linux`). */
   label: string;
+  /** Red Hat-style `NAME release N` files (no os-release): the line's lower-case NAME prefix, and the OS's own file. */
+  releaseLine?: ReleaseLine;
   /**
    * The OSV ecosystem string with its release suffix (`Debian:12`), or undefined when the OS facts
    * name no release this ecosystem publishes under (Debian sid, Alpine edge, no VERSION_ID).
@@ -84,6 +94,7 @@ export function defineEcosystem<const T extends string>(def: EcosystemDef<T>): E
 export interface UnsupportedOs {
   ids: readonly string[];
   purlIds?: readonly string[];
+  releaseLine?: ReleaseLine;
   /** `Amazon Linux 2`: the best name for the detected release. */
   label(os: OsInfo): string;
   reason: string;

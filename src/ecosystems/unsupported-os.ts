@@ -10,11 +10,14 @@ export const UNSUPPORTED_OSES: readonly UnsupportedOs[] = [
   {
     ids: ['amzn'],
     purlIds: ['amazon'],
+    // Without os-release, /etc/system-release says `Amazon Linux release 2 (Karoo)`.
+    releaseLine: { prefix: 'amazon linux' },
     label: labelled('Amazon Linux'),
     reason: 'OSV has no Amazon Linux ecosystem (its advisories, ALAS, are not published as OSV)',
   },
   {
     ids: ['fedora'],
+    releaseLine: { prefix: 'fedora', file: '/etc/fedora-release' },
     label: labelled('Fedora'),
     reason: 'OSV has no Fedora ecosystem',
   },
@@ -26,6 +29,7 @@ export const UNSUPPORTED_OSES: readonly UnsupportedOs[] = [
   },
   {
     ids: ['centos'],
+    releaseLine: { prefix: 'centos', file: '/etc/centos-release' },
     label: labelled('CentOS'),
     reason: 'OSV has no CentOS ecosystem',
   },

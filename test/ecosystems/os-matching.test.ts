@@ -179,5 +179,9 @@ describe('Debian and Ubuntu releases named by codename', () => {
     expect(ecosystemSupport(pkg, os)).toEqual(expected);
     // From an SBOM, the purl's namespace and distro say the same.
     expect(ecosystemSupport(pkg)).toEqual(expected);
+    // Without os-release, /etc/system-release names it.
+    const bare = detectOs([file('/etc/system-release', 'Amazon Linux release 2 (Karoo)\n')]);
+    expect(bare).toMatchObject({ id: 'amzn', versionId: '2' });
+    expect(ecosystemSupport(pkg, bare)).toEqual(expected);
   });
 });
