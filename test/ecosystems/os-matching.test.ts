@@ -155,6 +155,13 @@ describe('Debian and Ubuntu releases named by codename', () => {
     expect(osvEcosystemFor(detectOs([file('/usr/lib/os-release', BASE_FILES_13_8)]))).toBe('Debian:13');
   });
 
+  it('an SBOM purl whose distro names the codename (`debian-forky/sid`) is Debian:14 too', async () => {
+    const { purlEcosystem } = await import('../../src/ecosystems/index.js');
+    const { PackageURL } = await import('packageurl-js');
+    expect(purlEcosystem(PackageURL.fromString('pkg:deb/debian/bash@5.2.37-1?arch=amd64&distro=debian-forky%2Fsid'))).toMatchObject({ ecosystem: 'Debian:14', name: 'bash' });
+    expect(purlEcosystem(PackageURL.fromString('pkg:deb/debian/bash@5.2.37-1?distro=debian-sid'))).toMatchObject({ ecosystem: '' });
+  });
+
   it('no os-release: /etc/debian_version "forky/sid" names the codename too', () => {
     expect(osvEcosystemFor(detectOs([file('/etc/debian_version', 'forky/sid\n')]))).toBe('Debian:14');
   });
