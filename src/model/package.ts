@@ -1,5 +1,6 @@
 // The one package type that crosses every boundary: catalogers make it, the matcher reads it,
 // encoders print it.
+import type { PackageType } from '../ecosystems/index.js';
 
 /** Where in the image a thing came from: the layer that (last) wrote it. */
 export interface LayerRef {
@@ -12,8 +13,6 @@ export interface LayerRef {
   /** The history step (`created_by`) that made this layer, when the config records it. */
   createdBy?: string;
 }
-
-import type { PackageType } from '../ecosystems/index.js';
 
 // Both are derived from the ecosystem registry (src/ecosystems/): purl types we emit and match
 // (`type` of a Package), and those that come from OS package dbs.
