@@ -47,7 +47,7 @@ export async function inventoryWithGaps(opts: InventoryOptions, cwd: string = pr
       packages: input.packages,
       warnings: input.warnings,
     };
-    return { report, unread: [], unchecked: [] };
+    return { report, unread: [], unchecked: input.unchecked };
   }
   if (!opts.image) throw new PortcullisError('scan: give an image (or --sbom FILE)');
   const image = await resolveImageSource(opts.image, opts.imageOptions ?? {}).open();
