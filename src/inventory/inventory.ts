@@ -52,6 +52,21 @@ export function comparePackages(a: Package, b: Package): number {
   );
 }
 
+/**
+ * A Go binary whose build info names no GOOS/GOARCH (before Go 1.18) runs on the image's platform;
+ * the matcher uses it to drop advisories about code that exists only on other platforms.
+ */
+function defaultPlatform(packages: Package[], config: { os?: string; architecture?: string }): void {
+  const os = config.os ?? '';
+  const arch = config.architecture ?? '';
+  if (!os && !arch) return;
+  for (const p of packages) {
+    if (p.type !== 'golang') continue;
+    if (!p.platform) p.platform = { os, arch };
+    else p.platform = { os: p.platform.os || os, arch: p.platform.arch || arch };
+  }
+}
+
 /** Runs a cataloger so that nothing it throws can stop the scan. */
 async function safeParse(c: Cataloger, files: WalkedFile[], ctx: CatalogContext): Promise<Package[]> {
   try {
@@ -113,6 +128,7 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
     }
     for (const p of found) packages.push(p);
   }
+  defaultPlatform(packages, image.metadata.config);
   packages.sort(comparePackages);
   warnings.sort((a, b) => (a.layer ?? -1) - (b.layer ?? -1) || compare(a.path ?? '', b.path ?? '') || compare(a.code, b.code) || compare(a.message, b.message));
   return { ...(os ? { os } : {}), osEcosystem, packages, warnings };
