@@ -7,7 +7,10 @@ import { matchPackages } from '../../src/match/matcher.js';
 import type { OsvRecord } from '../../src/model/osv.js';
 import type { LayerRef, Package, PackageType } from '../../src/model/package.js';
 import { affects } from '../../src/version/index.js';
+import yazl from 'yazl';
+import { javaArchiveCataloger } from '../../src/inventory/lang/index.js';
 import { memorySource } from '../helpers/memory-source.js';
+import { run, walked } from '../inventory/lang/helpers.js';
 import { HAVE_SHARED, shared } from '../helpers/shared.js';
 
 const layer: LayerRef = { index: 0, digest: 'sha256:aa', diffId: 'sha256:bb' };
@@ -129,5 +132,53 @@ describe('versions the ecosystem rejects never produce a guessed finding', () =>
     expect(r.findings).toEqual([]);
     expect(r.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/not comparable with PYSEC-TEST-3/)]);
     expect(r.unchecked).toEqual([]);
+  });
+});
+
+function zipOf(entries: [string, string][]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const z = new yazl.ZipFile();
+    for (const [name, text] of entries) z.addBuffer(Buffer.from(text), name);
+    z.end();
+    const chunks: Buffer[] = [];
+    z.outputStream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
+  });
+}
+
+describe('Java coordinates: Maven facts before OSGi headers', () => {
+  const osgi = 'Manifest-Version: 1.0\nBundle-SymbolicName: org.example.core;singleton:=true\nBundle-Version: 1.0.0\n\n';
+
+  it('a pom.properties without groupId takes it from its META-INF/maven/<groupId>/<artifactId>/ path', async () => {
+    const jar = await zipOf([
+      ['META-INF/MANIFEST.MF', osgi],
+      ['META-INF/maven/com.example/example-core/pom.properties', 'artifactId=example-core\nversion=2.4.1\n'],
+    ]);
+    const { packages } = await run(javaArchiveCataloger, [walked('/usr/share/java/example-core.jar', jar)]);
+    expect(packages.map((p) => p.purl)).toEqual(['pkg:maven/com.example/example-core@2.4.1']);
+  });
+
+  it('a META-INF/maven/<g>/<a>/pom.xml without properties names the artifact; the version is the manifest\'s', async () => {
+    const jar = await zipOf([
+      ['META-INF/MANIFEST.MF', 'Manifest-Version: 1.0\nImplementation-Version: 2.4.1\nBundle-SymbolicName: org.example.core\nBundle-Version: 1.0.0\n\n'],
+      ['META-INF/maven/com.example/example-core/pom.xml', '<project/>'],
+    ]);
+    const { packages } = await run(javaArchiveCataloger, [walked('/usr/share/java/example-core.jar', jar)]);
+    expect(packages.map((p) => p.purl)).toEqual(['pkg:maven/com.example/example-core@2.4.1']);
+  });
+
+  it('3.11.500.qualifier (an unexpanded OSGi placeholder) is never placed in a range: warning, unchecked', async () => {
+    const jar = await zipOf([['META-INF/MANIFEST.MF', 'Manifest-Version: 1.0\nBundle-SymbolicName: org.eclipse.jdt.core\nBundle-Version: 3.11.500.qualifier\n\n']]);
+    const { packages } = await run(javaArchiveCataloger, [walked('/opt/eclipse/plugins/jdt-core.jar', jar)]);
+    expect(packages.map((p) => p.version)).toEqual(['3.11.500.qualifier']);
+    const rec: OsvRecord = {
+      id: 'GHSA-test-0001', modified: '2024-01-01T00:00:00Z',
+      affected: [{ package: { ecosystem: 'Maven', name: packages[0]!.name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.12.0' }] }] }],
+    };
+    const r = await matchPackages(packages, memorySource([rec]));
+    expect(r.findings).toEqual([]);
+    expect(r.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/qualifier.*not a release version/)]);
+    expect(r.unchecked.map((u) => [u.ecosystem, u.code])).toEqual([['Maven', 'version.invalid']]);
+    // A release version of the same artifact is matched.
+    expect((await matchPackages([{ ...packages[0]!, version: '3.11.500' }], memorySource([rec]))).findings).toHaveLength(1);
   });
 });
