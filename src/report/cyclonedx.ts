@@ -3,7 +3,7 @@
 // with VEX-style analysis taken from the policy decision.
 import { createHash } from 'node:crypto';
 import { PackageURL } from 'packageurl-js';
-import type { FindingDecision } from '../model/decision.js';
+import type { FindingDecision, VexStatus } from '../model/decision.js';
 import type { Cvss, Finding, Severity } from '../model/finding.js';
 import type { Package } from '../model/package.js';
 import type { Report } from '../model/report.js';
@@ -14,6 +14,16 @@ import type { Encoder } from './encoder.js';
 import { isSpdxExpression, isSpdxId } from './licenses.js';
 
 type Json = Record<string, unknown>;
+type CdxImpactAnalysisState = 'resolved' | 'resolved_with_pedigree' | 'exploitable' | 'in_triage' | 'false_positive' | 'not_affected';
+type CdxJustification =
+  | 'code_not_present' | 'code_not_reachable' | 'requires_configuration' | 'requires_dependency' | 'requires_environment'
+  | 'protected_by_compiler' | 'protected_at_runtime' | 'protected_at_perimeter' | 'protected_by_mitigating_control';
+interface CdxAnalysis {
+  state: CdxImpactAnalysisState;
+  justification?: CdxJustification;
+  response?: ('can_not_fix' | 'will_not_fix' | 'update' | 'rollback' | 'workaround_available')[];
+  detail?: string;
+}
 
 const CVSS_METHOD: Record<Cvss['version'], string> = { '2.0': 'CVSSv2', '3.0': 'CVSSv3', '3.1': 'CVSSv31', '4.0': 'CVSSv4' };
 
@@ -98,29 +108,43 @@ function dependencies(packages: readonly Package[], refs: Map<Package, string>):
   return [...resolveDependsOn(packages, refs)].map(([p, dependsOn]) => ({ ref: refs.get(p), dependsOn }));
 }
 
-const VEX_JUSTIFICATION: Record<string, string> = {
+// OpenVEX justification -> CycloneDX analysis.justification (CycloneDX 1.6 impactAnalysisJustification).
+const VEX_JUSTIFICATION: Record<string, CdxJustification> = {
   component_not_present: 'code_not_present',
   vulnerable_code_not_present: 'code_not_present',
   vulnerable_code_not_in_execute_path: 'code_not_reachable',
   vulnerable_code_cannot_be_controlled_by_adversary: 'requires_environment',
   inline_mitigations_already_exist: 'protected_by_mitigating_control',
 };
+const CDX_JUSTIFICATIONS: ReadonlySet<string> = new Set<CdxJustification>([
+  'code_not_present', 'code_not_reachable', 'requires_configuration', 'requires_dependency', 'requires_environment',
+  'protected_by_compiler', 'protected_at_runtime', 'protected_at_perimeter', 'protected_by_mitigating_control',
+]);
+
+const VEX_STATE: Record<VexStatus, CdxImpactAnalysisState> = {
+  not_affected: 'not_affected',
+  fixed: 'resolved',
+  under_investigation: 'in_triage',
+  affected: 'exploitable',
+};
+
+function cdxJustification(j: string | undefined): CdxJustification | undefined {
+  if (!j) return undefined;
+  return VEX_JUSTIFICATION[j] ?? (CDX_JUSTIFICATIONS.has(j) ? (j as CdxJustification) : undefined);
+}
 
 /**
- * The CycloneDX analysis a decision implies. VEX: ignore with an OpenVEX justification →
- * not_affected; `fixed` → resolved; `under_investigation` → in_triage; otherwise exploitable.
- * An exception (or ignore-file entry) accepts a risk that is still there: exploitable + will_not_fix.
+ * The CycloneDX analysis a decision implies, from its structured VEX part: not_affected (with the
+ * justification), fixed -> resolved, under_investigation -> in_triage, affected -> exploitable.
+ * Without VEX, an exception (or ignore-file entry) accepts a risk that is still there:
+ * exploitable + will_not_fix.
  */
-export function analysisFor(d: FindingDecision | undefined): Json | undefined {
+export function analysisFor(d: FindingDecision | undefined): CdxAnalysis | undefined {
   if (!d) return undefined;
   const detail = [`${d.decidedBy} ${d.rule}${d.source ? ` (${d.source})` : ''}`, d.reason].filter(Boolean).join(': ');
-  if (d.decidedBy === 'vex') {
-    const reason = (d.reason ?? '').trim();
-    const justification = VEX_JUSTIFICATION[reason];
-    if (d.action === 'ignore' && /^fixed\b/i.test(reason)) return { state: 'resolved', detail };
-    if (d.action === 'ignore') return { state: 'not_affected', ...(justification ? { justification } : {}), detail };
-    if (/under_investigation/i.test(reason)) return { state: 'in_triage', detail };
-    return { state: 'exploitable', detail };
+  if (d.vex) {
+    const justification = d.vex.status === 'not_affected' ? cdxJustification(d.vex.justification) : undefined;
+    return { state: VEX_STATE[d.vex.status], ...(justification ? { justification } : {}), detail };
   }
   if ((d.decidedBy === 'exception' || d.decidedBy === 'ignorefile') && d.action === 'ignore') {
     return { state: 'exploitable', response: ['will_not_fix'], detail };
