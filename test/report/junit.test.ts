@@ -5,7 +5,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { encoderFor } from '../../src/report/index.js';
 import { HAVE_SHARED } from '../helpers/shared.js';
-import { haveXmllint, validateJunitFile } from '../helpers/schemas.js';
+import { haveXmllint, validateJunitFile } from '../helpers/xmllint.js';
 import { HOSTILE, hostileReport, hugeReport, sampleReport } from './sample-report.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,3 +1,4 @@
+// test-tier: full (inflates hundreds of MiB and measures this process's RSS)
 // Hostile or broken files: a warning naming the path, the other files still catalogued, no crash,
 // memory bounded.
 import { deflateRawSync } from 'node:zlib';
