@@ -4,6 +4,7 @@ import { errorMessage } from '../errors.js';
 import type { Image } from '../model/image.js';
 import type { OsInfo } from '../model/os.js';
 import type { LayerRef, Package } from '../model/package.js';
+import { comparePackages } from '../model/package-order.js';
 import type { ScanWarning } from '../model/warning.js';
 import type { CatalogContext, Cataloger, WalkedFile } from './cataloger.js';
 import { detectOs, osDetector } from './os-detect.js';
@@ -39,17 +40,6 @@ const packageKey = (p: Package) => `${p.name}\u0000${p.version}\u0000${p.arch ??
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-export function comparePackages(a: Package, b: Package): number {
-  return (
-    compare(a.type, b.type) ||
-    compare(a.name, b.name) ||
-    compare(a.version, b.version) ||
-    compare(a.arch ?? '', b.arch ?? '') ||
-    compare(a.path, b.path) ||
-    compare(a.foundBy, b.foundBy)
-  );
 }
 
 /**

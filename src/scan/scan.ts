@@ -3,13 +3,12 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PortcullisError } from '../errors.js';
-import type { ResolveOptions } from '../image/resolve.js';
 import { filterFindings, type FindingFilter } from '../match/filter.js';
 import { matchPackages } from '../match/matcher.js';
 import type { SeverityPreference } from '../match/severity.js';
 import type { Report } from '../model/report.js';
 import type { Decision } from '../model/decision.js';
-import { inventoryReport } from './inventory-report.js';
+import { inventoryReport, type InventoryOptions } from './inventory-report.js';
 import { mainEcosystem } from '../vulndb/ecosystem.js';
 import { checkFreshness } from '../vulndb/freshness.js';
 import { openVulnSource } from '../vulndb/open.js';
@@ -18,15 +17,7 @@ import type { VulnSource } from '../vulndb/source.js';
 
 export { inventoryReport, type InventoryOptions } from './inventory-report.js';
 
-export interface ScanOptions {
-  /** Image argument (path, prefixed source, registry reference); or `sbom`. */
-  image?: string;
-  /** Scan a CycloneDX / SPDX JSON SBOM instead of an image. */
-  sbom?: string;
-  imageOptions?: ResolveOptions;
-  /** Layer cache directory (default: per-user cache); `noCache` reads every layer. */
-  cacheDir?: string;
-  noCache?: boolean;
+export interface ScanOptions extends InventoryOptions {
   /** `--db FILE` */
   db?: string;
   /** `--db-url URL` */
@@ -44,11 +35,7 @@ export interface ScanOptions {
   ignoreFile?: string;
   baseline?: string;
   baseLayerCount?: number;
-  env?: NodeJS.ProcessEnv;
   cwd?: string;
-  now?: Date;
-  /** Human progress lines (the shell decides whether to show them). */
-  onProgress?(message: string): void;
   /** Things the user must know even in CI (first-run download). */
   onNotice?(message: string): void;
 }

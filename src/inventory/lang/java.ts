@@ -8,7 +8,12 @@
 import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
 import { basename, errorText, makePackage, warnFile } from './common.js';
-import { BudgetError, interesting, openZip, readEntry, type Budget } from './zip.js';
+import { BudgetError, openZipBuffer, readEntry, zipEntries, type Budget as InflateBudget } from '../../util/zip.js';
+
+interface Budget extends InflateBudget {
+  /** The nesting warning is given once per top-level archive. */
+  depthWarned: boolean;
+}
 
 const FOUND_BY = 'java-archive';
 const ARCHIVE = /\.(jar|war|ear|par|hpi|jpi)$/i;
@@ -100,13 +105,13 @@ interface ArchiveFindings {
 }
 
 async function scanArchive(buf: Buffer, displayPath: string, depth: number, budget: Budget, out: ArchiveFindings): Promise<void> {
-  const zip = await openZip(buf);
+  const zip = await openZipBuffer(buf);
   const found: Found[] = [];
   let manifest: Map<string, string> | undefined;
   // Coordinates named only by a META-INF/maven/<g>/<a>/ directory (a pom.xml, no pom.properties).
   const pomDirs = new Map<string, [string, string]>();
   try {
-    for await (const entry of interesting(zip)) {
+    for await (const entry of zipEntries(zip)) {
       const n = entry.fileName;
       if (n.endsWith('/')) continue;
       if (n.endsWith('pom.properties')) {
