@@ -5,6 +5,7 @@ import type { UnreadFile } from '../model/coverage.js';
 import type { Image } from '../model/image.js';
 import type { OsInfo } from '../model/os.js';
 import type { LayerRef, Package } from '../model/package.js';
+import { comparePackages } from '../model/package-order.js';
 import type { ScanWarning } from '../model/warning.js';
 import type { CatalogContext, Cataloger, WalkedFile } from './cataloger.js';
 import { detectOs, osDetector } from './os-detect.js';
@@ -48,15 +49,19 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function comparePackages(a: Package, b: Package): number {
-  return (
-    compare(a.type, b.type) ||
-    compare(a.name, b.name) ||
-    compare(a.version, b.version) ||
-    compare(a.arch ?? '', b.arch ?? '') ||
-    compare(a.path, b.path) ||
-    compare(a.foundBy, b.foundBy)
-  );
+/**
+ * A Go binary whose build info names no GOOS/GOARCH (before Go 1.18) runs on the image's platform;
+ * the matcher uses it to drop advisories about code that exists only on other platforms.
+ */
+function defaultPlatform(packages: Package[], config: { os?: string; architecture?: string }): void {
+  const os = config.os ?? '';
+  const arch = config.architecture ?? '';
+  if (!os && !arch) return;
+  for (const p of packages) {
+    if (p.type !== 'golang') continue;
+    if (!p.platform) p.platform = { os, arch };
+    else p.platform = { os: p.platform.os || os, arch: p.platform.arch || arch };
+  }
 }
 
 /** Runs a cataloger so that nothing it throws can stop the scan: its files are then unread. */
@@ -143,6 +148,7 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
     }
     for (const p of found) packages.push(p);
   }
+  defaultPlatform(packages, image.metadata.config);
   packages.sort(comparePackages);
   warnings.sort((a, b) => (a.layer ?? -1) - (b.layer ?? -1) || compare(a.path ?? '', b.path ?? '') || compare(a.code, b.code) || compare(a.message, b.message));
   const unreadList = [...unread.values()].sort((a, b) => compare(a.path, b.path) || compare(a.cataloger, b.cataloger));

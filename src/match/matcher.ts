@@ -1,5 +1,6 @@
 import type { Cvss, EpssScore, Finding, FindingStatus, KevEntry, Severity } from '../model/finding.js';
 import type { OsvAffected, OsvRecord } from '../model/osv.js';
+import type { UncheckedPackage } from '../model/coverage.js';
 import type { Package } from '../model/package.js';
 import type { ScanWarning } from '../model/warning.js';
 import { compareStrings } from '../version/digits.js';
@@ -19,6 +20,11 @@ export interface MatchOptions {
 export interface MatchResult {
   findings: Finding[];
   warnings: ScanWarning[];
+  /**
+   * Packages whose version their ecosystem rejects (`plone 4.3b1.0` is not PEP 440), so no range
+   * could be evaluated: only exact `versions` listings were checked. One entry per package.
+   */
+  unchecked: UncheckedPackage[];
 }
 
 /** One record's affected entry that contains the package's version. */
@@ -37,6 +43,27 @@ function modularityMatches(pkg: Package, affected: OsvAffected): boolean {
   return `${name}:${streamName}` === stream;
 }
 
+/** Whether a platform list (an import's goos or goarch) includes ours; empty lists and '' match all. */
+function onPlatform(ours: string, listed: unknown): boolean {
+  if (!ours || !Array.isArray(listed) || listed.length === 0) return true;
+  return listed.includes(ours);
+}
+
+/**
+ * Go: an affected entry whose `ecosystem_specific.imports` all name other GOOS/GOARCH concerns
+ * code that is not in this binary (govulncheck's module-level filter). No imports, or an import
+ * that lists no platform, applies everywhere.
+ */
+function platformMatches(pkg: Package, affected: OsvAffected): boolean {
+  const imports = affected.ecosystem_specific?.imports;
+  if (!pkg.platform || !Array.isArray(imports) || imports.length === 0) return true;
+  const { os, arch } = pkg.platform;
+  return imports.some((i: unknown) => {
+    const imp = (i ?? {}) as { goos?: unknown; goarch?: unknown };
+    return onPlatform(os, imp.goos) && onPlatform(arch, imp.goarch);
+  });
+}
+
 function uniq<T>(xs: Iterable<T>): T[] {
   return [...new Set(xs)];
 }
@@ -51,36 +78,56 @@ function hitsFor(
   lookups: readonly PackageLookup[],
   records: Map<string, OsvRecord[]>,
   warn: (w: ScanWarning) => void,
+  uncheck: (u: UncheckedPackage) => void,
 ): Hit[] {
   const hits: Hit[] = [];
   // Two lookups (an rpm's own and source names) can reach the same entry; records come shared
   // (and frozen) from the source, so identity tells a repeated entry apart.
   const seen = lookups.length > 1 ? new Set<OsvAffected>() : undefined;
+  let invalidVersion: { version: string; ecosystem: string; reason: string; records: number } | undefined;
   for (const { query, version } of lookups) {
     const wanted = normalisePackageName(query.ecosystem, query.name);
     const rpm = pkg.type === 'rpm';
+    const golang = pkg.type === 'golang';
     for (const record of records.get(lookupKey(query)) ?? []) {
       if (record.withdrawn) continue;
       for (const affected of record.affected ?? []) {
         if (!namesPackage(affected, query, wanted)) continue;
         if (rpm && !modularityMatches(pkg, affected)) continue;
+        if (golang && !platformMatches(pkg, affected)) continue;
         if (seen !== undefined) {
           if (seen.has(affected)) continue;
           seen.add(affected);
         }
         const result = affects(affected, version);
         if (result.invalid) {
-          warn({
-            code: 'version.invalid',
-            message: `${pkg.name} ${version} not comparable with ${record.id}: ${result.invalid}`,
-            path: pkg.path,
-            layer: pkg.layer.index,
-          });
-          continue;
+          if (result.invalidVersion) {
+            // The package's own version: one warning for the package, not one per record.
+            if (invalidVersion) invalidVersion.records++;
+            else invalidVersion = { version, ecosystem: query.ecosystem, reason: result.invalid, records: 1 };
+          } else {
+            warn({
+              code: 'version.invalid',
+              message: `${pkg.name} ${version} not comparable with ${record.id}: ${result.invalid}`,
+              path: pkg.path,
+              layer: pkg.layer.index,
+            });
+          }
         }
+        // An exact `versions` listing is a hit even when the ranges could not be evaluated.
         if (result.affected) hits.push({ record, affected, fixed: result.fixed });
       }
     }
+  }
+  if (invalidVersion) {
+    const { version, ecosystem, reason, records: n } = invalidVersion;
+    warn({
+      code: 'version.invalid',
+      message: `${pkg.name} ${version} not checked against ${n} advisory range${n === 1 ? '' : 's'}: ${reason}`,
+      path: pkg.path,
+      layer: pkg.layer.index,
+    });
+    uncheck({ purl: pkg.purl, ecosystem, code: 'version.invalid', reason: `version ${JSON.stringify(version)} is not valid in ${ecosystem}: ${n} advisory range${n === 1 ? '' : 's'} not evaluated` });
   }
   return hits;
 }
@@ -192,6 +239,8 @@ export async function matchPackages(
 ): Promise<MatchResult> {
   const warnings: ScanWarning[] = [];
   const warn = (w: ScanWarning) => warnings.push(w);
+  const unchecked: UncheckedPackage[] = [];
+  const uncheck = (u: UncheckedPackage) => unchecked.push(u);
   const lookups = packages.map(lookupsFor);
   const queries = new Map<string, PackageQuery>();
   for (const ls of lookups) for (const l of ls) queries.set(lookupKey(l.query), l.query);
@@ -199,7 +248,7 @@ export async function matchPackages(
 
   const drafts: Draft[] = [];
   packages.forEach((pkg, i) => {
-    for (const g of groupByVulnerability(hitsFor(pkg, lookups[i]!, records, warn))) drafts.push(buildFinding(pkg, g));
+    for (const g of groupByVulnerability(hitsFor(pkg, lookups[i]!, records, warn, uncheck))) drafts.push(buildFinding(pkg, g));
   });
 
   const cveIds = new Set<string>();
@@ -210,5 +259,5 @@ export async function matchPackages(
 
   // Code-unit order: the same on every machine (localeCompare follows the host's locale).
   findings.sort((a, b) => compareStrings(a.package.name, b.package.name) || compareStrings(a.package.path, b.package.path) || compareStrings(a.id, b.id));
-  return { findings, warnings };
+  return { findings, warnings, unchecked };
 }

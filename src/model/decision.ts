@@ -3,6 +3,23 @@ export type Action = 'block' | 'warn' | 'ignore';
 /** What decided a finding's action. */
 export type DecidedBy = 'rule' | 'default' | 'exception' | 'vex' | 'ignorefile' | 'baseline' | 'limit';
 
+/** OpenVEX statuses (a CycloneDX analysis.state is read as the status it means). */
+export type VexStatus = 'not_affected' | 'affected' | 'fixed' | 'under_investigation';
+
+/** The VEX statement that spoke about a finding, as data (encoders map it, never parse `reason`). */
+export interface VexDecision {
+  status: VexStatus;
+  /** As the document wrote it: an OpenVEX justification or a CycloneDX analysis.justification. */
+  justification?: string;
+  /** impact_statement / status_notes / action_statement (OpenVEX), analysis.detail (CycloneDX). */
+  statement?: string;
+  /** The statement: `FILE#N`. */
+  ref: string;
+  /** The VEX document it came from. */
+  source?: string;
+  format?: 'openvex' | 'cyclonedx';
+}
+
 export interface FindingDecision {
   action: Action;
   decidedBy: DecidedBy;
@@ -14,6 +31,12 @@ export interface FindingDecision {
   reason?: string;
   /** Present in the baseline report, so it cannot block. */
   preExisting?: boolean;
+  /**
+   * The latest VEX statement covering the finding: with `decidedBy: 'vex'` when it suppressed the
+   * finding (not_affected, fixed); alongside another decision when it did not (affected,
+   * under_investigation).
+   */
+  vex?: VexDecision;
 }
 
 export interface Violation {

@@ -50,4 +50,9 @@ export interface Package {
   dev?: boolean;
   /** purls (or names) of direct dependencies, where the source states them. */
   dependsOn?: string[];
+  /**
+   * Go binaries: the GOOS/GOARCH it was built for (its build settings; else the image's platform).
+   * Advisories about code that exists only on other platforms do not apply. '' = unknown (any).
+   */
+  platform?: { os: string; arch: string };
 }

@@ -2,7 +2,7 @@
 // Per finding, in order: VEX not_affected/fixed -> ignore file -> policy exception -> first
 // matching rule -> default `warn`. Then the baseline downgrades pre-existing blocks to warn, and
 // limits count what is left.
-import type { Action, Decision, ExpiredException, FindingDecision, Violation } from '../model/decision.js';
+import type { Action, Decision, ExpiredException, FindingDecision, VexDecision, Violation } from '../model/decision.js';
 import { findingKey, type Finding } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import { BaselineIndex } from './baseline.js';
@@ -54,12 +54,19 @@ function vexReason(s: VexStatement): string {
   return [`VEX ${s.status}`, s.justification, s.detail].filter(Boolean).join(': ');
 }
 
+function vexDecision(s: VexStatement, doc: VexDocument): VexDecision {
+  const v: VexDecision = { status: s.status, ref: s.ref, source: doc.source, format: doc.format };
+  if (s.justification) v.justification = s.justification;
+  if (s.detail) v.statement = s.detail;
+  return v;
+}
+
 export function decide(report: Report, policies: PolicySet, opts: DecideOptions = {}): Decision {
   const now = opts.now ?? new Date();
   const ctxOpts: ContextOptions = { now, baseLayerCount: opts.baseLayerCount };
   const findings = report.findings ?? [];
 
-  const vexStatements = (opts.vex ?? []).flatMap((d) => d.statements.map((s) => ({ s, source: d.source })));
+  const vexStatements = (opts.vex ?? []).flatMap((d) => d.statements.map((s) => ({ s, source: d.source, doc: d })));
   const vexIndex = indexBy(vexStatements, ({ s }) => [s.vulnerability, ...s.aliases]);
   const vexOrder = new Map(vexStatements.map((v, i) => [v, i]));
   const ignoreIndex = indexBy(opts.ignore ?? [], (e) => [e.id]);
@@ -83,11 +90,13 @@ export function decide(report: Report, policies: PolicySet, opts: DecideOptions 
     const f = findings[i]!;
     const notes: string[] = [];
     let d: FindingDecision | undefined;
+    let vex: VexDecision | undefined;
 
     // VEX: the latest statement about this finding decides whether it is suppressed.
     const covering = candidates(vexIndex, f).filter(({ s }) => statementCovers(s, f, report.image));
     if (covering.length) {
       const latest = covering.reduce((a, b) => (vexOrder.get(b)! > vexOrder.get(a)! ? b : a));
+      vex = vexDecision(latest.s, latest.doc);
       if (latest.s.status === 'not_affected' || latest.s.status === 'fixed') {
         d = { action: 'ignore', decidedBy: 'vex', rule: latest.s.ref, source: latest.source, reason: vexReason(latest.s) };
       } else {
@@ -138,6 +147,7 @@ export function decide(report: Report, policies: PolicySet, opts: DecideOptions 
       }
     }
     if (notes.length) d.reason = [d.reason, ...notes].filter(Boolean).join('; ');
+    if (vex) d.vex = vex;
     decisions[i] = d;
   }
 

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { PortcullisError } from '../errors.js';
 import { emptyCoverageRules, mergeCoverageRules, type CoverageAccept, type CoverageRules } from './coverage.js';
 import { readBoundedText } from './json-file.js';
+import { MAX_POLICY_FILE_BYTES } from './limits.js';
 import { FINDING_SHAPE, IMAGE_SHAPE, type Shape } from './context-shape.js';
 import { makeValidator, pointerLabel, schemaIssues } from './ajv-issues.js';
 import { compileLogic } from './logic/compile.js';
@@ -15,7 +16,7 @@ import { compileShorthand, isJsonLogic } from './shorthand.js';
 import { formatIssue, type PolicyIssue, type PolicySet } from './types.js';
 import { loadLocatedYaml, YamlSyntaxError, type LocatedYaml } from './yaml-positions.js';
 
-export const MAX_POLICY_FILE_BYTES = 4 * 1024 * 1024;
+export { MAX_POLICY_FILE_BYTES } from './limits.js';
 let validator: ReturnType<typeof makeValidator> | undefined;
 
 export function emptyPolicySet(): PolicySet {

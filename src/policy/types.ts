@@ -1,4 +1,4 @@
-import type { Action } from '../model/decision.js';
+import type { Action, VexStatus } from '../model/decision.js';
 import type { CoverageStatus } from '../model/coverage.js';
 import type { Evaluator } from './logic/compile.js';
 
@@ -91,7 +91,7 @@ export interface VexStatement {
   aliases: string[];
   /** Product purls (or other ids) and the purls of their subcomponents. */
   products: { id: string; subcomponents: string[] }[];
-  status: 'not_affected' | 'affected' | 'fixed' | 'under_investigation';
+  status: VexStatus;
   justification?: string;
   detail?: string;
   /** Statement label for decisions: `FILE#N`. */

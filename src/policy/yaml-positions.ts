@@ -1,5 +1,6 @@
 // Loads YAML and remembers where every value (and every mapping key) starts, so a validation
 // error found on the parsed data (a JSON pointer) can be reported as `file:line:column`.
+import { MAX_POLICY_FILE_BYTES } from './limits.js';
 import yaml from 'js-yaml';
 import { PortcullisError } from '../errors.js';
 
@@ -43,15 +44,13 @@ export interface LocatedYaml {
   keyAt(pointer: string): Position;
 }
 
-const MAX_POLICY_BYTES = 4 * 1024 * 1024;
-
 export function escapePointer(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** Parses one YAML document (CORE schema: no timestamps, so dates stay strings). */
 export function loadLocatedYaml(text: string, file: string): LocatedYaml {
-  if (text.length > MAX_POLICY_BYTES) throw new PortcullisError(`file is larger than ${MAX_POLICY_BYTES} bytes`, { subject: `${file}:1:1` });
+  if (text.length > MAX_POLICY_FILE_BYTES) throw new PortcullisError(`file is larger than ${MAX_POLICY_FILE_BYTES} bytes`, { subject: `${file}:1:1` });
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
   const toPosition = (offset: number): Position => {

@@ -2,6 +2,7 @@
 import type { Action, Decision, FindingDecision } from '../model/decision.js';
 import { findingKey, SEVERITIES, type Finding, type Severity } from '../model/finding.js';
 import type { Package } from '../model/package.js';
+import { comparePackages } from '../model/package-order.js';
 import type { Report } from '../model/report.js';
 
 const SEVERITY_RANK: Record<Severity, number> = { CRITICAL: 0, HIGH: 1, MEDIUM: 2, LOW: 3, UNKNOWN: 4 };
@@ -53,10 +54,6 @@ export function compareByAction(decision: Decision | undefined) {
 
 function actionRank(d: FindingDecision | undefined): number {
   return d ? ACTION_RANK[d.action] : 3;
-}
-
-export function comparePackages(a: Package, b: Package): number {
-  return cmp(a.type, b.type) || cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.path, b.path) || cmp(a.purl, b.purl);
 }
 
 export function sortedPackages(report: Report): Package[] {

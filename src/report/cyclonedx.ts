@@ -3,7 +3,7 @@
 // with VEX-style analysis taken from the policy decision.
 import { createHash } from 'node:crypto';
 import { PackageURL } from 'packageurl-js';
-import type { FindingDecision } from '../model/decision.js';
+import type { FindingDecision, VexStatus } from '../model/decision.js';
 import type { Cvss, Finding, Severity } from '../model/finding.js';
 import type { Package } from '../model/package.js';
 import type { Report } from '../model/report.js';
@@ -11,11 +11,13 @@ import {
   advisoryUrl, decisionFor, imageDigest, imageName, severityForScore, findingsById, resolveDependsOn, sortedPackages, unique, verdictOf,
 } from './common.js';
 import type { Encoder } from './encoder.js';
+import type {
+  CdxAnalysis, CdxBom, CdxComponent, CdxDependency, CdxImpactAnalysisJustification as CdxJustification, CdxImpactAnalysisState,
+  CdxLicenseChoice, CdxProperty, CdxRating, CdxScoreMethod, CdxSeverity, CdxVulnerability,
+} from './types/cyclonedx.js';
 import { isSpdxExpression, isSpdxId } from './licenses.js';
 
-type Json = Record<string, unknown>;
-
-const CVSS_METHOD: Record<Cvss['version'], string> = { '2.0': 'CVSSv2', '3.0': 'CVSSv3', '3.1': 'CVSSv31', '4.0': 'CVSSv4' };
+const CVSS_METHOD: Record<Cvss['version'], CdxScoreMethod> = { '2.0': 'CVSSv2', '3.0': 'CVSSv3', '3.1': 'CVSSv31', '4.0': 'CVSSv4' };
 
 /** A stable uuid-shaped value from a hash (version nibble 5-like, RFC 4122 variant). */
 export function hashUuid(...parts: string[]): string {
@@ -24,12 +26,12 @@ export function hashUuid(...parts: string[]): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export function cyclonedxLicenses(licenses: readonly string[] | undefined): Json[] | undefined {
+export function cyclonedxLicenses(licenses: readonly string[] | undefined): CdxLicenseChoice[] | undefined {
   const list = unique((licenses ?? []).map((l) => l.trim()).filter(Boolean));
   if (!list.length) return undefined;
   if (list.every(isSpdxId)) return list.map((id) => ({ license: { id } }));
   if (list.every(isSpdxExpression)) {
-    return [{ expression: list.length === 1 ? list[0] : list.map((e) => `(${e})`).join(' AND ') }];
+    return [{ expression: list.length === 1 ? list[0]! : list.map((e) => `(${e})`).join(' AND ') }];
   }
   return list.map((l) => (isSpdxId(l) ? { license: { id: l } } : { license: { name: l } }));
 }
@@ -64,8 +66,8 @@ function packageKey(p: Pick<Package, 'purl' | 'path'>): string {
   return `${p.purl}|${p.path}`;
 }
 
-function component(p: Package, ref: string): Json {
-  const props: { name: string; value: string }[] = [
+function component(p: Package, ref: string): CdxComponent {
+  const props: CdxProperty[] = [
     { name: 'portcullis:package:type', value: p.type },
     { name: 'portcullis:package:path', value: p.path },
     { name: 'portcullis:package:foundBy', value: p.foundBy },
@@ -94,33 +96,47 @@ function component(p: Package, ref: string): Json {
 }
 
 /** CycloneDX `dependencies`: one entry per package that declares any, as bom-refs. */
-function dependencies(packages: readonly Package[], refs: Map<Package, string>): Json[] {
-  return [...resolveDependsOn(packages, refs)].map(([p, dependsOn]) => ({ ref: refs.get(p), dependsOn }));
+function dependencies(packages: readonly Package[], refs: Map<Package, string>): CdxDependency[] {
+  return [...resolveDependsOn(packages, refs)].map(([p, dependsOn]) => ({ ref: refs.get(p)!, dependsOn }));
 }
 
-const VEX_JUSTIFICATION: Record<string, string> = {
+// OpenVEX justification -> CycloneDX analysis.justification (CycloneDX 1.6 impactAnalysisJustification).
+const VEX_JUSTIFICATION: Record<string, CdxJustification> = {
   component_not_present: 'code_not_present',
   vulnerable_code_not_present: 'code_not_present',
   vulnerable_code_not_in_execute_path: 'code_not_reachable',
   vulnerable_code_cannot_be_controlled_by_adversary: 'requires_environment',
   inline_mitigations_already_exist: 'protected_by_mitigating_control',
 };
+const CDX_JUSTIFICATIONS: ReadonlySet<string> = new Set<CdxJustification>([
+  'code_not_present', 'code_not_reachable', 'requires_configuration', 'requires_dependency', 'requires_environment',
+  'protected_by_compiler', 'protected_at_runtime', 'protected_at_perimeter', 'protected_by_mitigating_control',
+]);
+
+const VEX_STATE: Record<VexStatus, CdxImpactAnalysisState> = {
+  not_affected: 'not_affected',
+  fixed: 'resolved',
+  under_investigation: 'in_triage',
+  affected: 'exploitable',
+};
+
+function cdxJustification(j: string | undefined): CdxJustification | undefined {
+  if (!j) return undefined;
+  return VEX_JUSTIFICATION[j] ?? (CDX_JUSTIFICATIONS.has(j) ? (j as CdxJustification) : undefined);
+}
 
 /**
- * The CycloneDX analysis a decision implies. VEX: ignore with an OpenVEX justification →
- * not_affected; `fixed` → resolved; `under_investigation` → in_triage; otherwise exploitable.
- * An exception (or ignore-file entry) accepts a risk that is still there: exploitable + will_not_fix.
+ * The CycloneDX analysis a decision implies, from its structured VEX part: not_affected (with the
+ * justification), fixed -> resolved, under_investigation -> in_triage, affected -> exploitable.
+ * Without VEX, an exception (or ignore-file entry) accepts a risk that is still there:
+ * exploitable + will_not_fix.
  */
-export function analysisFor(d: FindingDecision | undefined): Json | undefined {
+export function analysisFor(d: FindingDecision | undefined): CdxAnalysis | undefined {
   if (!d) return undefined;
   const detail = [`${d.decidedBy} ${d.rule}${d.source ? ` (${d.source})` : ''}`, d.reason].filter(Boolean).join(': ');
-  if (d.decidedBy === 'vex') {
-    const reason = (d.reason ?? '').trim();
-    const justification = VEX_JUSTIFICATION[reason];
-    if (d.action === 'ignore' && /^fixed\b/i.test(reason)) return { state: 'resolved', detail };
-    if (d.action === 'ignore') return { state: 'not_affected', ...(justification ? { justification } : {}), detail };
-    if (/under_investigation/i.test(reason)) return { state: 'in_triage', detail };
-    return { state: 'exploitable', detail };
+  if (d.vex) {
+    const justification = d.vex.status === 'not_affected' ? cdxJustification(d.vex.justification) : undefined;
+    return { state: VEX_STATE[d.vex.status], ...(justification ? { justification } : {}), detail };
   }
   if ((d.decidedBy === 'exception' || d.decidedBy === 'ignorefile') && d.action === 'ignore') {
     return { state: 'exploitable', response: ['will_not_fix'], detail };
@@ -128,8 +144,8 @@ export function analysisFor(d: FindingDecision | undefined): Json | undefined {
   return undefined;
 }
 
-function ratings(f: Finding): Json[] {
-  const out: Json[] = f.cvss.map((c) => ({
+function ratings(f: Finding): CdxRating[] {
+  const out: CdxRating[] = f.cvss.map((c): CdxRating => ({
     source: { name: c.source },
     ...(Number.isFinite(c.score) ? { score: c.score, severity: severityForScore(c.score) } : {}),
     method: CVSS_METHOD[c.version],
@@ -141,8 +157,8 @@ function ratings(f: Finding): Json[] {
   return out;
 }
 
-function cdxSeverity(s: Severity): string {
-  return s === 'UNKNOWN' ? 'unknown' : s.toLowerCase();
+function cdxSeverity(s: Severity): CdxSeverity {
+  return s === 'UNKNOWN' ? 'unknown' : (s.toLowerCase() as Lowercase<Exclude<Severity, 'UNKNOWN'>>);
 }
 
 function isoTime(s: string | undefined): string | undefined {
@@ -151,7 +167,7 @@ function isoTime(s: string | undefined): string | undefined {
   return Number.isNaN(t) ? undefined : new Date(t).toISOString();
 }
 
-function vulnerabilities(report: Report, refs: Map<string, string>): Json[] {
+function vulnerabilities(report: Report, refs: Map<string, string>): CdxVulnerability[] {
   // One vulnerability per id; affects lists every package it was found in.
   return findingsById(report).map(([id, fs]) => {
     const f = fs[0]!;
@@ -161,7 +177,7 @@ function vulnerabilities(report: Report, refs: Map<string, string>): Json[] {
     const same = analyses.every((a) => JSON.stringify(a) === JSON.stringify(analyses[0]));
     const analysis = same ? analyses[0] : undefined;
     const fixed = unique(fs.flatMap((x) => x.fixedVersions));
-    const props: { name: string; value: string }[] = [];
+    const props: CdxProperty[] = [];
     if (f.kev) {
       props.push({ name: 'portcullis:kev:dateAdded', value: f.kev.dateAdded });
       if (f.kev.dueDate) props.push({ name: 'portcullis:kev:dueDate', value: f.kev.dueDate });
@@ -176,7 +192,7 @@ function vulnerabilities(report: Report, refs: Map<string, string>): Json[] {
     });
     const published = isoTime(f.published);
     const updated = isoTime(f.modified);
-    return {
+    const vuln: CdxVulnerability = {
       'bom-ref': `vuln:${id}`,
       id,
       source: { name: id.startsWith('CVE-') ? 'NVD' : id.startsWith('GHSA-') ? 'GitHub' : 'OSV', url: advisoryUrl(id) },
@@ -194,6 +210,7 @@ function vulnerabilities(report: Report, refs: Map<string, string>): Json[] {
       })),
       ...(props.length ? { properties: props } : {}),
     };
+    return vuln;
   });
 }
 
@@ -205,7 +222,7 @@ function encodeCycloneDx(report: Report): string {
   const digest = imageDigest(report);
   const purl = imagePurl(report);
   const imageRef = `image:${digest}`;
-  const components: Json[] = [];
+  const components: CdxComponent[] = [];
   if (report.os) {
     components.push({
       type: 'operating-system',
@@ -218,7 +235,7 @@ function encodeCycloneDx(report: Report): string {
   }
   components.push(...packages.map((p) => component(p, refs.get(p)!)));
 
-  const bom: Json = {
+  const bom: CdxBom = {
     bomFormat: 'CycloneDX',
     specVersion: '1.6',
     serialNumber: `urn:uuid:${hashUuid('cyclonedx', digest, report.createdAt, String(report.findings !== undefined))}`,
@@ -234,7 +251,7 @@ function encodeCycloneDx(report: Report): string {
         name: report.image.repository ?? imageName(report),
         version: digest,
         ...(purl ? { purl } : {}),
-        hashes: digest.startsWith('sha256:') ? [{ alg: 'SHA-256', content: digest.slice(7) }] : undefined,
+        ...(digest.startsWith('sha256:') ? { hashes: [{ alg: 'SHA-256' as const, content: digest.slice(7) }] } : {}),
         properties: [
           { name: 'portcullis:image:source', value: report.image.source },
           { name: 'portcullis:image:configDigest', value: report.image.configDigest },
@@ -247,7 +264,7 @@ function encodeCycloneDx(report: Report): string {
     },
     components,
     dependencies: [
-      { ref: imageRef, dependsOn: components.map((c) => c['bom-ref'] as string) },
+      { ref: imageRef, dependsOn: components.map((c) => c['bom-ref']!) },
       ...dependencies(packages, refs),
     ],
   };

@@ -9,6 +9,7 @@ import {
 } from './common.js';
 import type { Encoder } from './encoder.js';
 import { mdCell as mdEscape } from './markdown.js';
+import type { SarifLevel, SarifLog, SarifReportingDescriptor, SarifResult, SarifRun } from './types/sarif.js';
 
 const INFORMATION_URI = 'https://github.com/portcullis-scanner/portcullis';
 /** The image's root filesystem; results are relative to it. */
@@ -17,7 +18,7 @@ const URI_BASE_ID = 'IMAGE_ROOT';
 /** GitHub maps security-severity to its levels: >= 9 critical, >= 7 high, >= 4 medium, else low. */
 const SEVERITY_SCORE: Partial<Record<Severity, string>> = { CRITICAL: '9.5', HIGH: '8.0', MEDIUM: '5.5', LOW: '2.0' };
 
-type Level = 'error' | 'warning' | 'note';
+type Level = Extract<SarifLevel, 'error' | 'warning' | 'note'>;
 
 function levelFor(report: Report, f: Finding): Level {
   const action: Action | undefined = decisionFor(report.decision, f)?.action;
@@ -37,7 +38,7 @@ export function imagePathUri(path: string): string {
 }
 
 
-function ruleFor(id: string, findings: Finding[]) {
+function ruleFor(id: string, findings: Finding[]): SarifReportingDescriptor {
   const f = findings[0]!;
   const pkgs = unique(findings.map((x) => `${x.package.name} ${x.package.version}`));
   const fixed = unique(findings.flatMap((x) => x.fixedVersions));
@@ -68,7 +69,7 @@ function ruleFor(id: string, findings: Finding[]) {
     fullDescription: { text: f.summary ?? summary },
     helpUri: advisoryUrl(id),
     help: { text, markdown },
-    defaultConfiguration: { level: 'warning' as Level },
+    defaultConfiguration: { level: 'warning' },
     properties: {
       ...(severity ? { 'security-severity': severity } : {}),
       tags: unique(['security', 'vulnerability', f.severity.toLowerCase(), ...findings.map((x) => x.package.type)]),
@@ -84,15 +85,15 @@ function encodeSarif(report: Report): string {
   const rules = groups.map(([id, fs]) => ruleFor(id, fs));
   const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
 
-  const results = findings.map((f) => {
+  const results = findings.map((f): SarifResult => {
     const d = decisionFor(report.decision, f);
     const fix = f.fixedVersions.length ? `fixed in ${f.fixedVersions.join(', ')}` : 'no fix available';
     const message = `${f.id} (${f.severity}) in ${f.package.name} ${f.package.version}: ${fix}` +
       `${d ? `; policy: ${d.action} (${d.decidedBy} ${d.rule})` : ''}. Introduced by layer ${f.layer.index}` +
       `${f.layer.createdBy ? `: ${f.layer.createdBy}` : ''}.`;
-    const result: Record<string, unknown> = {
+    const result: SarifResult = {
       ruleId: f.id,
-      ruleIndex: ruleIndex.get(f.id),
+      ruleIndex: ruleIndex.get(f.id)!,
       level: levelFor(report, f),
       kind: 'fail',
       message: { text: message },
@@ -126,7 +127,7 @@ function encodeSarif(report: Report): string {
   });
 
   const decision = report.decision;
-  const run = {
+  const run: SarifRun = {
     tool: {
       driver: {
         name: 'portcullis',
@@ -158,7 +159,7 @@ function encodeSarif(report: Report): string {
         : {}),
     },
   };
-  const doc = { $schema: 'https://json.schemastore.org/sarif-2.1.0.json', version: '2.1.0', runs: [run] };
+  const doc: SarifLog = { $schema: 'https://json.schemastore.org/sarif-2.1.0.json', version: '2.1.0', runs: [run] };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 

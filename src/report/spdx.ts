@@ -6,8 +6,8 @@ import { imageDigest, imageName, resolveDependsOn, sortedPackages, unique } from
 import { hashUuid, imagePurl } from './cyclonedx.js';
 import type { Encoder } from './encoder.js';
 import { isSpdxExpression } from './licenses.js';
+import type { SpdxDocument, SpdxExtractedLicensingInfo, SpdxPackage, SpdxRelationship } from './types/spdx.js';
 
-type Json = Record<string, unknown>;
 
 const NAMESPACE_BASE = 'https://portcullis.invalid/spdx';
 
@@ -44,7 +44,7 @@ class LicenseRefs {
     return id;
   }
 
-  extracted(): Json[] {
+  extracted(): SpdxExtractedLicensingInfo[] {
     return [...this.refs].map(([text, licenseId]) => ({ licenseId, extractedText: text, name: text }));
   }
 }
@@ -55,7 +55,7 @@ function isoSeconds(s: string): string {
   return (Number.isNaN(t) ? new Date(0) : new Date(t)).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function packageEntry(p: Package, id: string, licenses: LicenseRefs): Json {
+function packageEntry(p: Package, id: string, licenses: LicenseRefs): SpdxPackage {
   const comment = `found by ${p.foundBy} at ${p.path} in layer ${p.layer.index} (${p.layer.diffId})`;
   return {
     name: p.name,
@@ -70,7 +70,7 @@ function packageEntry(p: Package, id: string, licenses: LicenseRefs): Json {
     ...((p.sourceName && p.sourceName !== p.name) || (p.sourceVersion && p.sourceVersion !== p.version)
       ? { sourceInfo: `built from source package ${p.sourceName ?? p.name} ${p.sourceVersion ?? p.version}` }
       : {}),
-    ...(p.purl ? { externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: p.purl }] } : {}),
+    ...(p.purl ? { externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER' as const, referenceType: 'purl', referenceLocator: p.purl }] } : {}),
     primaryPackagePurpose: spdxPurposeFor(p.type),
     comment,
   };
@@ -86,7 +86,7 @@ function encodeSpdx(report: Report): string {
   const ids = new Map<Package, string>();
   for (const p of packages) ids.set(p, spdxIdFor(`Package-${p.type}-${p.name}-${p.version}`, used));
 
-  const image: Json = {
+  const image: SpdxPackage = {
     name: imageName(report),
     SPDXID: imageId,
     versionInfo: digest,
@@ -95,23 +95,23 @@ function encodeSpdx(report: Report): string {
     licenseConcluded: 'NOASSERTION',
     licenseDeclared: 'NOASSERTION',
     copyrightText: 'NOASSERTION',
-    ...(digest.startsWith('sha256:') ? { checksums: [{ algorithm: 'SHA256', checksumValue: digest.slice(7) }] } : {}),
-    ...(purl ? { externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: purl }] } : {}),
+    ...(digest.startsWith('sha256:') ? { checksums: [{ algorithm: 'SHA256' as const, checksumValue: digest.slice(7) }] } : {}),
+    ...(purl ? { externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER' as const, referenceType: 'purl', referenceLocator: purl }] } : {}),
     primaryPackagePurpose: 'CONTAINER',
     comment: `${report.image.sourceType} ${report.image.source}; config ${report.image.configDigest}`,
   };
   const pkgEntries = packages.map((p) => packageEntry(p, ids.get(p)!, licenses));
 
-  const relationships: Json[] = [
+  const relationships: SpdxRelationship[] = [
     { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: imageId },
-    ...packages.map((p) => ({ spdxElementId: imageId, relationshipType: 'CONTAINS', relatedSpdxElement: ids.get(p)! })),
+    ...packages.map((p): SpdxRelationship => ({ spdxElementId: imageId, relationshipType: 'CONTAINS', relatedSpdxElement: ids.get(p)! })),
   ];
   for (const [p, deps] of resolveDependsOn(packages, ids)) {
     for (const dep of deps) relationships.push({ spdxElementId: ids.get(p)!, relationshipType: 'DEPENDS_ON', relatedSpdxElement: dep });
   }
 
   const extracted = licenses.extracted();
-  const doc: Json = {
+  const doc: SpdxDocument = {
     spdxVersion: 'SPDX-2.3',
     dataLicense: 'CC0-1.0',
     SPDXID: 'SPDXRef-DOCUMENT',

@@ -10,12 +10,23 @@ import type { UncheckedPackage, UnreadFile } from '../model/coverage.js';
 import { REPORT_SCHEMA_VERSION, type Report } from '../model/report.js';
 import { readSbomFile } from '../sbom-input/read-sbom.js';
 import { TOOL_VERSION } from '../version-info.js';
-import type { ScanOptions } from './scan.js';
+import type { ResolveOptions } from '../image/resolve.js';
 
-export type InventoryOptions = Pick<
-  ScanOptions,
-  'image' | 'sbom' | 'imageOptions' | 'cacheDir' | 'noCache' | 'env' | 'now' | 'onProgress'
->;
+/** What to inventory and how (the first part of ScanOptions, which extends it). */
+export interface InventoryOptions {
+  /** Image argument (path, prefixed source, registry reference); or `sbom`. */
+  image?: string;
+  /** Scan a CycloneDX / SPDX JSON SBOM instead of an image. */
+  sbom?: string;
+  imageOptions?: ResolveOptions;
+  /** Layer cache directory (default: per-user cache); `noCache` reads every layer. */
+  cacheDir?: string;
+  noCache?: boolean;
+  env?: NodeJS.ProcessEnv;
+  now?: Date;
+  /** Human progress lines (the shell decides whether to show them). */
+  onProgress?(message: string): void;
+}
 
 /** An inventory and what it could not read or check (what scan's coverage lists). */
 export interface InventoryWithGaps {

@@ -3,7 +3,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PortcullisError } from '../errors.js';
-import type { ResolveOptions } from '../image/resolve.js';
 import { filterFindings, type FindingFilter } from '../match/filter.js';
 import { matchPackages } from '../match/matcher.js';
 import type { SeverityPreference } from '../match/severity.js';
@@ -11,7 +10,7 @@ import type { Report } from '../model/report.js';
 import type { Decision } from '../model/decision.js';
 import { findingKey } from '../model/finding.js';
 import type { PolicySet } from '../policy/types.js';
-import { inventoryWithGaps } from './inventory-report.js';
+import { inventoryWithGaps, type InventoryOptions } from './inventory-report.js';
 import { computeCoverage, ecosystemsNeeded } from '../match/coverage.js';
 import { inPkgTypes } from '../match/filter.js';
 import { mainEcosystem } from '../vulndb/ecosystem.js';
@@ -22,15 +21,7 @@ import type { VulnSource } from '../vulndb/source.js';
 
 export { inventoryReport, type InventoryOptions } from './inventory-report.js';
 
-export interface ScanOptions {
-  /** Image argument (path, prefixed source, registry reference); or `sbom`. */
-  image?: string;
-  /** Scan a CycloneDX / SPDX JSON SBOM instead of an image. */
-  sbom?: string;
-  imageOptions?: ResolveOptions;
-  /** Layer cache directory (default: per-user cache); `noCache` reads every layer. */
-  cacheDir?: string;
-  noCache?: boolean;
+export interface ScanOptions extends InventoryOptions {
   /** `--db FILE` */
   db?: string;
   /** `--db-url URL` */
@@ -52,11 +43,7 @@ export interface ScanOptions {
   ignoreFile?: string;
   baseline?: string;
   baseLayerCount?: number;
-  env?: NodeJS.ProcessEnv;
   cwd?: string;
-  now?: Date;
-  /** Human progress lines (the shell decides whether to show them). */
-  onProgress?(message: string): void;
   /** Things the user must know even in CI (first-run download). */
   onNotice?(message: string): void;
 }
@@ -171,7 +158,7 @@ export async function scan(opts: ScanOptions): Promise<Report> {
       packages: inScope,
       ...(report.os ? { os: report.os } : {}),
       unread,
-      unchecked,
+      unchecked: [...unchecked, ...matched.unchecked],
       data,
       ...(report.db.intel ? { intel: report.db.intel } : {}),
       ...(dbIsRemote(opts, env) ? { remote: report.db.location } : {}),

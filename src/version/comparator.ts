@@ -6,6 +6,12 @@ export interface Comparator {
   valid(v: string): boolean;
   /** -1 when a < b, 0 when equal, 1 when a > b. Throws InvalidVersionError for an invalid version. */
   compare(a: string, b: string): -1 | 0 | 1;
+  /**
+   * A string equal for exactly the versions compare() calls equal (`5.0` and `5.00` in PyPI,
+   * `1.0.0` and `v1.0.0+build` in npm); undefined for an invalid version. OSV `versions` lists are
+   * matched by it. Absent: the ecosystem's equality is string equality.
+   */
+  equalityKey?(v: string): string | undefined;
 }
 
 export class InvalidVersionError extends Error {

@@ -173,15 +173,23 @@ export function parseMaven(version: string): ListItem {
 // Parsed versions are never mutated after parseMaven returns, so they can be shared.
 const parseCached = memoizeParse(parseMaven);
 
+const OSGI_PLACEHOLDER = /[.-]qualifier$/i;
+
 export class MavenComparator implements Comparator {
   readonly ecosystem = 'Maven';
 
+  /**
+   * Any non-empty string orders, but `3.11.500.qualifier` is not a release: OSGi builds write the
+   * literal `qualifier` where a build stamp was meant to go, so no advisory range can place it.
+   */
   valid(v: string): boolean {
-    return v.trim() !== '';
+    return v.trim() !== '' && !OSGI_PLACEHOLDER.test(v);
   }
 
   compare(a: string, b: string): -1 | 0 | 1 {
-    for (const v of [a, b]) if (!this.valid(v)) throw new InvalidVersionError(this.ecosystem, v, 'empty version');
+    for (const v of [a, b]) {
+      if (!this.valid(v)) throw new InvalidVersionError(this.ecosystem, v, v.trim() === '' ? 'empty version' : "an unexpanded OSGi '.qualifier' placeholder, not a release version");
+    }
     const r = parseCached(a).compareTo(parseCached(b));
     return r < 0 ? -1 : r > 0 ? 1 : 0;
   }

@@ -27,4 +27,10 @@ export class NpmComparator implements Comparator {
   compare(a: string, b: string): -1 | 0 | 1 {
     return this.parse(a).compare(this.parse(b));
   }
+
+  /** node-semver's own normal form: no `v`/`=` prefix, no build metadata (`semver.eq` ignores it). */
+  equalityKey(v: string): string | undefined {
+    if (!this.valid(v)) return undefined;
+    return this.parse(v).version;
+  }
 }

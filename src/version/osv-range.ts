@@ -1,7 +1,8 @@
 // OSV affected-range evaluation (https://ossf.github.io/osv-schema/#evaluation): events sorted by
 // version with introduced "0" lowest; introduced opens, fixed closes at, last_affected closes
-// after; limit caps the range. Explicit `versions` match by exact string. GIT ranges describe
-// commits, not package versions, so they are ignored here.
+// after; limit caps the range. Explicit `versions` match by the ecosystem's equality (PEP 440's
+// `5.0 == 5.0.0`, SemVer without build metadata), or by exact string where an ecosystem has no
+// equality key. GIT ranges describe commits, not package versions, so they are ignored here.
 import type { OsvAffected, OsvEvent, OsvRange } from '../model/osv.js';
 import { errorMessage } from '../errors.js';
 import { InvalidVersionError, type Comparator } from './comparator.js';
@@ -15,6 +16,8 @@ export interface AffectsResult {
   lastAffected: string[];
   /** Why the version (or an event) could not be compared; never a guess. */
   invalid?: string;
+  /** Set with `invalid` when the package's own version is what the ecosystem rejects. */
+  invalidVersion?: boolean;
 }
 
 type Kind = 'introduced' | 'fixed' | 'last_affected' | 'limit';
@@ -98,28 +101,36 @@ function evalRange(cmp: Comparator, range: OsvRange, version: string): { affecte
   };
 }
 
-// PyPI and GHSA records list hundreds of versions; a set per (shared, frozen) list makes the
-// membership test constant-time for every package checked against it.
+// PyPI and GHSA records list hundreds of versions; a set of equality keys per (shared, frozen)
+// list makes the membership test constant-time for every package checked against it.
 const versionSets = new WeakMap<readonly string[], Set<string>>();
 
-function listedIn(versions: readonly string[] | undefined, version: string): boolean {
+function keyOf(cmp: Comparator | undefined, v: string): string {
+  // Raw strings and keys live in one set: a key is prefixed so it never equals a raw string.
+  const k = cmp?.equalityKey?.(v);
+  return k === undefined ? `=${v}` : `~${k}`;
+}
+
+function listedIn(versions: readonly string[] | undefined, version: string, cmp: Comparator | undefined): boolean {
   if (!Array.isArray(versions) || versions.length === 0) return false;
-  if (versions.length < 16) return versions.includes(version);
+  if (versions.includes(version)) return true;
   let set = versionSets.get(versions);
-  if (!set) versionSets.set(versions, (set = new Set(versions)));
-  return set.has(version);
+  if (!set) versionSets.set(versions, (set = new Set(versions.map((v) => keyOf(cmp, v)))));
+  return set.has(keyOf(cmp, version));
 }
 
 export function affects(affected: OsvAffected, version: string): AffectsResult {
-  const listed = listedIn(affected.versions, version);
-  const result: AffectsResult = { affected: listed, fixed: [], lastAffected: [] };
   const ecosystem = affected.package?.ecosystem;
+  const listed = listedIn(affected.versions, version, ecosystem ? getComparator(ecosystem) : undefined);
+  const result: AffectsResult = { affected: listed, fixed: [], lastAffected: [] };
   for (const range of affected.ranges ?? []) {
     const cmp = rangeComparator(range, ecosystem);
     if (cmp === undefined) continue;
+    let invalidVersion = false;
     try {
       if (typeof cmp === 'string') throw new Error(cmp);
       if (!cmp.valid(version)) {
+        invalidVersion = true;
         cmp.compare(version, version); // throws with the ecosystem's own reason when it has one
         throw new InvalidVersionError(cmp.ecosystem, version);
       }
@@ -132,7 +143,9 @@ export function affects(affected: OsvAffected, version: string): AffectsResult {
     } catch (err) {
       // An exact `versions` hit needs no parsing; otherwise refuse to guess.
       const reason = errorMessage(err);
-      return listed ? { ...result, affected: true, invalid: reason } : { affected: false, fixed: [], lastAffected: [], invalid: reason };
+      const out: AffectsResult = listed ? { ...result, affected: true, invalid: reason } : { affected: false, fixed: [], lastAffected: [], invalid: reason };
+      if (invalidVersion) out.invalidVersion = true;
+      return out;
     }
   }
   return result;

@@ -162,9 +162,27 @@ export class PypiComparator implements Comparator {
     return parsePypiCached(v);
   }
 
-  /** PEP 440 versions and (non-empty) legacy strings; legacy ones sort below all PEP 440 ones. */
+  /**
+   * PEP 440 versions only, as `packaging.version.Version` accepts them. compare() still orders
+   * legacy strings (below every PEP 440 version, for display and sorting), but a version that is
+   * not PEP 440 is never placed in an advisory's range: `plone 4.3b1.0` is not "0 <= v < fix".
+   */
   valid(v: string): boolean {
-    return v.trim() !== '';
+    return parsePep440(v) !== undefined;
+  }
+
+  /** Equal keys exactly when packaging's Version objects are equal (`5.0.0 == 5.0 == 0!5.00`). */
+  equalityKey(v: string): string | undefined {
+    const p = parsePep440(v);
+    if (!p) return undefined;
+    const release = [...p.release];
+    while (release.length > 1 && release[release.length - 1] === '0') release.pop();
+    let key = `${p.epoch}!${release.join('.')}`;
+    if (p.pre) key += p.pre.label + p.pre.n;
+    if (p.post !== undefined) key += `.post${p.post}`;
+    if (p.dev !== undefined) key += `.dev${p.dev}`;
+    if (p.local) key += `+${p.local.map((x) => (/^[0-9]+$/.test(x) ? stripZeros(x) : x)).join('.')}`;
+    return key;
   }
 
   isPep440(v: string): boolean {

@@ -5,7 +5,7 @@
 //  - range:   OSV `SEMVER` range events: leading `v`/`=` and spaces tolerated, any number of
 //             numeric parts (missing ones are 0), as OSV's reference implementation accepts.
 import { InvalidVersionError, type Comparator } from './comparator.js';
-import { compareDigits, compareStrings } from './digits.js';
+import { compareDigits, compareStrings, stripZeros } from './digits.js';
 import { memoizeParse } from './memo.js';
 
 export type SemverProfile = 'strict' | 'go' | 'range';
@@ -95,5 +95,15 @@ export class SemverComparator implements Comparator {
 
   compare(a: string, b: string): -1 | 0 | 1 {
     return compareSemverParts(this.parse(a), this.parse(b));
+  }
+
+  /** Release and prerelease only: SemVer precedence ignores build metadata and a `v` prefix. */
+  equalityKey(v: string): string | undefined {
+    const p = this.parsed(v);
+    if (!p) return undefined;
+    const release = p.release.map(stripZeros);
+    while (release.length > 3 && release[release.length - 1] === '0') release.pop();
+    if (p.prerelease.length === 0) return release.join('.');
+    return `${release.join('.')}-${p.prerelease.map((x) => (isNumeric(x) ? stripZeros(x) : x)).join('.')}`;
   }
 }

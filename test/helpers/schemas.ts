@@ -1,7 +1,6 @@
 // The official schemas under ../shared/schemas, compiled once each, as validators returning ajv's
 // errors ([] = valid). Only use under describe.skipIf(!HAVE_SHARED).
 import { readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import AjvDraft04Module from 'ajv-draft-04';
@@ -67,28 +66,4 @@ export const validateOpenVex: Validator = lazy(() => {
 /** Short text of ajv errors for assertion messages. */
 export function formatErrors(errors: ErrorObject[]): string {
   return errors.slice(0, 20).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`).join('\n');
-}
-
-let xmllint: boolean | undefined;
-/** Whether `xmllint` (Debian libxml2-utils) is installed. */
-export function haveXmllint(): boolean {
-  if (xmllint === undefined) {
-    try {
-      execFileSync('xmllint', ['--version'], { stdio: 'ignore' });
-      xmllint = true;
-    } catch {
-      xmllint = false;
-    }
-  }
-  return xmllint;
-}
-
-/** Validates an XML file against one of the JUnit XSDs with xmllint; returns its stderr ('' = valid). */
-export function validateJunitFile(file: string, xsd: 'JUnit.xsd' | 'jenkins-xunit-junit-10.xsd'): string {
-  try {
-    execFileSync('xmllint', ['--noout', '--nonet', '--schema', shared('schemas', 'junit', xsd), file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    return '';
-  } catch (err) {
-    return String((err as { stderr?: Buffer }).stderr ?? err);
-  }
 }

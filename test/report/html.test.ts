@@ -114,7 +114,7 @@ describe.skipIf(!existsSync(CHROMIUM))('html in headless chromium', () => {
     expect(await layers.nth(1).locator('summary').textContent()).toContain('apt-get install -y --no-install-recommends curl');
     expect(await layers.nth(1).locator('li').count()).toBe(3);
     expect(await page.locator('#violations li').textContent()).toContain('BLOCK no-root-user');
-    expect(await page.locator('#expired li').textContent()).toContain('EXC-7');
+    expect(await page.locator('#expired li').textContent()).toContain('CVE-2024-5535 expired 2024-12-31');
 
     await page.locator('th button', { hasText: 'Severity' }).click();
     mkdirSync(join(PROJECT_ROOT, 'test-artifacts'), { recursive: true });

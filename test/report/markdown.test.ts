@@ -16,7 +16,7 @@ describe('markdown', () => {
     expect(top).not.toContain('CVE-2024-5535');
     expect(out).toMatch(/<details><summary>All 8 findings<\/summary>\n\n\| Vulnerability/);
     expect(out).toContain('</details>');
-    expect(out).toContain('EXC-7 expired 2024-12-31');
+    expect(out).toContain('CVE-2024-5535 expired 2024-12-31');
     expect(out).not.toMatch(/Truncated/);
     expect(out).not.toMatch(/[\u{1F300}-\u{1FAFF}\u2705\u274C]/u);
   });

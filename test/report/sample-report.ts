@@ -1,7 +1,10 @@
 // A realistic scan Report to feed the encoders: a Debian 12 image with three layers, deb packages
 // with purls, findings with real CVE ids and CVSS vectors, and a policy Decision.
 import { findingKey, type Finding, type Severity } from '../../src/model/finding.js';
-import type { Decision, FindingDecision } from '../../src/model/decision.js';
+import type { Decision } from '../../src/model/decision.js';
+import { parsePolicy } from '../../src/policy/load.js';
+import { decide } from '../../src/policy/decide.js';
+import { parseVex } from '../../src/policy/vex.js';
 import type { Package } from '../../src/model/package.js';
 import type { Report, ReportLayer } from '../../src/model/report.js';
 
@@ -169,35 +172,73 @@ function advisory(id: string): string {
   return id.startsWith('CVE-') ? `https://nvd.nist.gov/vuln/detail/${id}` : `https://osv.dev/vulnerability/${id}`;
 }
 
-/** block CRITICAL/HIGH with a fix, warn the rest, an exception, a VEX statement and a KEV rule. */
-export function sampleDecision(findings: Finding[]): Decision {
-  const byFinding: Record<string, FindingDecision> = {};
-  for (const f of findings) {
-    let d: FindingDecision;
-    if (f.id === 'CVE-2023-45853') {
-      d = { action: 'ignore', decidedBy: 'vex', rule: 'vex/debian.openvex.json', source: '.portcullis/vex.json', reason: 'vulnerable_code_not_present' };
-    } else if (f.id === 'CVE-2023-31484') {
-      d = { action: 'ignore', decidedBy: 'exception', rule: 'EXC-12', source: '.portcullis.yaml', reason: 'CPAN is never run in this image' };
-    } else if (f.kev) {
-      d = { action: 'block', decidedBy: 'rule', rule: 'kev-always-block', source: 'builtin:default', reason: 'Known exploited vulnerability' };
-    } else if ((f.severity === 'CRITICAL' || f.severity === 'HIGH') && f.status === 'fixed') {
-      d = { action: 'block', decidedBy: 'rule', rule: 'fixable-high', source: 'builtin:default', reason: 'A fix exists for a HIGH or CRITICAL vulnerability' };
-    } else {
-      d = { action: 'warn', decidedBy: 'default', rule: 'default', source: 'builtin:default' };
-    }
-    byFinding[findingKey(f)] = d;
-  }
-  const counts = { block: 0, warn: 0, ignore: 0 };
-  for (const d of Object.values(byFinding)) counts[d.action] += 1;
-  return {
-    blocked: true,
-    byFinding,
-    imageViolations: [{ rule: 'no-root-user', action: 'block', message: 'image runs as root (config.User is empty)', source: '.portcullis.yaml' }],
-    limitViolations: [],
-    expiredExceptions: [{ id: 'EXC-7', expires: '2024-12-31', reason: 'waiting for upstream openssl fix', owner: 'platform-team', source: '.portcullis.yaml' }],
-    policies: ['builtin:default', '.portcullis.yaml'],
-    counts,
-  };
+// The sample's gate, as a user would write it: decide() turns it (with the VEX document below)
+// into the Decision, so encoders are tested on the shapes the policy engine really produces.
+const SAMPLE_POLICY = `apiVersion: portcullis.dev/v1
+kind: Policy
+metadata:
+  name: sample
+spec:
+  rules:
+    - id: kev-always-block
+      description: Known exploited vulnerability
+      action: block
+      when:
+        kev: true
+    - id: fixable-high
+      description: A fix exists for a HIGH or CRITICAL vulnerability
+      action: block
+      when:
+        severity: [CRITICAL, HIGH]
+        status: fixed
+  image:
+    - id: no-root-user
+      description: image runs as root (config.User is empty)
+      action: block
+      when:
+        runsAsRoot: true
+  exceptions:
+    - id: CVE-2023-31484
+      package: perl-base
+      reason: CPAN is never run in this image
+      owner: platform-team
+      expires: "2099-12-31"
+    - id: CVE-2024-5535
+      package: libssl3
+      reason: waiting for upstream openssl fix
+      owner: platform-team
+      expires: "2024-12-31"
+`;
+
+/** OpenVEX statements: not_affected with a justification, fixed, and under_investigation. */
+export const SAMPLE_VEX = {
+  '@context': 'https://openvex.dev/ns/v0.2.0',
+  '@id': 'https://example.com/vex/app-1.4.2',
+  author: 'platform-team',
+  timestamp: '2025-01-18T00:00:00Z',
+  version: 1,
+  statements: [
+    {
+      vulnerability: { name: 'CVE-2023-45853' },
+      products: [{ '@id': 'pkg:oci/app', subcomponents: [{ '@id': 'pkg:deb/debian/zlib1g' }] }],
+      status: 'not_affected',
+      justification: 'vulnerable_code_not_present',
+      impact_statement: 'MiniZip is not built into Debian\'s zlib1g',
+    },
+    { vulnerability: { name: 'CVE-2024-2379' }, products: [{ '@id': 'pkg:deb/debian/curl' }], status: 'fixed' },
+    { vulnerability: { name: 'TEMP-0517018-A83CE6' }, products: [{ '@id': 'pkg:deb/debian/ca-certificates' }], status: 'under_investigation' },
+  ],
+};
+
+const NOW = new Date('2025-01-20T10:11:12.000Z');
+
+/** The sample gate decided by decide(): blocks, warnings, an exception, an expired one, three VEX states. */
+export function sampleDecision(findings: Finding[], report?: Report): Decision {
+  const { issues, set } = parsePolicy(SAMPLE_POLICY, '.portcullis.yaml', '.portcullis.yaml', '/srv/app/.portcullis.yaml');
+  if (issues.length) throw new Error(`sample policy: ${JSON.stringify(issues)}`);
+  const vex = parseVex(SAMPLE_VEX, '.portcullis/vex.json');
+  const subject: Report = { ...(report ?? sampleReport({ sbom: true })), findings };
+  return decide(subject, set, { now: NOW, vex: [vex] });
 }
 
 export interface SampleOptions {
@@ -254,7 +295,7 @@ export function sampleReport(opts: SampleOptions = {}): Report {
   };
   if (opts.sbom) return report;
   report.findings = sampleFindings(packages);
-  if (!opts.noDecision) report.decision = sampleDecision(report.findings);
+  if (!opts.noDecision) report.decision = sampleDecision(report.findings, report);
   return report;
 }
 
@@ -280,7 +321,7 @@ export function hostileReport(): Report {
   report.image.config.history[0]!.createdBy = `RUN echo ${HOSTILE}`;
   report.warnings.push({ code: 'x', message: HOSTILE, path: HOSTILE });
   // The decision map is keyed by the package's purl and path, which did not change for purl.
-  report.decision = sampleDecision(report.findings!);
+  report.decision = sampleDecision(report.findings!, report);
   report.decision.byFinding[findingKey(report.findings!.find((f) => f.package === pkg)!)]!.reason = HOSTILE;
   return report;
 }
@@ -299,7 +340,7 @@ export function hugeReport(n: number): Report {
   }
   report.packages = packages;
   report.findings = findings;
-  report.decision = sampleDecision(findings);
+  report.decision = sampleDecision(findings, report);
   for (const f of findings) report.decision.byFinding[findingKey(f)] = { action: i2a(f), decidedBy: 'rule', rule: 'sev', source: 'p.yaml' };
   report.decision.counts = { block: 0, warn: 0, ignore: 0 };
   for (const d of Object.values(report.decision.byFinding)) report.decision.counts[d.action] += 1;

@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { findingKey } from '../../src/model/finding.js';
 import { encoderFor } from '../../src/report/index.js';
+import { decide } from '../../src/policy/decide.js';
+import { parsePolicy } from '../../src/policy/load.js';
+import { parseVex } from '../../src/policy/vex.js';
 import { HAVE_SHARED } from '../helpers/shared.js';
 import { formatErrors, validateCycloneDx, validateSarif, validateSpdx } from '../helpers/schemas.js';
 import { hostileReport, hugeReport, sampleReport } from './sample-report.js';
@@ -112,7 +115,7 @@ describe('SARIF content', () => {
     expect(run.properties.verdict).toBe('blocked');
     expect(run.properties.decision.imageViolations[0].rule).toBe('no-root-user');
     const ignored = run.results.find((x: Json) => x.ruleId === 'CVE-2023-31484');
-    expect(ignored.suppressions[0].justification).toContain('EXC-12');
+    expect(ignored.suppressions[0].justification).toContain('exception CVE-2023-31484');
   });
 
   it('without a policy, severity sets the level', () => {
@@ -179,8 +182,27 @@ describe('CycloneDX content', () => {
     expect(v['CVE-2023-45853'].analysis).toMatchObject({ state: 'not_affected', justification: 'code_not_present' });
     expect(v['CVE-2023-31484'].analysis).toMatchObject({ state: 'exploitable', response: ['will_not_fix'] });
     expect(v['CVE-2023-31484'].analysis.detail).toContain('CPAN is never run');
+    // Decided by decide() from OpenVEX: fixed is resolved, under_investigation is in_triage.
+    expect(v['CVE-2024-2379'].analysis).toMatchObject({ state: 'resolved' });
+    expect(v['CVE-2024-2379'].analysis).not.toHaveProperty('justification');
+    expect(v['TEMP-0517018-A83CE6'].analysis).toMatchObject({ state: 'in_triage' });
     expect(v['CVE-2024-2961'].properties).toContainEqual({ name: 'portcullis:kev:dateAdded', value: '2024-05-21' });
     expect(v['CVE-2024-2961'].recommendation).toBe('Upgrade to 2.36-9+deb12u7');
+  });
+
+  it('a CycloneDX VEX input keeps its own justification and state through decide()', () => {
+    const report = sampleReport();
+    const zlib = report.findings!.find((f) => f.id === 'CVE-2023-45853')!;
+    const cdxVex = parseVex({
+      bomFormat: 'CycloneDX', specVersion: '1.6',
+      components: [{ 'bom-ref': 'z', purl: 'pkg:deb/debian/zlib1g' }],
+      vulnerabilities: [{ id: zlib.id, analysis: { state: 'false_positive', justification: 'code_not_reachable', detail: 'not linked' }, affects: [{ ref: 'z' }] }],
+    }, 'vex.cdx.json');
+    const { set } = parsePolicy('apiVersion: portcullis.dev/v1\nkind: Policy\nmetadata:\n  name: p\nspec:\n  rules: []\n', 'p.yaml', 'p.yaml', '/p.yaml');
+    report.decision = decide(report, set, { now: new Date('2025-01-20T00:00:00Z'), vex: [cdxVex] });
+    const out = encode('cyclonedx', report);
+    const z = out.vulnerabilities.find((x: Json) => x.id === zlib.id);
+    expect(z.analysis).toMatchObject({ state: 'not_affected', justification: 'code_not_reachable' });
   });
 
   it('an sbom report has no vulnerabilities array', () => {

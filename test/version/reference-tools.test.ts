@@ -1,12 +1,14 @@
 // Differential tests: thousands of generated pairs, each ecosystem's real tool vs our comparator.
 // Agreement must be 100 %. A missing tool fails in CI and skips (saying why) elsewhere.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
-import { getComparator, SEMVER_RANGE_COMPARATOR } from '../../src/version/index.js';
+import { affects, getComparator, SEMVER_RANGE_COMPARATOR } from '../../src/version/index.js';
+import type { OsvRecord } from '../../src/model/osv.js';
+import { PROJECT_ROOT } from '../helpers/shared.js';
 import { parsePep440 } from '../../src/version/pypi.js';
 import type { Comparator } from '../../src/version/comparator.js';
 import { debGen, mavenGen, pairs, prng, pypiGen, rpmGen, semverGen } from './generate.js';
@@ -162,5 +164,67 @@ describe('node-semver as the reference for our own SemVer 2.0 code', () => {
     const validWant = want.filter((w) => w !== 'E');
     expectSame(valid, validWant, ours(getComparator('Go')!, valid));
     expectSame(valid, validWant, ours(SEMVER_RANGE_COMPARATOR, valid));
+  });
+});
+
+// `versions` lists (issue 17): membership is PEP 440 equality, as packaging decides it. Every list of
+// the real pypa advisory records, probed with spellings of its own entries that packaging calls equal
+// (and a few it does not).
+const PY_MEMBER = `import sys, json
+from packaging.version import Version, InvalidVersion
+def parse(s):
+    try: return Version(s)
+    except InvalidVersion: return None
+out = []
+for lst, probes in json.load(sys.stdin):
+    listed = {parse(v) for v in lst} - {None}
+    for probe in probes:
+        p = parse(probe)
+        out.append(probe in lst or (p is not None and p in listed))
+print(json.dumps(out))
+`;
+const pysecDir = join(PROJECT_ROOT, '..', 'shared', 'data', 'osv', 'pypa-pysec');
+toolSuite('python3 packaging (versions lists)', existsSync(pysecDir) && have('python3', ['-c', 'import packaging.version']), () => {
+  it('affects() lists a version exactly when packaging finds it equal to a listed one', () => {
+    const r = prng(0x17);
+    const cases: [string[], string][] = [];
+    for (const f of readdirSync(pysecDir).filter((n) => n.endsWith('.json')).sort()) {
+      const rec = JSON.parse(readFileSync(join(pysecDir, f), 'utf8')) as OsvRecord;
+      for (const a of rec.affected ?? []) {
+        const list = a.versions ?? [];
+        if (a.package?.ecosystem !== 'PyPI' || list.length === 0) continue;
+        const v = list[Math.floor(r() * list.length)]!;
+        const spellings = [v, `${v}.0`, `0!${v}`, v.replace(/rc/, 'c'), v.replace(/rc/, '-rc'), v.replace(/\.0$/, ''), `${v}.1`, `${v}+local`, v.toUpperCase()];
+        for (const probe of spellings) cases.push([list, probe]);
+      }
+    }
+    expect(cases.length).toBeGreaterThan(5000);
+    const grouped = new Map<string[], string[]>();
+    for (const [list, probe] of cases) grouped.set(list, [...(grouped.get(list) ?? []), probe]);
+    const want = JSON.parse(execFileSync('python3', ['-c', PY_MEMBER], { input: JSON.stringify([...grouped]), encoding: 'utf8', maxBuffer: 1 << 28 })) as boolean[];
+    const got = cases.map(([versions, probe]) => affects({ package: { ecosystem: 'PyPI', name: 'p' }, versions }, probe).affected);
+    const bad = cases.flatMap(([, probe], i) => (want[i] === got[i] ? [] : [`${probe}: packaging ${want[i]}, ours ${got[i]}`]));
+    expect(bad.slice(0, 20)).toEqual([]);
+    expect(want.filter((w, i) => w && !cases[i]![0].includes(cases[i]![1])).length).toBeGreaterThan(100);
+  }, 120_000);
+});
+
+describe('node-semver as the reference for npm versions lists', () => {
+  it('affects() lists a version exactly when semver.eq finds it equal to a listed one', () => {
+    const r = prng(0x18);
+    const gen = semverGen(r, false);
+    let equalButDifferent = 0;
+    for (let i = 0; i < 3000; i++) {
+      const v = gen();
+      if (!semver.valid(v)) continue;
+      const listed = [v, gen(), gen()];
+      for (const probe of [`v${v}`, `${v}+build.${i}`, `=${v}`, v.replace(/^(\d+)/, '0$1'), gen()]) {
+        const want = listed.some((l) => semver.valid(l, { loose: true }) && semver.valid(probe, { loose: true }) && semver.eq(l, probe, { loose: true })) || listed.includes(probe);
+        const got = affects({ package: { ecosystem: 'npm', name: 'p' }, versions: listed }, probe).affected;
+        expect([listed, probe, got]).toEqual([listed, probe, want]);
+        if (want && !listed.includes(probe)) equalButDifferent++;
+      }
+    }
+    expect(equalButDifferent).toBeGreaterThan(1000);
   });
 });

@@ -137,6 +137,9 @@ export function goPackages(file: WalkedFile, info: BuildInfo): Package[] {
   }
   const out: Package[] = [];
   const depPurls: string[] = [];
+  // Go 1.18+ records the target in its build settings; older binaries get the image's platform.
+  const goos = settings.get('GOOS') ?? '';
+  const goarch = settings.get('GOARCH') ?? '';
   for (const d of deps) {
     if (!d.path) continue;
     const p = makePackage('golang', FOUND_BY, file, { name: d.path, version: d.version });
@@ -154,6 +157,7 @@ export function goPackages(file: WalkedFile, info: BuildInfo): Package[] {
     // Dependencies of the main module are the whole build list: modinfo does not state the graph.
     out.unshift(makePackage('golang', FOUND_BY, file, { name: main.path, version, dependsOn: depPurls }));
   }
+  if (goos || goarch) for (const p of out) p.platform = { os: goos, arch: goarch };
   return out;
 }
 

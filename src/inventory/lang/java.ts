@@ -1,10 +1,19 @@
 // Java archives (.jar/.war/.ear/.par) read as zips straight from the walker's buffer. Packages come
-// from every pom.properties (shaded jars hold several), else MANIFEST.MF, else the file name.
+// from Maven's own facts first: every pom.properties (shaded jars hold several), its missing groupId
+// or artifactId taken from its META-INF/maven/<groupId>/<artifactId>/ path, or that path alone
+// (a pom.xml without properties); only then MANIFEST.MF (OSGi names are not Maven coordinates:
+// Debian's antlr3-runtime.jar says Bundle-SymbolicName org.antlr.runtime, Bundle-Version 1.0.0);
+// else the file name.
 // Nested archives are read to a bounded depth and a bounded total of inflated bytes (zip bombs).
 import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
 import { basename, errorText, makePackage, warnFile } from './common.js';
-import { BudgetError, interesting, openZip, readEntry, type Budget } from './zip.js';
+import { BudgetError, openZipBuffer, readEntry, zipEntries, type Budget as InflateBudget } from '../../util/zip.js';
+
+interface Budget extends InflateBudget {
+  /** The nesting warning is given once per top-level archive. */
+  depthWarned: boolean;
+}
 
 const FOUND_BY = 'java-archive';
 const ARCHIVE = /\.(jar|war|ear|par|hpi|jpi)$/i;
@@ -59,6 +68,12 @@ export function fileNameCoordinates(name: string): [string, string | undefined] 
   return m ? [m[1]!, m[2]] : [stem, undefined];
 }
 
+/** `META-INF/maven/<groupId>/<artifactId>/<file>` → [groupId, artifactId]. */
+function mavenPathCoordinates(entry: string): [string, string] | undefined {
+  const m = /(?:^|\/)META-INF\/maven\/([^/]+)\/([^/]+)\/[^/]+$/.exec(entry);
+  return m ? [m[1]!, m[2]!] : undefined;
+}
+
 interface Found {
   name: string;
   version: string;
@@ -90,19 +105,26 @@ interface ArchiveFindings {
 }
 
 async function scanArchive(buf: Buffer, displayPath: string, depth: number, budget: Budget, out: ArchiveFindings): Promise<void> {
-  const zip = await openZip(buf);
+  const zip = await openZipBuffer(buf);
   const found: Found[] = [];
   let manifest: Map<string, string> | undefined;
+  // Coordinates named only by a META-INF/maven/<g>/<a>/ directory (a pom.xml, no pom.properties).
+  const pomDirs = new Map<string, [string, string]>();
   try {
-    for await (const entry of interesting(zip)) {
+    for await (const entry of zipEntries(zip)) {
       const n = entry.fileName;
       if (n.endsWith('/')) continue;
       if (n.endsWith('pom.properties')) {
         const p = parseProperties((await readEntry(zip, entry, JAVA_LIMITS.maxTextEntry, budget)).toString('utf8'));
-        const g = p.get('groupId');
-        const a = p.get('artifactId');
+        const fromPath = mavenPathCoordinates(n);
+        const g = p.get('groupId') || fromPath?.[0];
+        const a = p.get('artifactId') || fromPath?.[1];
         const v = p.get('version');
         if (g && a && v) found.push({ name: `${g}:${a}`, version: v });
+        if (fromPath) pomDirs.delete(fromPath.join(':'));
+      } else if (n.endsWith('/pom.xml')) {
+        const fromPath = mavenPathCoordinates(n);
+        if (fromPath && !found.some((f) => f.name === fromPath.join(':'))) pomDirs.set(fromPath.join(':'), fromPath);
       } else if (n === 'META-INF/MANIFEST.MF') {
         manifest = parseManifest((await readEntry(zip, entry, JAVA_LIMITS.maxTextEntry, budget)).toString('utf8'));
       } else if (ARCHIVE.test(n)) {
@@ -123,6 +145,13 @@ async function scanArchive(buf: Buffer, displayPath: string, depth: number, budg
     }
   } finally {
     zip.close();
+  }
+  if (found.length === 0 && pomDirs.size === 1) {
+    // Maven's path names the artifact; the version is the manifest's (or the file name's).
+    const [[name]] = [...pomDirs];
+    const m = manifest ? fromManifest(manifest, basename(displayPath)) : undefined;
+    const version = m?.version ?? fileNameCoordinates(basename(displayPath))[1];
+    if (version) found.push({ name: name!, version, ...(m?.licenses ? { licenses: m.licenses } : {}) });
   }
   if (found.length === 0 && manifest) {
     const m = fromManifest(manifest, basename(displayPath));
@@ -158,7 +187,7 @@ async function findingsOf(path: string, data: Buffer): Promise<ArchiveFindings> 
 
 export const javaArchiveCataloger: Cataloger = {
   name: FOUND_BY,
-  version: 3,
+  version: 4,
   kind: 'language',
   attribution: 'file',
   maxFileSize: 160 * 1024 * 1024,

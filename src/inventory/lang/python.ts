@@ -3,7 +3,7 @@
 import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
 import { dirname, errorText, makePackage, pep503, perFile, purlFor, warnFile } from './common.js';
-import { BudgetError, interesting, openZip, readEntry } from './zip.js';
+import { BudgetError, openZipBuffer, readEntry, zipEntries } from '../../util/zip.js';
 
 const FOUND_BY = 'python';
 const MAX_METADATA = 8 * 1024 * 1024;
@@ -68,12 +68,12 @@ function distFromText(file: WalkedFile, ctx: CatalogContext, text: string, site:
 
 /** Reads EGG-INFO/PKG-INFO from a zipped .egg held in memory. */
 async function eggPkgInfo(buf: Buffer): Promise<string | undefined> {
-  const zip = await openZip(buf);
+  const zip = await openZipBuffer(buf);
   try {
-    for await (const entry of interesting(zip)) {
+    for await (const entry of zipEntries(zip)) {
       if (entry.fileName !== 'EGG-INFO/PKG-INFO' || entry.uncompressedSize > MAX_METADATA) continue;
       try {
-        return (await readEntry(zip, entry, MAX_METADATA, { left: MAX_METADATA, depthWarned: false })).toString('utf8');
+        return (await readEntry(zip, entry, MAX_METADATA, { left: MAX_METADATA })).toString('utf8');
       } catch (e) {
         throw e instanceof BudgetError ? new Error('PKG-INFO too large') : e;
       }

@@ -1,3 +1,4 @@
+// test-tier: full (inflates hundreds of MiB and measures this process's RSS)
 // Hostile or broken files: a warning naming the path, the other files still catalogued, no crash,
 // memory bounded.
 import { deflateRawSync } from 'node:zlib';
@@ -92,6 +93,22 @@ describe('language catalogers on bad input', () => {
     expect(packages.map(nv)).toEqual(['o:ok@2.0']);
     expect(warnings.map((w) => w.path)).toEqual(['/app/text.jar']);
     expect(warnings[0]!.message).toContain('/app/text.jar');
+  });
+
+  it('a jar entry whose bytes do not match its CRC-32: a warning, not coordinates read from corrupt data', async () => {
+    const text = 'groupId=o\nartifactId=bad\nversion=1.0\n';
+    const jar = await new Promise<Buffer>((resolve, reject) => {
+      const z = new yazl.ZipFile();
+      z.addBuffer(Buffer.from(text), 'META-INF/maven/o/bad/pom.properties', { compress: false });
+      z.end();
+      const chunks: Buffer[] = [];
+      z.outputStream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
+    });
+    const at = jar.indexOf('version=1.0');
+    jar[at + 8] = '7'.charCodeAt(0); // stored data now says 7.0; the CRC still says 1.0
+    const { packages, warnings } = await run(javaArchiveCataloger, [walked('/app/bad.jar', jar)]);
+    expect(packages.map(nv)).toEqual([]);
+    expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/CRC-32 mismatch/)]);
   });
 
   it.skipIf(!HAVE_SHARED)('a truncated Go binary: no crash, nothing invented; the intact one is still read', async () => {

@@ -1,7 +1,7 @@
 // Real files, checked against independent ground truth: Debian's jars vs their pom.properties,
 // a Go binary built with Debian's golang-go vs `go version -m`, a pip wheel's dist-info vs METADATA,
 // and an npm install vs `npm ls --json`.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,25 @@ describe('real jars from Debian', () => {
       expect(truth.length).toBeGreaterThan(0);
     }
   });
+});
+
+// Issue 17: Debian's OSGi-ified jars whose pom.properties has no groupId; the OSGi headers
+// (Bundle-SymbolicName org.antlr.runtime / jnr.x86asm, Bundle-Version 1.0.0) used to win.
+describe('Debian jars whose Maven facts are in pom.properties and its path (apt-get download)', () => {
+  const canDownload = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!canDownload)('antlr3-runtime.jar is org.antlr:antlr-runtime@3.5.3, jnr-x86asm.jar com.github.jnr:jnr-x86asm@1.0.2', async () => {
+    const dir = await cachedFixture('debian-osgi-jars', [THIS], async (d) => {
+      sh('apt-get', ['download', 'libantlr3-runtime-java=3.5.3-1', 'libjnr-x86asm-java=1.0.2-5.1'], { cwd: d });
+      for (const deb of readdirSync(d).filter((f) => f.endsWith('.deb'))) sh('dpkg-deb', ['-x', join(d, deb), join(d, 'root')]);
+    });
+    const jar = (name: string) => walkedFromDisk(`/usr/share/java/${name}`, join(dir, 'root/usr/share/java', name));
+    // The jars themselves: pom.properties without groupId, OSGi headers that disagree.
+    expect(sh('unzip', ['-p', join(dir, 'root/usr/share/java/antlr3-runtime.jar'), 'META-INF/maven/org.antlr/antlr-runtime/pom.properties'])).not.toMatch(/groupId/);
+    expect(sh('unzip', ['-p', join(dir, 'root/usr/share/java/jnr-x86asm.jar'), 'META-INF/MANIFEST.MF'])).toMatch(/Bundle-Version: 1\.0\.0/);
+    const { packages, warnings } = await run(javaArchiveCataloger, [jar('antlr3-runtime.jar'), jar('jnr-x86asm.jar')]);
+    expect(warnings).toEqual([]);
+    expect(packages.map((p) => p.purl)).toEqual(['pkg:maven/org.antlr/antlr-runtime@3.5.3', 'pkg:maven/com.github.jnr/jnr-x86asm@1.0.2']);
+  }, 180_000);
 });
 
 describe('a Go binary built with Debian golang-go', () => {
