@@ -7,6 +7,7 @@ import { gunzipSync, createGunzip } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { PortcullisError, errorMessage } from '../errors.js';
 import type { OsvRecord } from '../model/osv.js';
+import { jsonSyntaxProblem } from '../util/json-error.js';
 import { recordInEcosystems } from './ecosystem.js';
 import { EpssLineParser, isKevCatalog, isNvdFeed, kevRows, looksLikeEpss, nvdRows } from './enrichment-parse.js';
 import { checkOsvRecord, looksLikeOsvRecord, stripNulls } from './validate.js';
@@ -91,7 +92,9 @@ export class Importer {
       value = JSON.parse(text);
     } catch (err) {
       this.stats.invalid++;
-      this.warn(`${where}: skipped: invalid JSON (${errorMessage(err).split('\n')[0]})`);
+      // Position and problem only: V8's message quotes the text, which may be a secret.
+      const p = err instanceof RangeError ? { line: 1, column: 1, problem: 'nested too deeply' } : jsonSyntaxProblem(text);
+      this.warn(`${where}:${p.line}:${p.column}: skipped: invalid JSON (${p.problem})`);
       return;
     }
     if (isKevCatalog(value)) {
