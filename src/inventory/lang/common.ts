@@ -2,6 +2,7 @@
 import { PackageURL } from 'packageurl-js';
 import type { CatalogContext, WalkedFile } from '../cataloger.js';
 import type { Package, PackageType } from '../../model/package.js';
+import { jsonSyntaxProblem } from '../../util/json-error.js';
 
 /** PEP 503 normalisation: runs of `-`, `_`, `.` become one `-`, lower-cased. */
 export function pep503(name: string): string {
@@ -102,10 +103,13 @@ export function errorText(e: unknown): string {
 
 /** JSON.parse that warns and returns undefined on malformed input. */
 export function parseJsonFile(ctx: CatalogContext, file: WalkedFile, code: string): unknown {
+  const text = stripBom(file.data.toString('utf8'));
   try {
-    return JSON.parse(stripBom(file.data.toString('utf8')));
+    return JSON.parse(text);
   } catch (e) {
-    warnFile(ctx, file, code, `not valid JSON (${errorText(e)})`);
+    // Where and what, never the text (V8's message quotes it; a file in an image may hold a secret).
+    const p = e instanceof RangeError ? { line: 1, column: 1, problem: 'nested too deeply' } : jsonSyntaxProblem(text);
+    warnFile(ctx, file, code, `not valid JSON (${p.line}:${p.column}: ${p.problem})`);
     return undefined;
   }
 }
