@@ -134,7 +134,9 @@ export function parseYamlDocuments(text: string): ParsedYaml {
   }
   if (!Array.isArray(docs)) docs = [];
   for (const d of docs) {
-    const e = d.errors[0];
+    // Warnings too (an unknown tag, an unknown directive): what portcullis reads this way is a
+    // gate's input, never run half understood.
+    const e = d.errors[0] ?? d.warnings[0];
     if (e) throw new YamlTextError({ ...positionAt(lines, e.pos[0]), problem: describeError(e) });
   }
   return { docs, lines };
