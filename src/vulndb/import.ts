@@ -94,7 +94,7 @@ export class Importer {
       this.stats.invalid++;
       // Position and problem only: V8's message quotes the text, which may be a secret.
       const p = err instanceof RangeError ? { line: 1, column: 1, problem: 'nested too deeply' } : jsonSyntaxProblem(text);
-      this.warn(`${where}:${p.line}:${p.column}: skipped: invalid JSON (${p.problem})`);
+      this.warn(`${where}: skipped: invalid JSON at ${p.line}:${p.column} (${p.problem})`);
       return;
     }
     if (isKevCatalog(value)) {
