@@ -116,7 +116,7 @@ describe('YAML alias amplification', () => {
         writeFileSync(join(sb.input, 'sbom.cdx.json'), SBOM);
         const real = args.map((a) => (a === 'FILE' ? file : a === 'SBOM' ? join(sb.input, 'sbom.cdx.json') : a === 'DB' ? db.db : a === 'json=OUT' ? `json=${join(sb.out, 'r.json')}` : a));
         const r = await runCli([...real], { cwd: sb.cwd, env: sb.env, timeoutMs: 60_000 });
-        judge(`policy bomb ${name}`, r, { kind: 'error', match: /laughs\.yaml:\d+:\d+: invalid YAML: aliases expand beyond the limit/, lines: name === 'policy validate' ? 'per-problem' : 'one' });
+        judge(`policy bomb ${name}`, r, { kind: 'error', match: /laughs\.yaml:\d+:\d+: invalid YAML: aliases expand the document far beyond its size/, lines: name === 'policy validate' ? 'per-problem' : 'one' });
         seen[`policy bomb ${name}`] = { ms: r.ms, maxRssMb: Math.round(r.maxRssMb) };
       } finally {
         sb.cleanup();
@@ -124,13 +124,34 @@ describe('YAML alias amplification', () => {
     }, 90_000);
   }
 
+  it('a policy at the 1 MiB limit filled with 88,000 keys, and one byte over it', async () => {
+    const sb = sandbox();
+    try {
+      const head = 'apiVersion: portcullis.dev/v1\nkind: Policy\nmetadata: {name: big}\nx:\n';
+      const tail = 'spec: {rules: []}\n';
+      let body = '';
+      for (let i = 0; head.length + body.length + tail.length < 1024 * 1024 - 16; i++) body += `  k${i}: 1\n`;
+      const at = join(sb.input, 'at-limit.yaml');
+      writeFileSync(at, head + body + tail);
+      const r = await runCli(['policy', 'validate', at], { cwd: sb.cwd, env: sb.env, timeoutMs: 60_000 });
+      judge('policy at the size limit', r, { kind: 'error', match: /at-limit\.yaml:4:1: x: unknown key/, lines: 'per-problem' });
+      const over = join(sb.input, 'over-limit.yaml');
+      writeFileSync(over, head + body + ' '.repeat(1024 * 1024 + 1 - (head + body).length));
+      const r2 = await runCli(['policy', 'validate', over], { cwd: sb.cwd, env: sb.env, timeoutMs: 60_000 });
+      judge('policy over the size limit', r2, { kind: 'error', match: /over-limit\.yaml: policy is larger than 1048576 bytes/, lines: 'per-problem' });
+      seen['policy at the 1 MiB limit'] = { ms: r.ms, maxRssMb: Math.round(r.maxRssMb) };
+    } finally {
+      sb.cleanup();
+    }
+  }, 120_000);
+
   it('a billion-laughs policy test file: refused with its position', async () => {
     const sb = sandbox();
     try {
       const file = join(sb.input, 'laughs-test.yaml');
       writeFileSync(file, `apiVersion: portcullis.dev/v1\nkind: PolicyTest\nmetadata: {name: t}\nx:\n${laughs('  ')}\nspec:\n  policies: [builtin:default]\n  cases: *l8\n`);
       const r = await runCli(['policy', 'test', file], { cwd: sb.cwd, env: sb.env, timeoutMs: 60_000 });
-      judge('policy test bomb', r, { kind: 'error', match: /laughs-test\.yaml:\d+:\d+: invalid YAML: aliases expand beyond the limit/ });
+      judge('policy test bomb', r, { kind: 'error', match: /laughs-test\.yaml:\d+:\d+: invalid YAML: aliases expand the document far beyond its size/ });
       seen['policy test bomb'] = { ms: r.ms, maxRssMb: Math.round(r.maxRssMb) };
     } finally {
       sb.cleanup();
