@@ -79,7 +79,8 @@ export function checkYamlExpansion(values: unknown[], budget: number, text: stri
 export function yamlProblem(err: unknown): YamlTextError | undefined {
   if (err instanceof YamlTextError) return err;
   if (stackOverflow(err)) return new YamlTextError({ line: 1, column: 1, problem: 'nested too deeply' });
-  if (err instanceof jsYaml().YAMLException) {
+  // By name: js-yaml's ESM build (an `import`) and its CJS build (lazyRequire) are two classes.
+  if (err instanceof Error && err.name === 'YAMLException') {
     const e = err as YAMLException;
     const reason = e.reason && PLAIN_REASON.test(e.reason) ? e.reason : 'syntax error';
     return new YamlTextError({ line: (e.mark?.line ?? 0) + 1, column: (e.mark?.column ?? 0) + 1, problem: reason });
