@@ -2,6 +2,7 @@
 import { ImageError } from '../errors.js';
 import type { HistoryStep, ImageConfig } from '../model/image.js';
 import { checkDigest } from './digest.js';
+import { parseJsonOr } from '../util/json-error.js';
 
 export interface ParsedConfig {
   config: ImageConfig;
@@ -25,12 +26,8 @@ function strings(v: unknown): string[] | undefined {
 }
 
 export function parseJson(data: Buffer, what: string, subject: string): Json {
-  let value: unknown;
-  try {
-    value = JSON.parse(data.toString('utf8'));
-  } catch (err) {
-    throw new ImageError(`${what} is not valid JSON (${(err as Error).message})`, { subject });
-  }
+  // Position and problem only: the parser's own message quotes the text.
+  const value = parseJsonOr(data.toString('utf8'), (at, problem) => new ImageError(`${what} is not valid JSON (at ${at}: ${problem})`, { subject }));
   if (!isObject(value)) throw new ImageError(`${what} is not a JSON object`, { subject });
   return value;
 }

@@ -20,7 +20,7 @@ export function parseDescriptor(v: unknown, what: string, subject: string): Desc
   const digest = checkDigest(v.digest, subject, what);
   const size = v.size;
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-    throw new ImageError(`${what} has an invalid size ${JSON.stringify(size)}`, { subject });
+    throw new ImageError(`${what} has an invalid size${typeof size === 'number' ? ` ${size}` : ` (a ${size === null ? 'null' : typeof size})`}`, { subject });
   }
   const d: Descriptor = { digest, size, annotations: {} };
   if (typeof v.mediaType === 'string') d.mediaType = v.mediaType;

@@ -11,7 +11,9 @@ export function isDigest(value: unknown): value is string {
 /** Validates a digest read from image metadata; `subject` names the file it came from. */
 export function checkDigest(value: unknown, subject: string, what: string): string {
   if (!isDigest(value)) {
-    throw new ImageError(`${what} has an invalid or unsupported digest ${JSON.stringify(value)}`, { subject });
+    // The value itself is not shown (it comes from the input); its algorithm is, when it has one.
+    const alg = typeof value === 'string' ? /^([a-z0-9]{1,16})[+._-]?[a-z0-9]*:/.exec(value)?.[1] : undefined;
+    throw new ImageError(`${what} has an invalid or unsupported digest${alg ? ` (algorithm ${alg})` : typeof value === 'string' ? '' : ` (a ${value === null ? 'null' : typeof value})`}`, { subject });
   }
   return value;
 }

@@ -4,6 +4,7 @@
 // stores everything under `blobs/sha256/<hex>` beside an OCI index, so names carry digests to check.
 import { ImageError, PortcullisError } from '../errors.js';
 import type { Image, ImageMetadata } from '../model/image.js';
+import { parseJsonOr } from '../util/json-error.js';
 import { readHead, type TarStore } from './blob-store.js';
 import { parseImageConfig, parseJson } from './config.js';
 import { detectCompression } from './decompress.js';
@@ -35,12 +36,7 @@ const LAYER_MEDIA_TYPE = {
 } as const;
 
 function parseManifest(data: Buffer, where: string): ManifestEntry[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(data.toString('utf8'));
-  } catch (err) {
-    throw new ImageError(`manifest.json is not valid JSON (${(err as Error).message})`, { subject: where });
-  }
+  const value = parseJsonOr(data.toString('utf8'), (at, problem) => new ImageError(`manifest.json is not valid JSON (at ${at}: ${problem})`, { subject: where }));
   if (!Array.isArray(value) || value.length === 0) throw new ImageError('manifest.json lists no images', { subject: where });
   return value.map((e: unknown, i) => {
     const o = (typeof e === 'object' && e !== null ? e : {}) as Record<string, unknown>;

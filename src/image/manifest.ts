@@ -7,6 +7,7 @@ import type { ParsedConfig } from './config.js';
 import { parseDescriptor, parseDescriptorList, type Descriptor } from './descriptor.js';
 import { isConfigMediaType, isLayerMediaType, manifestKind } from './media-types.js';
 import { formatPlatform, platformMatches, type Platform } from './platform.js';
+import { shownMediaType } from './select.js';
 import { readVerifiedJson } from './verified-blob.js';
 
 export interface ReadManifest {
@@ -20,15 +21,15 @@ export async function readManifest(store: BlobStore, d: Descriptor): Promise<Rea
   if (json.schemaVersion === 1) throw new ImageError(`unsupported Docker schema 1 manifest ${d.digest}`, { subject: where });
   const mt = typeof json.mediaType === 'string' ? json.mediaType : d.mediaType;
   const kind = manifestKind(mt);
-  if (kind !== 'manifest' && kind !== 'unknown') throw new ImageError(`unsupported media type ${mt} for manifest ${d.digest}`, { subject: where });
+  if (kind !== 'manifest' && kind !== 'unknown') throw new ImageError(`unsupported media type ${shownMediaType(mt ?? '')} for manifest ${d.digest}`, { subject: where });
   const config = parseDescriptor(json.config, `manifest ${d.digest} config`, where);
   if (!isConfigMediaType(config.mediaType)) {
-    throw new ImageError(`unsupported config media type ${config.mediaType} in manifest ${d.digest} (not a container image)`, { subject: where });
+    throw new ImageError(`unsupported config media type ${shownMediaType(config.mediaType ?? '')} in manifest ${d.digest} (not a container image)`, { subject: where });
   }
   const layers = parseDescriptorList(json.layers, `manifest ${d.digest} layers`, where);
   for (const l of layers) {
     if (l.mediaType !== undefined && !isLayerMediaType(l.mediaType)) {
-      throw new ImageError(`unsupported layer media type ${l.mediaType} for ${l.digest}`, { subject: where });
+      throw new ImageError(`unsupported layer media type ${shownMediaType(l.mediaType)} for ${l.digest}`, { subject: where });
     }
   }
   return { config, layers };

@@ -17,8 +17,9 @@ export function parseIgnoreFile(text: string, source: string): IgnoreEntry[] {
     for (const t of tokens.slice(1)) {
       const col = (t.index ?? 0) + 1;
       const m = /^exp:(.*)$/.exec(t[0]);
-      if (!m) throw new PortcullisError(`unexpected "${t[0]}" (an entry is ID [exp:YYYY-MM-DD])`, { subject: `${source}:${i + 1}:${col}` });
-      if (!isIsoDate(m[1]!)) throw new PortcullisError(`"${m[1]}" is not a date (YYYY-MM-DD)`, { subject: `${source}:${i + 1}:${col + 4}` });
+      // Where, and what was expected; never the text itself (the file may be a secret given by mistake).
+      if (!m) throw new PortcullisError('unexpected text after the id (an entry is ID [exp:YYYY-MM-DD])', { subject: `${source}:${i + 1}:${col}` });
+      if (!isIsoDate(m[1]!)) throw new PortcullisError('the exp: value is not a date (YYYY-MM-DD)', { subject: `${source}:${i + 1}:${col + 4}` });
       entry.expires = m[1];
     }
     out.push(entry);

@@ -1,26 +1,22 @@
-import { readFile, stat } from 'node:fs/promises';
 import { PortcullisError } from '../errors.js';
+import { parseJsonOr } from '../util/json-error.js';
+import { readRegularText } from '../util/regular-file.js';
 
-/** Reads a text file of at most `maxBytes` (checked before reading); one-line errors naming it. */
+/**
+ * Reads a text file of at most `maxBytes`; a regular file only (not /dev/zero, a FIFO or a
+ * directory). One-line errors naming it.
+ */
 export async function readBoundedText(path: string, what: string, maxBytes: number): Promise<string> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (err) {
-    throw new PortcullisError(`cannot read ${what}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { subject: path, cause: err });
-  }
-  if (size > maxBytes) throw new PortcullisError(`${what} is larger than ${maxBytes} bytes`, { subject: path });
-  return readFile(path, 'utf8');
+  return readRegularText(path, what, maxBytes);
 }
 
-/** Reads a bounded JSON file; one-line PortcullisError naming the file on any problem. */
+/**
+ * Reads a bounded JSON file; one-line PortcullisError naming the file on any problem. A syntax
+ * error says where (`FILE:LINE:COL`) and what, never the text there (it may be a secret).
+ */
 export async function readJsonFile(path: string, what: string, maxBytes = 256 * 1024 * 1024): Promise<unknown> {
   const text = await readBoundedText(path, what, maxBytes);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new PortcullisError(`${what} is not valid JSON: ${(err as Error).message}`, { subject: path, cause: err });
-  }
+  return parseJsonOr(text, (at, problem) => new PortcullisError(`${what} is not valid JSON: ${problem}`, { subject: `${path}:${at}` }));
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {

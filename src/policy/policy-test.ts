@@ -1,6 +1,6 @@
 // `portcullis policy test`: YAML cases (findings / image config -> expected decisions), like
 // `opa test`. A case fails when any stated expectation differs; unstated things are not checked.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { PortcullisError } from '../errors.js';
 import type { Decision } from '../model/decision.js';
@@ -10,10 +10,11 @@ import { REPORT_SCHEMA_VERSION, type Report } from '../model/report.js';
 import { makeValidator, pointerLabel, schemaIssues } from './ajv-issues.js';
 import { decide } from './decide.js';
 import { parseIgnoreFile } from './ignore-file.js';
-import { loadPolicies } from './load.js';
+import { loadPolicies, MAX_POLICY_FILE_BYTES } from './load.js';
 import { POLICY_TEST_SCHEMA } from './policy-test-schema.js';
 import { formatIssue } from './types.js';
 import { loadLocatedYaml } from './yaml-positions.js';
+import { fileKind, readRegularText } from '../util/regular-file.js';
 
 interface TestFinding {
   id: string;
@@ -161,7 +162,7 @@ function checkCase(c: TestCase, decision: Decision, report: Report): string[] {
 let validator: ReturnType<typeof makeValidator> | undefined;
 
 export async function runPolicyTestFile(file: string): Promise<CaseResult[]> {
-  const doc = loadLocatedYaml(await readFile(file, 'utf8'), file);
+  const doc = loadLocatedYaml(await readRegularText(file, 'policy test', MAX_POLICY_FILE_BYTES), file);
   validator ??= makeValidator(POLICY_TEST_SCHEMA);
   const issues = schemaIssues(validator, doc, file, pointerLabel);
   if (issues.length) throw new PortcullisError(formatIssue(issues[0]!) + (issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''));
@@ -194,6 +195,7 @@ export async function findPolicyTests(paths: string[]): Promise<string[]> {
     } catch {
       throw new PortcullisError('no such file or directory', { subject: p });
     }
+    if (!s.isFile() && !s.isDirectory()) throw new PortcullisError(`policy test is not a regular file or a directory (${fileKind(s)})`, { subject: p });
     if (s.isFile()) out.push(p);
     else if (s.isDirectory() && depth < 16) {
       for (const name of (await readdir(p)).sort()) {

@@ -1,8 +1,11 @@
 // Loads YAML and remembers where every value (and every mapping key) starts, so a validation
-// error found on the parsed data (a JSON pointer) can be reported as `file:line:column`.
+// error found on the parsed data (a JSON pointer) can be reported as `file:line:column`. Bounded
+// as src/util/yaml-bounded.ts describes: aliases may not expand the document beyond its size,
+// and errors never quote the text.
 import { MAX_POLICY_FILE_BYTES } from './limits.js';
 import yaml from 'js-yaml';
 import { PortcullisError } from '../errors.js';
+import { checkYamlExpansion, expansionBudget, yamlProblem } from '../util/yaml-bounded.js';
 
 export interface Position {
   /** 1-based. */
@@ -99,12 +102,12 @@ export function loadLocatedYaml(text: string, file: string): LocatedYaml {
         }
       },
     });
+    // Before anything walks the value (the position walk below, the schema check): an alias
+    // bomb is refused here, at the cost of at most one pass over the text's worth of nodes.
+    checkYamlExpansion([data], expansionBudget(text), text);
   } catch (err) {
-    if (err instanceof yaml.YAMLException) {
-      const mark = err.mark;
-      const reason = err.reason || 'invalid YAML';
-      throw new YamlSyntaxError(file, { line: (mark?.line ?? 0) + 1, column: (mark?.column ?? 0) + 1 }, reason, err);
-    }
+    const p = yamlProblem(err);
+    if (p) throw new YamlSyntaxError(file, { line: p.at.line, column: p.at.column }, p.at.problem, err);
     throw err;
   }
 

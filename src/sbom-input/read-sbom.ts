@@ -1,5 +1,4 @@
 // `scan --sbom FILE`: turn a CycloneDX or SPDX JSON SBOM (ours, Syft's, Trivy's…) into packages.
-import { readFile, stat } from 'node:fs/promises';
 import { PackageURL } from 'packageurl-js';
 import { PortcullisError } from '../errors.js';
 import { purlEcosystem } from '../ecosystems/index.js';
@@ -7,6 +6,8 @@ import type { UncheckedPackage } from '../model/coverage.js';
 import type { ImageMetadata } from '../model/image.js';
 import type { LayerRef, Package } from '../model/package.js';
 import type { ScanWarning } from '../model/warning.js';
+import { parseJsonOr } from '../util/json-error.js';
+import { readRegularText } from '../util/regular-file.js';
 
 const MAX_SBOM_BYTES = 256 * 1024 * 1024;
 /** An unreadable purl is kept in `unchecked` up to this many characters. */
@@ -70,8 +71,9 @@ function toPackage(purlText: string, where: string, props: Props, licenses: stri
   try {
     purl = PackageURL.fromString(purlText);
   } catch (err) {
-    const reason = `invalid purl: ${(err as Error).message}`;
-    out.warnings.push({ code: 'sbom.purl', message: `${where}: invalid purl ${JSON.stringify(purlText)}: ${(err as Error).message}` });
+    const reason = `invalid purl (${(err as Error).message})`;
+    // Not quoted in the message: an input file's content never goes into messages (it may be a secret).
+    out.warnings.push({ code: 'sbom.purl', message: `${where}: an invalid purl was not checked (${(err as Error).message})` });
     // A component we cannot read is still a package we did not check.
     const type = /^pkg:([a-zA-Z.+-]+)\//.exec(purlText)?.[1]?.toLowerCase() ?? '';
     out.unchecked.push({ purl: purlText.slice(0, MAX_PURL_TEXT), ecosystem: type, code: 'purl.invalid', reason: `${reason}: not checked` });
@@ -189,21 +191,10 @@ function metadataFor(file: string, sourceType: string, name?: unknown, version?:
 
 /** Reads a CycloneDX (JSON) or SPDX 2.x (JSON) document. Anything else is a one-line error. */
 export async function readSbomFile(file: string): Promise<SbomInput> {
-  let text: string;
-  try {
-    // Size first: a huge file is refused before it is read into memory.
-    if ((await stat(file)).size > MAX_SBOM_BYTES) throw new PortcullisError(`SBOM larger than ${MAX_SBOM_BYTES} bytes`, { subject: file });
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if (err instanceof PortcullisError) throw err;
-    throw new PortcullisError(`cannot read SBOM: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { subject: file });
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new PortcullisError(`not a JSON SBOM: ${(err as Error).message}`, { subject: file });
-  }
+  // A regular file only, size checked before it is read into memory.
+  const text = await readRegularText(file, 'SBOM', MAX_SBOM_BYTES);
+  // Position and problem only: the parser's own message quotes the text.
+  const doc = parseJsonOr(text, (at, problem) => new PortcullisError(`not a JSON SBOM: ${problem}`, { subject: `${file}:${at}` }));
   if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
     const d = doc as Record<string, any>;
     if (d.bomFormat === 'CycloneDX') return fromCycloneDx(d, file);

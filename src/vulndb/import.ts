@@ -7,6 +7,7 @@ import { gunzipSync, createGunzip } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { PortcullisError, errorMessage } from '../errors.js';
 import type { OsvRecord } from '../model/osv.js';
+import { jsonSyntaxProblem } from '../util/json-error.js';
 import { recordInEcosystems } from './ecosystem.js';
 import { EpssLineParser, isKevCatalog, isNvdFeed, kevRows, looksLikeEpss, nvdRows } from './enrichment-parse.js';
 import { laterOf, normaliseTime } from './stats.js';
@@ -101,9 +102,9 @@ export class Importer {
       value = JSON.parse(text);
     } catch (err) {
       this.stats.invalid++;
-      // Only the position: the parser's message can quote the file's content (maybe a secret).
-      const at = /position (\d+)/.exec(errorMessage(err))?.[1];
-      this.warn(`${where}: skipped: invalid JSON${at ? ` at position ${at}` : ''}`);
+      // Position and problem only: V8's message quotes the text, which may be a secret.
+      const p = err instanceof RangeError ? { line: 1, column: 1, problem: 'nested too deeply' } : jsonSyntaxProblem(text);
+      this.warn(`${where}: skipped: invalid JSON at ${p.line}:${p.column} (${p.problem})`);
       return;
     }
     if (isKevCatalog(value)) {

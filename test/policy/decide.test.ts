@@ -172,7 +172,7 @@ describe('decide', () => {
     expect(d.byFinding[findingKey(apt)]!.action).toBe('ignore');
     expect(d.expiredExceptions).toEqual([{ id: 'GHSA-qppj-fm5r-hxr3', expires: '2025-05-01', source: `${file}:4` }]);
     writeFileSync(file, 'CVE-2024-45490 exp:2025-13-01\n');
-    await expect(loadIgnoreFile(file)).rejects.toThrow(`${file}:1:20: "2025-13-01" is not a date (YYYY-MM-DD)`);
+    await expect(loadIgnoreFile(file)).rejects.toThrow(`${file}:1:20: the exp: value is not a date (YYYY-MM-DD)`);
   });
 
   it('baseline: pre-existing findings (also after a version bump) cannot block, new ones can', async () => {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { PortcullisError } from '../../errors.js';
 import type { Command } from '../command.js';
 import { parseCommandArgs } from '../args.js';
@@ -9,6 +8,7 @@ import { openLocalDb } from '../../vulndb/local.js';
 import { formatAge } from '../../vulndb/freshness.js';
 import { updateSourcesFromEnv, updateDb } from '../../vulndb/update.js';
 import { progressReporter } from '../../vulndb/progress.js';
+import { checkFileOrDirectory, readRegularFileSync } from '../../util/regular-file.js';
 
 const USAGE = `Usage: portcullis db <subcommand> [options]
 
@@ -49,6 +49,8 @@ async function runImport(args: string[], io: CliIO, nvdOnly: boolean): Promise<n
     quiet: { type: 'boolean' },
   });
   if (positionals.length === 0) throw new PortcullisError(`db ${nvdOnly ? 'import-nvd' : 'import'}: name at least one file or directory`);
+  // A FIFO or /dev/zero would block or read forever: files and directories only, refused up front.
+  for (const p of positionals) checkFileOrDirectory(p, 'import input');
   const path = dbPath(values, io);
   let warnings = 0;
   const stats = await importFiles(path, positionals, {
@@ -154,11 +156,7 @@ async function runServe(args: string[], io: CliIO): Promise<number> {
   const { host, port } = parseListen(values.listen ?? '127.0.0.1:8080');
   let token: string | undefined;
   if (values['token-file']) {
-    try {
-      token = readFileSync(values['token-file'], 'utf8').trim();
-    } catch (err) {
-      throw new PortcullisError(`cannot read the token file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { subject: values['token-file'] });
-    }
+    token = readRegularFileSync(values['token-file'], 'token file', 64 * 1024).toString('utf8').trim();
     if (!token) throw new PortcullisError('the token file is empty', { subject: values['token-file'] });
   }
   const server = await serveDb({ dbPath: dbPath(values, io), host, port, token });

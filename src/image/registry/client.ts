@@ -90,6 +90,7 @@ export class RegistryClient {
         ...(this.opts.password !== undefined ? { password: this.opts.password } : {}),
         ...(this.opts.dockerConfigPath !== undefined ? { dockerConfigPath: this.opts.dockerConfigPath } : {}),
         ...(this.opts.env ? { env: this.opts.env } : {}),
+        signal: this.transport.signal,
       });
       this.auth = new Authenticator(this.ref.registry, creds, this.transport, this.redactor);
     }

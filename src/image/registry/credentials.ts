@@ -2,10 +2,10 @@
 // --password-stdin), PORTCULLIS_REGISTRY_USERNAME / _PASSWORD, then the Docker config file
 // ($DOCKER_CONFIG/config.json or ~/.docker/config.json): credHelpers[host], credsStore, auths[host].
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PortcullisError } from '../../errors.js';
+import { readRegularText } from '../../util/regular-file.js';
 import { DOCKER_HUB } from './reference.js';
 
 export interface Credentials {
@@ -22,6 +22,8 @@ export interface CredentialOptions {
   password?: string;
   dockerConfigPath?: string;
   env?: NodeJS.ProcessEnv;
+  /** The image's overall deadline (--timeout): a credential helper is stopped when it fires. */
+  signal?: AbortSignal;
 }
 
 const MAX_CONFIG = 4 * 1024 * 1024;
@@ -56,12 +58,34 @@ function helperServer(registry: string): string {
   return registry === DOCKER_HUB ? 'https://index.docker.io/v1/' : registry;
 }
 
-/** Runs `docker-credential-NAME get` with the server on stdin (argument array, no shell). */
-export function runCredentialHelper(name: string, registry: string, configPath: string): Promise<Credentials | undefined> {
-  if (!HELPER_NAME.test(name)) throw new PortcullisError(`invalid credential helper name ${JSON.stringify(name)}`, { subject: configPath });
+/**
+ * Runs `docker-credential-NAME get` with the server on stdin (argument array, no shell). It is
+ * bounded by its own timeout and by `signal` (the overall --timeout): when either fires the
+ * helper is killed and the answer is an error at once, even if a grandchild keeps its pipes open.
+ */
+export function runCredentialHelper(name: string, registry: string, configPath: string, signal?: AbortSignal): Promise<Credentials | undefined> {
+  if (!HELPER_NAME.test(name)) throw new PortcullisError('invalid credential helper name (letters, digits, ".", "_" and "-" only)', { subject: configPath });
   const program = `docker-credential-${name}`;
-  return new Promise((resolve, reject) => {
-    const child = execFile(program, ['get'], { timeout: HELPER_TIMEOUT_MS, maxBuffer: 1024 * 1024, shell: false }, (err, stdout) => {
+  return new Promise((resolveOuter, rejectOuter) => {
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const resolve = (v: Credentials | undefined) => finish(() => resolveOuter(v));
+    const reject = (e: unknown) => finish(() => rejectOuter(e));
+    const stop = (why: string) => {
+      child.kill('SIGKILL');
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      reject(new PortcullisError(`credential helper ${program} ${why} for ${registry}`, { subject: configPath }));
+    };
+    const onAbort = () => stop('gave up: overall timeout exceeded (--timeout)');
+    const timer = setTimeout(() => stop(`did not answer within ${HELPER_TIMEOUT_MS / 1000}s`), HELPER_TIMEOUT_MS);
+    const child = execFile(program, ['get'], { maxBuffer: 1024 * 1024, shell: false }, (err, stdout) => {
       if (err) {
         // "credentials not found" is how helpers say "none": fall through to anonymous.
         if (/credentials not found/i.test(String(stdout))) return resolve(undefined);
@@ -85,6 +109,8 @@ export function runCredentialHelper(name: string, registry: string, configPath: 
     });
     child.stdin?.on('error', () => {});
     child.stdin?.end(helperServer(registry));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -105,16 +131,14 @@ function fromAuthEntry(entry: unknown, registry: string, configPath: string): Cr
   return undefined;
 }
 
-async function fromDockerConfig(registry: string, path: string): Promise<Credentials | undefined> {
+async function fromDockerConfig(registry: string, path: string, signal?: AbortSignal): Promise<Credentials | undefined> {
   let text: string;
   try {
-    const buf = await readFile(path);
-    if (buf.length > MAX_CONFIG) throw new PortcullisError('Docker config file is too large', { subject: path });
-    text = buf.toString('utf8');
+    // A regular file only, size-checked first (a config path that is /dev/zero or a FIFO is refused).
+    text = await readRegularText(path, 'Docker config', MAX_CONFIG);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    if (err instanceof PortcullisError) throw err;
-    throw new PortcullisError(`cannot read Docker config (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { subject: path });
+    if (((err as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
+    throw err;
   }
   let json: unknown;
   try {
@@ -126,10 +150,10 @@ async function fromDockerConfig(registry: string, path: string): Promise<Credent
   if (!isObject(json)) throw new PortcullisError('Docker config is not a JSON object', { subject: path });
   if (isObject(json.credHelpers)) {
     const helper = lookup(json.credHelpers, registry);
-    if (typeof helper === 'string' && helper !== '') return runCredentialHelper(helper, registry, path);
+    if (typeof helper === 'string' && helper !== '') return runCredentialHelper(helper, registry, path, signal);
   }
   if (typeof json.credsStore === 'string' && json.credsStore !== '') {
-    const found = await runCredentialHelper(json.credsStore, registry, path);
+    const found = await runCredentialHelper(json.credsStore, registry, path, signal);
     if (found) return found;
   }
   if (isObject(json.auths)) return fromAuthEntry(lookup(json.auths, registry), registry, path);
@@ -150,5 +174,5 @@ export async function resolveCredentials(registry: string, opts: CredentialOptio
     if (!eu || ep === undefined) throw new PortcullisError('set both PORTCULLIS_REGISTRY_USERNAME and PORTCULLIS_REGISTRY_PASSWORD');
     return { username: eu, password: ep, origin: 'environment' };
   }
-  return fromDockerConfig(registry, opts.dockerConfigPath ?? dockerConfigPath(env));
+  return fromDockerConfig(registry, opts.dockerConfigPath ?? dockerConfigPath(env), opts.signal);
 }

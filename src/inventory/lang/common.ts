@@ -3,6 +3,7 @@
 import { languageEcosystemFor, pep503, purlFor } from '../../ecosystems/index.js';
 import type { CatalogContext, WalkedFile } from '../cataloger.js';
 import type { Package, PackageType } from '../../model/package.js';
+import { jsonSyntaxProblem } from '../../util/json-error.js';
 
 export { pep503, purlFor };
 
@@ -46,12 +47,15 @@ export function errorText(e: unknown): string {
 
 /** JSON.parse that warns and returns undefined on malformed input. */
 export function parseJsonFile(ctx: CatalogContext, file: WalkedFile, code: string): unknown {
+  const text = stripBom(file.data.toString('utf8'));
   try {
-    return JSON.parse(stripBom(file.data.toString('utf8')));
+    return JSON.parse(text);
   } catch (e) {
-    warnFile(ctx, file, code, `not valid JSON (${errorText(e)})`);
-    // The parser's message may quote the file: the unread entry names the position only.
-    ctx.unreadable?.(file, 'malformed', 'not valid JSON');
+    // Where and what, never the text (V8's message quotes it; a file in an image may hold a secret).
+    const p = e instanceof RangeError ? { line: 1, column: 1, problem: 'nested too deeply' } : jsonSyntaxProblem(text);
+    warnFile(ctx, file, code, `not valid JSON (${p.line}:${p.column}: ${p.problem})`);
+    // The unread entry names the position only: the parser's message may quote the file.
+    ctx.unreadable?.(file, 'malformed', `not valid JSON (${p.line}:${p.column}: ${p.problem})`);
     return undefined;
   }
 }

@@ -1,13 +1,10 @@
 // pnpm-lock.yaml v5–v9. Package keys: v5 `/name/1.0.0_peer`, v6 `/name@1.0.0(peer)`, v9 `name@1.0.0`
 // (v9 moves the dependency graph to `snapshots` and drops the `dev` flag: we derive it from importers).
-import type yaml from 'js-yaml';
-import { lazyRequire } from '../../util/lazy-require.js';
+import { loadLockfileYaml, YamlTextError } from '../../util/yaml-bounded.js';
 import type { CatalogContext, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
-import { dependencyMap, errorText, isRecord, makePackage, purlFor, str, warnFile } from './common.js';
+import { dependencyMap, isRecord, makePackage, purlFor, str, warnFile } from './common.js';
 import { NPM_FOUND_BY } from './npm-lock.js';
-
-const yamlParser = lazyRequire<typeof yaml>('js-yaml');
 
 const PLAIN_VERSION = /^\d+\.\d+\.\d+[^\s/:]*$/;
 
@@ -46,9 +43,11 @@ function importerRef(v: unknown): string | undefined {
 export function pnpmLockPackages(file: WalkedFile, ctx: CatalogContext): Package[] {
   let docs: unknown[];
   try {
-    docs = yamlParser().loadAll(file.data.toString('utf8'), undefined, { json: true });
+    // Bounded aliases: an alias bomb is this file's warning, not a scan that amplifies it.
+    docs = loadLockfileYaml(file.data.toString('utf8'));
   } catch (e) {
-    warnFile(ctx, file, 'pnpm.lock', `not valid YAML (${errorText(e)})`);
+    if (!(e instanceof YamlTextError)) throw e;
+    warnFile(ctx, file, 'pnpm.lock', `not valid YAML (${e.message})`);
     return [];
   }
   // pnpm 9+ may put a document for its own env lockfile (packageManagerDependencies) first; the

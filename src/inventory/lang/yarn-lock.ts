@@ -1,12 +1,9 @@
 // yarn.lock: v1 (yarn's own indented format) and berry v2+ (YAML with __metadata).
-import type yaml from 'js-yaml';
-import { lazyRequire } from '../../util/lazy-require.js';
+import { loadLockfileYaml, YamlTextError } from '../../util/yaml-bounded.js';
 import type { CatalogContext, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
-import { dependencyMap, errorText, isRecord, makePackage, purlFor, str, stripBom, warnFile } from './common.js';
+import { dependencyMap, isRecord, makePackage, purlFor, str, stripBom, warnFile } from './common.js';
 import { NPM_FOUND_BY } from './npm-lock.js';
-
-const yamlParser = lazyRequire<typeof yaml>('js-yaml');
 
 interface YarnEntry {
   descriptors: string[];
@@ -88,9 +85,16 @@ export function yarnLockPackages(file: WalkedFile, ctx: CatalogContext): Package
   if (/^__metadata:/m.test(text)) {
     let doc: unknown;
     try {
-      doc = yamlParser().load(text, { json: true });
+      // Bounded aliases: an alias bomb is this file's warning, not a scan that amplifies it.
+      const docs = loadLockfileYaml(text);
+      if (docs.length > 1) {
+        warnFile(ctx, file, 'yarn.lock', 'not valid YAML (more than one document)');
+        return [];
+      }
+      doc = docs[0];
     } catch (e) {
-      warnFile(ctx, file, 'yarn.lock', `not valid YAML (${errorText(e)})`);
+      if (!(e instanceof YamlTextError)) throw e;
+      warnFile(ctx, file, 'yarn.lock', `not valid YAML (${e.message})`);
       return [];
     }
     if (!isRecord(doc)) {
