@@ -27,6 +27,12 @@ export interface ScanOptions {
   /** Layer cache directory (default: per-user cache); `noCache` reads every layer. */
   cacheDir?: string;
   noCache?: boolean;
+  /** Layer cache backend: `fs` (default), `redis://…`, `rediss://…` (default $PORTCULLIS_CACHE_BACKEND). */
+  cacheBackend?: string;
+  cacheTtlMs?: number;
+  cacheTimeoutMs?: number;
+  cacheMaxEntryBytes?: number;
+  cacheTls?: { ca?: string; cert?: string; key?: string };
   /** `--db FILE` */
   db?: string;
   /** `--db-url URL` */
