@@ -4,6 +4,7 @@
 // as on disk (entry.ts); this file only moves bytes.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import type { RedisClientType } from 'redis';
 import { errorMessage, PortcullisError } from '../errors.js';
 import type { RedisBackendSpec } from './backend.js';
@@ -91,7 +92,13 @@ export class RedisLayerCache {
 
   /** Why a call failed, in words safe to print (no URL, no credentials). */
   private failure(err: unknown): SharedCacheError {
-    const cause = this.lastError && !(err instanceof SharedCacheError) ? this.lastError : err;
+    // A pipeline with error replies (a full Redis answers OOM to each SET) rejects with them all: name the first.
+    const replies = (err as { replies?: unknown[]; errorIndexes?: number[] })?.replies;
+    const indexes = (err as { errorIndexes?: number[] })?.errorIndexes;
+    if (Array.isArray(replies) && Array.isArray(indexes) && indexes.length > 0) {
+      return new SharedCacheError(`${indexes.length} of ${replies.length} commands failed: ${errorMessage(replies[indexes[0]!])}`);
+    }
+    const cause = err instanceof SharedCacheError || !this.lastError ? err : this.lastError;
     const code = (cause as NodeJS.ErrnoException)?.code;
     return new SharedCacheError(code && !errorMessage(cause).includes(code) ? `${code}: ${errorMessage(cause)}` : errorMessage(cause));
   }
@@ -107,7 +114,8 @@ export class RedisLayerCache {
         connectTimeout: timeoutMs,
         socketTimeout: timeoutMs * 2,
         reconnectStrategy: false as const,
-        ...(spec.tls ? { tls: true as const, servername: spec.host, ...this.tls } : {}),
+        // SNI takes a host name, never an IP address (RFC 6066).
+        ...(spec.tls ? { tls: true as const, ...(isIP(spec.host) ? {} : { servername: spec.host }), ...this.tls } : {}),
       };
       const client = createClient({
         socket,
