@@ -87,7 +87,7 @@ async function drain(stream: Readable): Promise<void> {
 }
 
 /** Read size of the verify-only path: large sequential reads, one hash update each. */
-const VERIFY_CHUNK = 256 * 1024;
+const VERIFY_CHUNK = 1024 * 1024;
 
 /** Hashes a stored blob as it is (no decompression, no tar parsing) and checks size and digest. */
 async function hashStoredBlob(store: BlobStore, name: string, expected: string, expectedSize: number, what: string, subject: string): Promise<void> {
