@@ -46,7 +46,6 @@ export async function openScanCache(opts: ScanCacheOptions): Promise<ScanLayerDe
   }
   const { cache, notice } = await openScanLayerCache({
     ...(opts.dir !== undefined ? { dir: opts.dir } : {}),
-    ...(opts.maxEntryBytes !== undefined ? { maxEntryBytes: opts.maxEntryBytes } : {}),
     env: opts.env,
   });
   return layerDeltaStore(cache, shared, notice ? [notice] : []);
