@@ -72,6 +72,8 @@ export class RedisLayerCache {
   private client?: Client;
   private connecting?: Promise<Client>;
   private lastError?: Error;
+  /** Set by the first failure: the backend is not tried again in this run. */
+  private failed?: SharedCacheError;
 
   private constructor(
     private readonly opts: RedisCacheOptions,
@@ -112,7 +114,8 @@ export class RedisLayerCache {
         host: spec.host,
         port: spec.port,
         connectTimeout: timeoutMs,
-        socketTimeout: timeoutMs * 2,
+        // No idle socketTimeout: the walk between the read and the write may take minutes. Each
+        // call has its own deadline instead (withDeadline).
         reconnectStrategy: false as const,
         // SNI takes a host name, never an IP address (RFC 6066).
         ...(spec.tls ? { tls: true as const, ...(isIP(spec.host) ? {} : { servername: spec.host }), ...this.tls } : {}),
@@ -136,12 +139,20 @@ export class RedisLayerCache {
   }
 
   private async call<T>(what: string, work: (client: Client) => Promise<T>): Promise<T> {
+    // The server may have closed an idle connection during a long walk (a `timeout` setting,
+    // a proxy): connect again once. A client we destroyed after a failure stays down.
+    if (this.client && !this.client.isOpen && !this.failed) {
+      this.connecting = undefined;
+      this.client = undefined;
+    }
+    if (this.failed) throw this.failed;
     try {
       const client = await this.connect();
       return await withDeadline(what, this.opts.timeoutMs, work(client), () => this.destroy());
     } catch (err) {
       this.destroy();
-      throw this.failure(err);
+      this.failed = this.failure(err);
+      throw this.failed;
     }
   }
 

@@ -135,6 +135,30 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
     expect(JSON.stringify(fourth.packages)).toBe(JSON.stringify(truthApp.packages));
   }, 300_000);
 
+  it('a connection the server closed while the walk ran (idle timeout) is opened again for the write', async () => {
+    redis.cli(['FLUSHALL']);
+    redis.cli(['CONFIG', 'SET', 'timeout', '1']);
+    const store = await openScanCache({ env: runner().env });
+    const image = await resolveImageSource(images.base, {}).open();
+    const first = image.layers[0]!;
+    const open = first.open.bind(first);
+    first.open = async () => {
+      await new Promise((r) => setTimeout(r, 3500)); // longer than the server's idle timeout
+      return open();
+    };
+    try {
+      await inventoryImage(image, { store });
+      expect(store.metrics()).toMatchObject({ misses: 3, sharedStored: 3 });
+      expect(store.metrics().degraded).toBeUndefined();
+      expect(store.notices()).toEqual([]);
+      expect(keys()).toHaveLength(3);
+    } finally {
+      redis.cli(['CONFIG', 'SET', 'timeout', '0']);
+      await image.close();
+      await store.close();
+    }
+  }, 300_000);
+
   it('an entry written with another key is ignored and counted; the result is the true one', async () => {
     redis.cli(['FLUSHALL']);
     const intruder = runner({ PORTCULLIS_CACHE_KEY: randomBytes(32).toString('hex') });
