@@ -1,10 +1,10 @@
 // LayerDelta <-> bytes for the layer cache, and the cache key of a layer's delta. The format is a
 // JSON header (everything but file contents, with each file's byte length) followed by the file
 // contents in order. Decoding checks every field, so a damaged entry is an error, never a wrong delta.
-import type { CapturedFile, DeltaWarning, LayerDelta, LinkEntry } from '../inventory/layer-delta.js';
+import type { CapturedFile, DeltaUnread, DeltaWarning, LayerDelta, LinkEntry } from '../inventory/layer-delta.js';
 
 /** Bump when LayerDelta's shape changes, so old entries are never read as new ones. */
-export const LAYER_DELTA_FORMAT = 3;
+export const LAYER_DELTA_FORMAT = 4;
 
 export class LayerDeltaDecodeError extends Error {}
 
@@ -30,7 +30,10 @@ interface Header {
   dropped: string[];
   /** How many path hashes follow the file data, as float64 big-endian (8 bytes each). */
   shadowed: number;
+  /** How many directory hashes follow the shadowed ones (same encoding). */
+  dirs: number;
   warnings: DeltaWarning[];
+  unread: DeltaUnread[];
 }
 
 export function serialiseLayerDelta(delta: LayerDelta): Buffer {
@@ -53,14 +56,16 @@ export function layerDeltaParts(delta: LayerDelta): Buffer[] {
     links: delta.links.map((l) => ({ path: l.path, target: l.target, kind: l.kind })),
     dropped: delta.dropped,
     shadowed: delta.shadowed.length,
+    dirs: delta.dirs.length,
     warnings: delta.warnings.map((w) => ({ code: w.code, message: w.message, ...(w.path !== undefined ? { path: w.path } : {}) })),
+    unread: delta.unread.map((u) => ({ path: u.path, size: u.size, wanters: [...u.wanters], code: u.code, reason: u.reason })),
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32BE(json.length, 0);
-  const shadowed = Buffer.alloc(8 * delta.shadowed.length);
-  delta.shadowed.forEach((h, i) => shadowed.writeDoubleBE(h, 8 * i));
-  return [len, json, ...delta.files.flatMap((f) => [f.data, ...Object.values(f.distilled ?? {})]), shadowed];
+  const hashes = Buffer.alloc(8 * (delta.shadowed.length + delta.dirs.length));
+  [...delta.shadowed, ...delta.dirs].forEach((h, i) => hashes.writeDoubleBE(h, 8 * i));
+  return [len, json, ...delta.files.flatMap((f) => [f.data, ...Object.values(f.distilled ?? {})]), hashes];
 }
 
 function fail(what: string): never {
@@ -111,13 +116,20 @@ export function deserialiseLayerDelta(buf: Buffer): LayerDelta {
     return file;
   });
   if (!isNat(h.shadowed)) fail('shadowed count missing');
-  if (offset + 8 * h.shadowed !== buf.length) fail('path hashes do not fill the rest');
-  const shadowed: number[] = new Array(h.shadowed);
-  for (let i = 0; i < h.shadowed; i++) {
-    const v = buf.readDoubleBE(offset + 8 * i);
-    if (!isNat(v)) fail('bad path hash');
-    shadowed[i] = v;
-  }
+  if (!isNat(h.dirs)) fail('dirs count missing');
+  if (offset + 8 * (h.shadowed + h.dirs) !== buf.length) fail('path hashes do not fill the rest');
+  const hashes = (count: number): number[] => {
+    const out: number[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const v = buf.readDoubleBE(offset);
+      if (!isNat(v)) fail('bad path hash');
+      out[i] = v;
+      offset += 8;
+    }
+    return out;
+  };
+  const shadowed = hashes(h.shadowed);
+  const dirs = hashes(h.dirs);
   if (!Array.isArray(h.links)) fail('links missing');
   const links: LinkEntry[] = h.links.map((l: unknown) => {
     const o = l as Record<string, unknown>;
@@ -130,6 +142,12 @@ export function deserialiseLayerDelta(buf: Buffer): LayerDelta {
     if (typeof o !== 'object' || o === null || !isStr(o.code) || !isStr(o.message) || (o.path !== undefined && !isStr(o.path))) fail('bad warning record');
     return { code: o.code, message: o.message, ...(isStr(o.path) ? { path: o.path } : {}) };
   });
+  if (!Array.isArray(h.unread)) fail('unread missing');
+  const unread: DeltaUnread[] = h.unread.map((u: unknown) => {
+    const o = u as Record<string, unknown>;
+    if (typeof o !== 'object' || o === null || !isStr(o.path) || !isNat(o.size) || !isStr(o.reason) || o.code !== 'too-large') fail('bad unread record');
+    return { path: o.path, size: o.size, wanters: strings(o.wanters, 'unread wanters'), code: o.code, reason: o.reason };
+  });
   return {
     files,
     whiteouts: strings(h.whiteouts, 'whiteouts'),
@@ -138,5 +156,7 @@ export function deserialiseLayerDelta(buf: Buffer): LayerDelta {
     dropped: strings(h.dropped, 'dropped'),
     shadowed,
     warnings,
+    unread,
+    dirs,
   };
 }

@@ -87,11 +87,18 @@ export const apkCataloger: Cataloger = {
   kind: 'os',
   attribution: 'history',
   wants: (path) => path === INSTALLED,
+  anchors: [INSTALLED],
   parse(files, ctx) {
     const out: Package[] = [];
     for (const file of files) {
       if (file.path !== INSTALLED) continue;
-      for (const s of stanzas(file.data.toString('utf8'))) {
+      const text = file.data.toString('utf8');
+      const all = stanzas(text);
+      // Content with no stanza naming a package and its version is not a db that was read.
+      if (text.trim() !== '' && !all.some((s) => s.fields.get('P') && s.fields.get('V'))) {
+        ctx.unreadable?.(file, 'malformed', `no stanza with both P: (name) and V: (version) (${all.length} stanzas)`);
+      }
+      for (const s of all) {
         const pkg = toPackage(s, file, ctx);
         if (typeof pkg === 'string') {
           ctx.warn({ code: 'apk.stanza', message: `stanza at line ${s.line}: ${pkg}; skipped`, path: file.path, layer: file.layer.index });

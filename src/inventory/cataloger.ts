@@ -22,6 +22,14 @@ export interface CatalogContext {
   /** OSV ecosystem of the OS (`Debian:12`, `Alpine:v3.20`…); empty when unknown. */
   osEcosystem: string;
   warn(warning: ScanWarning): void;
+  /**
+   * Reports that a file this cataloger owns could not be read as a whole (`malformed`: nothing in
+   * it could be parsed; `unreadable`: it could not be decoded at all): its packages are unknown, and
+   * the scan lists the file under Inventory.unread (`error`: the inventory's own code for a
+   * cataloger that threw). `reason` is one line and never quotes the file.
+   * Keep giving the warning too. Optional: contexts built outside inventoryImage may lack it.
+   */
+  unreadable?(file: WalkedFile, code: 'malformed' | 'unreadable' | 'error', reason: string): void;
 }
 
 /**
@@ -56,6 +64,11 @@ export interface Cataloger {
    * parse() must still accept undistilled files (tests and callers without a walker).
    */
   distill?(path: string, data: Buffer): Buffer | null | Promise<Buffer | null>;
+  /**
+   * Exact locations this cataloger asks for (a file, or a directory ending in `/`): a symlinked
+   * directory on the way is followed to wherever it leads (FileWanter.anchors). Package dbs only.
+   */
+  readonly anchors?: readonly string[];
   /**
    * `file`: a package's layer is the layer that last wrote its file (one package per manifest).
    * `history`: the inventory re-parses the db as it stood after each layer and attributes each

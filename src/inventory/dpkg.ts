@@ -94,12 +94,19 @@ export const dpkgCataloger: Cataloger = {
   kind: 'os',
   attribution: 'history',
   wants,
+  anchors: [STATUS, STATUS_D],
   parse(files, ctx) {
     const out: Package[] = [];
     for (const file of files) {
       if (!wants(file.path)) continue;
       const fromStatusD = file.path !== STATUS;
-      const { stanzas, malformed } = parseDeb822(file.data.toString('utf8'));
+      const text = file.data.toString('utf8');
+      const { stanzas, malformed } = parseDeb822(text);
+      // Content in which no stanza names a package is not a dpkg db that was read: its packages are
+      // unknown (an empty file, or only whitespace, is a db with nothing installed).
+      if (text.trim() !== '' && !stanzas.some((s) => field(s, 'Package'))) {
+        ctx.unreadable?.(file, 'malformed', `no stanza with a Package field (${stanzas.length} stanzas, ${malformed.length} malformed)`);
+      }
       for (const m of malformed) {
         ctx.warn({ code: 'dpkg.stanza', message: `malformed stanza (${m.reason}); skipped`, path: file.path, layer: file.layer.index });
       }

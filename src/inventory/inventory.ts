@@ -1,6 +1,7 @@
 // The inventory driver: walk every layer once, detect the OS on the final view, run each cataloger
 // on its files, and attribute packages to layers.
 import { errorMessage } from '../errors.js';
+import type { UnreadFile } from '../model/coverage.js';
 import type { Image } from '../model/image.js';
 import type { OsInfo } from '../model/os.js';
 import type { LayerRef, Package } from '../model/package.js';
@@ -9,7 +10,7 @@ import type { CatalogContext, Cataloger, WalkedFile } from './cataloger.js';
 import { detectOs, osDetector } from './os-detect.js';
 import { osvEcosystemFor } from './os-ecosystem.js';
 import { CATALOGERS } from './registry.js';
-import { filesFor } from './view.js';
+import { filesFor, unreadFor } from './view.js';
 import { walkLayers, type LayerDeltaStore, type WalkProgress } from './walker.js';
 
 export interface Inventory {
@@ -17,6 +18,12 @@ export interface Inventory {
   osEcosystem: string;
   packages: Package[];
   warnings: ScanWarning[];
+  /**
+   * Package files that exist in the final filesystem but were not read, so their packages are
+   * unknown: over the size limit, a link to nothing readable, a cataloger that failed on them, or
+   * judged malformed by their cataloger. Sorted by path, then cataloger. Empty on a clean image.
+   */
+  unread: UnreadFile[];
 }
 
 export interface InventoryOptions {
@@ -52,7 +59,7 @@ export function comparePackages(a: Package, b: Package): number {
   );
 }
 
-/** Runs a cataloger so that nothing it throws can stop the scan. */
+/** Runs a cataloger so that nothing it throws can stop the scan: its files are then unread. */
 async function safeParse(c: Cataloger, files: WalkedFile[], ctx: CatalogContext): Promise<Package[]> {
   try {
     return await c.parse(files, ctx);
@@ -62,6 +69,9 @@ async function safeParse(c: Cataloger, files: WalkedFile[], ctx: CatalogContext)
       message: `cataloger ${c.name} failed on ${files.map((f) => f.path).join(', ')}: ${errorMessage(err)}`,
       ...(files[0] ? { path: files[0].path, layer: files[0].layer.index } : {}),
     });
+    // The error's message may quote the file; its class name cannot.
+    const what = err instanceof Error ? err.name : 'a non-Error value';
+    for (const f of files) ctx.unreadable?.(f, 'error', `cataloger ${c.name} failed (${what}); see warnings`);
     return [];
   }
 }
@@ -71,6 +81,11 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
   const historyOnes = catalogers.filter((c) => c.attribution === 'history');
   const snapshots = new Map<Cataloger, Snapshot[]>(historyOnes.map((c) => [c, []]));
   const lastSig = new Map<Cataloger, string>();
+  const unread = new Map<string, UnreadFile>();
+  const addUnread = (u: UnreadFile): void => {
+    const k = `${u.cataloger}\u0000${u.path}`;
+    if (!unread.has(k)) unread.set(k, u);
+  };
 
   const { fs, warnings } = await walkLayers(image.layers, [osDetector, ...catalogers], {
     onProgress: opts.onProgress,
@@ -85,6 +100,11 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
         snapshots.get(c)?.push({ layer, files });
       }
     },
+    // The view is rebuilt after link targets were read: the states are told again.
+    onRestart() {
+      for (const c of historyOnes) snapshots.set(c, []);
+      lastSig.clear();
+    },
   });
 
   const warn = (w: ScanWarning) => warnings.push(w);
@@ -95,9 +115,19 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
 
   const packages: Package[] = [];
   for (const c of catalogers) {
+    const kind = c.kind === 'os' ? 'os-pkgdb' : 'manifest';
+    for (const u of unreadFor(fs, c)) {
+      addUnread({ path: u.path, cataloger: c.name, kind, code: u.code, reason: u.reason, layer: u.layer });
+      if (u.code === 'link') warn({ code: 'walker.link-unresolved', message: `${u.path}: ${u.reason}; not read`, path: u.path, layer: u.layer });
+    }
     const files = filesFor(fs, c, warn);
     if (files.length === 0) continue;
-    const found = await safeParse(c, files, ctx);
+    const own: CatalogContext = {
+      ...ctx,
+      unreadable: (file, code, reason) =>
+        addUnread({ path: file.path, cataloger: c.name, kind, code, reason, layer: file.layer.index }),
+    };
+    const found = await safeParse(c, files, own);
     if (c.attribution === 'history') {
       const firstSeen = new Map<string, LayerRef>();
       const finalSig = signature(files);
@@ -115,5 +145,6 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
   }
   packages.sort(comparePackages);
   warnings.sort((a, b) => (a.layer ?? -1) - (b.layer ?? -1) || compare(a.path ?? '', b.path ?? '') || compare(a.code, b.code) || compare(a.message, b.message));
-  return { ...(os ? { os } : {}), osEcosystem, packages, warnings };
+  const unreadList = [...unread.values()].sort((a, b) => compare(a.path, b.path) || compare(a.cataloger, b.cataloger));
+  return { ...(os ? { os } : {}), osEcosystem, packages, warnings, unread: unreadList };
 }

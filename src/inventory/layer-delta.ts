@@ -29,6 +29,22 @@ export interface DeltaWarning {
   path?: string;
 }
 
+/**
+ * A wanted file this layer writes that could not be captured (today: over its wanters' size limit).
+ * Unlike `dropped` alone, it is something a cataloger should have read: the view keeps it, so a
+ * final state that still holds it is reported as unread (Inventory.unread).
+ */
+export interface DeltaUnread {
+  /** Absolute normalised path of the entry in the layer. */
+  path: string;
+  size: number;
+  /** Names of the wanters that wanted it. */
+  wanters: string[];
+  code: 'too-large';
+  /** One line, never file content. */
+  reason: string;
+}
+
 export interface LayerDelta {
   /** Wanted regular files written by this layer (last entry wins within a layer). */
   files: CapturedFile[];
@@ -48,4 +64,12 @@ export interface LayerDelta {
    */
   shadowed: number[];
   warnings: DeltaWarning[];
+  /** Wanted files written by this layer that could not be captured (also in `dropped`). */
+  unread: DeltaUnread[];
+  /**
+   * pathHash() of every directory that holds, at any depth, a regular file of this layer; sorted.
+   * Says which layers may hold the target of a link no wanter asked for, so only those are read
+   * again (walker.ts, second pass).
+   */
+  dirs: number[];
 }

@@ -25,6 +25,7 @@ export const osDetector: FileWanter = {
   version: 1,
   maxFileSize: MAX_SIZE,
   wants: (path) => WANTED.has(path) || (path.startsWith(STATUS_D) && !path.endsWith('.md5sums')),
+  anchors: [...WANTED, STATUS_D],
 };
 
 function text(f: WalkedFile): string {

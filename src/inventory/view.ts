@@ -2,6 +2,7 @@
 // wanted paths reached through symlinks (files or directories) whose target was captured.
 import type { ScanWarning } from '../model/warning.js';
 import type { WalkedFile } from './cataloger.js';
+import { wantedOnlyThroughLink } from './link-targets.js';
 import { SNIFF_BYTES, type FileWanter } from './walk-layer.js';
 import type { FsFile, WantedFs } from './wanted-fs.js';
 
@@ -36,6 +37,43 @@ export function filesFor(fs: WantedFs, wanter: FileWanter, warn?: (w: ScanWarnin
         layer: link.layer.index,
       });
     }
+  }
+  return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** A name a wanter asks for that exists in the view but could not be read. */
+export interface UnreadName {
+  path: string;
+  code: 'too-large' | 'link';
+  /** One line, never file content. */
+  reason: string;
+  layer: number;
+}
+
+/**
+ * The names `wanter` asks for that the view could not give it: files over its size limit (under
+ * their own name or a link's), links that lead to no readable file (their target is not in the
+ * image, or a hard link whose target was not there when it was made), and symlink loops.
+ */
+export function unreadFor(fs: WantedFs, wanter: FileWanter): UnreadName[] {
+  const out = new Map<string, UnreadName>();
+  const { names, loops, dangling } = fs.reachable();
+  for (const n of names) {
+    const u = n.unread;
+    if (!u || !u.wanters.includes(wanter.name) || out.has(n.path) || !wanter.wants(n.path, n.size)) continue;
+    const via = n.path === u.path ? '' : ` (through a link to ${u.path})`;
+    out.set(n.path, { path: n.path, code: u.code, reason: `${u.reason}${via}`, layer: u.layer.index });
+  }
+  for (const d of dangling) {
+    if (out.has(d.link.path) || wantedOnlyThroughLink([wanter], d.link.path, d.real).length === 0) continue;
+    const reason = d.hardlink
+      ? `hard link to ${d.real}, which held no readable file when the link was made`
+      : `symbolic link to ${d.real}, where there is no readable file`;
+    out.set(d.link.path, { path: d.link.path, code: 'link', reason, layer: d.link.layer.index });
+  }
+  for (const l of loops) {
+    if (out.has(l.path) || !wanter.wants(l.path, 0)) continue;
+    out.set(l.path, { path: l.path, code: 'link', reason: `more than 40 symbolic link hops (a loop)`, layer: l.layer.index });
   }
   return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

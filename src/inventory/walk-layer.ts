@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import type TarStream from 'tar-stream';
 import { ImageError, errorMessage } from '../errors.js';
-import type { CapturedFile, DeltaWarning, LayerDelta, LinkEntry } from './layer-delta.js';
+import type { CapturedFile, DeltaUnread, DeltaWarning, LayerDelta, LinkEntry } from './layer-delta.js';
 import { lazyRequire } from '../util/lazy-require.js';
 import { baseName, normaliseEntryName, parentOf, pathHash, usrMergeAliases } from './paths.js';
 
@@ -23,6 +23,13 @@ export interface FileWanter {
   readonly maxFileSize?: number;
   sniff?(path: string, head: Buffer): boolean;
   distill?(path: string, data: Buffer): Buffer | null | Promise<Buffer | null>;
+  /**
+   * Exact locations this wanter asks for: a file path, or a directory ending in `/` whose files it
+   * wants. When a link on the way (a symlinked directory) moves one elsewhere, the walker reads the
+   * file from where the link leads (walker.ts, second pass). Wanters that take files by name or
+   * content wherever they are need none.
+   */
+  readonly anchors?: readonly string[];
 }
 
 /** How many leading bytes sniff() sees. */
@@ -30,9 +37,23 @@ export const SNIFF_BYTES = 64;
 /** Above this a declared size is not trusted for one up-front allocation (chunks are kept instead). */
 const PREALLOC_MAX = 256 * 1024 * 1024;
 
-/** Which wanters want `path`, under its own name or a usr-merge alias. */
-export function wantersOf(wanters: readonly FileWanter[], path: string, size: number): FileWanter[] {
-  const aliases = usrMergeAliases(path);
+/**
+ * Other names a file is asked for under, besides its own and its usr-merge alias: the names of
+ * links that lead to it (the walker's second pass, walker.ts). Returns [] for most paths.
+ */
+export type AlsoWantedAs = (path: string) => readonly string[];
+
+/** The names `path` is asked for under: usr-merge aliases, plus what `also` adds. */
+function aliasesOf(path: string, also: AlsoWantedAs | undefined): readonly string[] {
+  const usr = usrMergeAliases(path);
+  if (!also) return usr;
+  const extra = also(path);
+  return extra.length === 0 ? usr : [...usr, ...extra];
+}
+
+/** Which wanters want `path`, under its own name, a usr-merge alias, or a name `also` gives. */
+export function wantersOf(wanters: readonly FileWanter[], path: string, size: number, also?: AlsoWantedAs): FileWanter[] {
+  const aliases = aliasesOf(path, also);
   const out: FileWanter[] = [];
   for (const w of wanters) {
     if (w.wants(path, size) || aliases.some((a) => w.wants(a, size))) out.push(w);
@@ -41,11 +62,11 @@ export function wantersOf(wanters: readonly FileWanter[], path: string, size: nu
 }
 
 /** Whether some wanter would take `path` at its own size limit (so a smaller file there shadows it). */
-function wantedAtLimit(wanters: readonly FileWanter[], path: string): boolean {
-  const alias = usrMergeAliases(path)[0];
+function wantedAtLimit(wanters: readonly FileWanter[], path: string, also: AlsoWantedAs | undefined): boolean {
+  const aliases = aliasesOf(path, also);
   for (const w of wanters) {
     const max = w.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
-    if (w.wants(path, max) || (alias !== undefined && w.wants(alias, max))) return true;
+    if (w.wants(path, max) || aliases.some((a) => w.wants(a, max))) return true;
   }
   return false;
 }
@@ -109,9 +130,25 @@ function own(b: Buffer, scratch: Buffer | undefined): Buffer {
 /**
  * Walks one layer. `label` names the layer in errors (`layer 2 (sha256:…)`). An entry whose name
  * escapes the root is an ImageError: the image is hostile or broken, and no scan result is honest.
+ * `also` (second pass only) gives files extra names they are asked for under.
  */
-export async function walkLayer(stream: Readable, wanters: readonly FileWanter[], label: string): Promise<LayerDelta> {
+export async function walkLayer(stream: Readable, wanters: readonly FileWanter[], label: string, also?: AlsoWantedAs): Promise<LayerDelta> {
   const files = new Map<string, CapturedFile>();
+  const unread = new Map<string, DeltaUnread>();
+  const dirs = new Set<number>();
+  let lastDir = '';
+  // Every directory above a regular file, each hashed once (entries come grouped by directory).
+  const noteDirs = (path: string): void => {
+    const dir = parentOf(path);
+    if (dir === lastDir) return;
+    lastDir = dir;
+    for (let d = dir; ; d = parentOf(d)) {
+      const h = pathHash(d);
+      if (dirs.has(h)) break; // added before, with all its ancestors
+      dirs.add(h);
+      if (d === '/') break;
+    }
+  };
   const links = new Map<string, LinkEntry>();
   const whiteouts = new Set<string>();
   const opaqueDirs = new Set<string>();
@@ -152,17 +189,27 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
             return;
           }
         }
-        const limit = Math.min(...keepers.map((w) => w.maxFileSize ?? DEFAULT_MAX_FILE_SIZE));
-        if (size > limit) {
+        // Each wanter's own limit: a file over one wanter's limit (the OS detector's 64 KiB for a
+        // status.d file) is still read for a wanter that takes it (dpkg's 64 MiB).
+        const limitOf = (w: FileWanter): number => w.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+        const over = keepers.filter((w) => size > limitOf(w));
+        if (over.length > 0) {
+          const names = over.map((w) => w.name);
+          const limit = Math.min(...over.map(limitOf));
           warnings.push({
             code: 'walker.file-too-large',
-            message: `${path} is ${size} bytes, over the ${limit}-byte limit of ${keepers.map((w) => w.name).join(', ')}; not read`,
+            message: `${path} is ${size} bytes, over the ${limit}-byte limit of ${names.join(', ')}; not read`,
             path,
           });
-          dropped.add(path);
-          skipping = true;
-          return;
+          unread.set(path, { path, size, wanters: names, code: 'too-large', reason: `${size} bytes, over the ${limit}-byte limit; not read` });
+          keepers = keepers.filter((w) => size <= limitOf(w));
+          if (keepers.length === 0) {
+            dropped.add(path);
+            skipping = true;
+            return;
+          }
         }
+        const limit = Math.max(...keepers.map(limitOf));
         const onlyDistilled = keepers.every((w) => w.distill);
         if (onlyDistilled) scratchBuf = scratch.take(size);
         const target = scratchBuf ?? (size <= PREALLOC_MAX ? Buffer.allocUnsafe(size) : undefined);
@@ -257,11 +304,13 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
         files.delete(path);
         links.delete(path);
         dropped.delete(path);
-        const wanted = wantersOf(wanters, path, size);
+        unread.delete(path);
+        noteDirs(path);
+        const wanted = wantersOf(wanters, path, size, also);
         if (wanted.length === 0) {
           // A file a wanter would take under this name at another size (a Go binary replaced by a
           // small script) must still hide the earlier layers' copy: record it as dropped.
-          if (wantedAtLimit(wanters, path)) shadowed.push(pathHash(path));
+          if (wantedAtLimit(wanters, path, also)) shadowed.push(pathHash(path));
           drain();
           return;
         }
@@ -271,6 +320,7 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
       case 'symlink':
         files.delete(path);
         dropped.delete(path);
+        unread.delete(path);
         links.set(path, { path, target: header.linkname ?? '', kind: 'symlink' });
         drain();
         return;
@@ -282,6 +332,7 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
         }
         files.delete(path);
         dropped.delete(path);
+        unread.delete(path);
         links.set(path, { path, target, kind: 'hardlink' });
         drain();
         return;
@@ -307,5 +358,7 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
     dropped: [...dropped],
     shadowed: shadowed.sortedUnique(),
     warnings,
+    unread: [...unread.values()],
+    dirs: [...dirs].sort((a, b) => a - b),
   };
 }

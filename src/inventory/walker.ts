@@ -1,10 +1,14 @@
 // The one-pass walker: every layer is read once, in order, into a LayerDelta, and the deltas are
 // merged into the view of wanted files. Catalogers then read files from that view (view.ts).
+// The one exception: a wanted name that a link leads to a file nobody asked for (link-targets.ts).
+// Those files are read in a second pass over only the layers that may hold them.
+import { createHash } from 'node:crypto';
 import type { Layer } from '../model/image.js';
 import type { LayerRef } from '../model/package.js';
 import type { ScanWarning } from '../model/warning.js';
 import type { LayerDelta } from './layer-delta.js';
-import { walkLayer, type FileWanter } from './walk-layer.js';
+import { alsoWantedAs, layerMayHold, LinkTargets, type Redirect } from './link-targets.js';
+import { walkLayer, type AlsoWantedAs, type FileWanter } from './walk-layer.js';
 import { WantedFs } from './wanted-fs.js';
 
 export interface WalkProgress {
@@ -41,6 +45,11 @@ export interface WalkOptions {
   store?: LayerDeltaStore;
   /** Called after each layer is merged, with the view as it stands after that layer. */
   onLayer?(fs: WantedFs, layer: LayerRef): void;
+  /**
+   * Called before the view is built again from the first layer (after a second pass read link
+   * targets): forget what onLayer was told.
+   */
+  onRestart?(): void;
   onProgress?(p: WalkProgress): void;
 }
 
@@ -51,19 +60,25 @@ export function layerRefOf(layer: LayerRef): LayerRef {
 }
 
 /** Reads one layer into its delta (opens, walks, always closes the stream). */
-export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[]): Promise<LayerDelta> {
+export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[], also?: AlsoWantedAs): Promise<LayerDelta> {
   const stream = await layer.open();
   try {
-    return await walkLayer(stream, wanters, `layer ${layer.index} (${layer.digest})`);
+    return await walkLayer(stream, wanters, `layer ${layer.index} (${layer.digest})`, also);
   } finally {
     stream.destroy();
   }
 }
 
 /** Bump when walkLayer's output for the same bytes and wanters changes: part of the cache key. */
-export const WALKER_VERSION = 4;
+export const WALKER_VERSION = 5;
 
-const storeKey = (wanters: readonly FileWanter[]): WanterVersions => [
+/** A second pass: extra names files are wanted under, and their part of the cache key. */
+interface SecondPass {
+  also: AlsoWantedAs;
+  key: string;
+}
+
+const storeKey = (wanters: readonly FileWanter[]): { name: string; version: number }[] => [
   { name: 'walker', version: WALKER_VERSION },
   ...wanters.map((w) => ({ name: w.name, version: w.version ?? 0 })),
 ];
@@ -87,16 +102,18 @@ export async function verifyLayerBytes(layer: Layer): Promise<void> {
 }
 
 /** The delta of a layer: from the store when it has it (bytes still verified), else walked (and then stored). */
-async function deltaFor(layer: Layer, wanters: readonly FileWanter[], store: LayerDeltaStore | undefined): Promise<LayerDelta> {
-  if (!store) return deltaOfLayer(layer, wanters);
+async function deltaFor(layer: Layer, wanters: readonly FileWanter[], store: LayerDeltaStore | undefined, pass?: SecondPass): Promise<LayerDelta> {
+  if (!store) return deltaOfLayer(layer, wanters, pass?.also);
   const key = storeKey(wanters);
+  // The redirects decide what the second pass captures: they are part of its key.
+  if (pass) key.push({ name: `links-${pass.key}`, version: 1 });
   const hit = await store.get(layer, key).catch(() => undefined);
   if (hit) {
     await verifyLayerBytes(layer);
     return hit;
   }
   // deltaOfLayer resolves only after the whole stream was read and verified: only then is it stored.
-  const delta = await deltaOfLayer(layer, wanters);
+  const delta = await deltaOfLayer(layer, wanters, pass?.also);
   await store.put(layer, key, delta).catch(() => undefined);
   return delta;
 }
@@ -108,32 +125,76 @@ async function deltaFor(layer: Layer, wanters: readonly FileWanter[], store: Lay
  */
 export const LAYER_CONCURRENCY = 2;
 
-export async function walkLayers(
-  layers: readonly Layer[],
-  wanters: readonly FileWanter[],
-  opts: WalkOptions = {},
-): Promise<{ fs: WantedFs; warnings: ScanWarning[] }> {
-  const fs = new WantedFs();
-  const warnings: ScanWarning[] = [];
-  await opts.store?.prefetch?.(layers, storeKey(wanters)).catch(() => undefined);
-  const started: Promise<LayerDelta>[] = [];
-  const start = (i: number): void => {
-    if (i >= layers.length || started[i] !== undefined) return;
-    const p = deltaFor(layers[i]!, wanters, opts.store);
+export interface WalkResult {
+  fs: WantedFs;
+  warnings: ScanWarning[];
+  /** Link targets read in the second pass (empty: the image needed none). */
+  redirects: Redirect[];
+  /** Indexes of the layers read a second time for them. */
+  reread: number[];
+}
+
+/** Runs `compute(i)` for the indexes in order, LAYER_CONCURRENCY at a time, handing each result to `use`. */
+async function inOrder<T>(indexes: readonly number[], compute: (i: number) => Promise<T>, use: (i: number, v: T) => void): Promise<void> {
+  const started: Promise<T>[] = [];
+  const start = (k: number): void => {
+    if (k >= indexes.length || started[k] !== undefined) return;
+    const p = compute(indexes[k]!);
     // Awaited in order below; until then a failure must not count as unhandled.
     p.catch(() => undefined);
-    started[i] = p;
+    started[k] = p;
   };
-  for (let i = 0; i < layers.length; i++) {
-    const layer = layers[i]!;
-    for (let j = i; j < i + LAYER_CONCURRENCY; j++) start(j);
-    opts.onProgress?.({ layerIndex: layer.index, layerCount: layers.length, digest: layer.digest });
-    const delta = await started[i]!;
-    const ref = layerRefOf(layer);
-    fs.apply(delta, ref);
-    for (const w of delta.warnings) warnings.push({ ...w, layer: layer.index });
-    opts.onLayer?.(fs, ref);
+  for (let k = 0; k < indexes.length; k++) {
+    for (let j = k; j < k + LAYER_CONCURRENCY; j++) start(j);
+    use(indexes[k]!, await started[k]!);
+  }
+}
+
+export async function walkLayers(layers: readonly Layer[], wanters: readonly FileWanter[], opts: WalkOptions = {}): Promise<WalkResult> {
+  const deltas: LayerDelta[] = [];
+  const targets = new LinkTargets(wanters);
+  let fs = new WantedFs();
+  const all = layers.map((_, i) => i);
+  // One batched lookup for the first pass (a second pass, rare, looks up its own keys one by one).
+  await opts.store?.prefetch?.(layers, storeKey(wanters)).catch(() => undefined);
+  await inOrder(
+    all,
+    (i) => {
+      const layer = layers[i]!;
+      opts.onProgress?.({ layerIndex: layer.index, layerCount: layers.length, digest: layer.digest });
+      return deltaFor(layer, wanters, opts.store);
+    },
+    (i, delta) => {
+      deltas[i] = delta;
+      const ref = layerRefOf(layers[i]!);
+      fs.apply(delta, ref);
+      opts.onLayer?.(fs, ref);
+      targets.observe(fs);
+    },
+  );
+  const redirects = targets.list();
+  const reread: number[] = [];
+  if (redirects.length > 0) {
+    // Second pass: only layers that hold a file where a redirect points are read again, with the
+    // link names as extra names; their new deltas replace the first ones and the view is rebuilt.
+    for (let i = 0; i < layers.length; i++) if (layerMayHold(deltas[i]!.dirs, redirects)) reread.push(i);
+    if (reread.length > 0) {
+      const key = createHash('sha256').update(JSON.stringify(redirects)).digest('hex').slice(0, 32);
+      const pass: SecondPass = { also: alsoWantedAs(redirects), key };
+      await inOrder(reread, (i) => deltaFor(layers[i]!, wanters, opts.store, pass), (i, delta) => {
+        deltas[i] = delta;
+      });
+      opts.onRestart?.();
+      fs = new WantedFs();
+      for (let i = 0; i < layers.length; i++) {
+        const ref = layerRefOf(layers[i]!);
+        fs.apply(deltas[i]!, ref);
+        opts.onLayer?.(fs, ref);
+      }
+    }
   }
   await opts.store?.flush?.().catch(() => undefined);
-  return { fs, warnings };
+  const warnings: ScanWarning[] = [];
+  for (let i = 0; i < layers.length; i++) for (const w of deltas[i]!.warnings) warnings.push({ ...w, layer: layers[i]!.index });
+  return { fs, warnings, redirects, reread };
 }

@@ -1,5 +1,5 @@
 import { PortcullisError } from '../errors.js';
-import { OS_PACKAGE_TYPES } from '../model/package.js';
+import { OS_PACKAGE_TYPES, type Package } from '../model/package.js';
 import { SEVERITIES, type Finding, type Severity } from '../model/finding.js';
 
 /** The filters users know from Trivy/Grype: `--severity`, `--ignore-unfixed`, `--pkg-types`. */
@@ -31,10 +31,12 @@ export function filterFindings(findings: Finding[], f: FindingFilter): Finding[]
   return findings.filter((x) => {
     if (f.severities && !f.severities.includes(x.severity)) return false;
     if (f.ignoreUnfixed && x.fixedVersions.length === 0) return false;
-    if (f.pkgTypes) {
-      const kind = OS_PACKAGE_TYPES.has(x.package.type) ? 'os' : 'library';
-      if (!f.pkgTypes.includes(kind)) return false;
-    }
-    return true;
+    return inPkgTypes(x.package, f.pkgTypes);
   });
+}
+
+/** `--pkg-types os,library`: whether a package is in scope (all are, without the filter). */
+export function inPkgTypes(p: Package, pkgTypes: FindingFilter['pkgTypes']): boolean {
+  if (!pkgTypes) return true;
+  return pkgTypes.includes(OS_PACKAGE_TYPES.has(p.type) ? 'os' : 'library');
 }

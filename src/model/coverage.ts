@@ -31,6 +31,11 @@ export interface EcosystemData {
   sources: string[];
   /** Newest `modified` of those records (ISO 8601); absent when unknown (e.g. the OSV API). */
   dataDate?: string;
+  /**
+   * false when the source cannot count its records (the public OSV API): `records` is then 0
+   * and means "unknown", and `sources` says who would answer. Absent (true) otherwise.
+   */
+  counted?: false;
 }
 
 export interface EcosystemCoverage {

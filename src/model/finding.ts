@@ -1,3 +1,4 @@
+import type { Action, FindingDecision } from './decision.js';
 import type { LayerRef, Package } from './package.js';
 
 export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'UNKNOWN';
@@ -58,6 +59,10 @@ export interface Finding {
    * itself. Not aliases: each is a different vulnerability.
    */
   related?: string[];
+  /** The gate's action on this finding (`scan` with a policy): the same as decision.byFinding. */
+  action?: Action;
+  /** What decided `action`: the rule, exception, VEX statement or ignore entry, and why. */
+  decision?: Omit<FindingDecision, 'action'>;
 }
 
 /** Stable identity of a finding across runs (baseline, exceptions, decision map). */

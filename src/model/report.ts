@@ -17,9 +17,17 @@ export interface DbSummary {
   /** `file:PATH` or the URL of a `db serve` / OSV API. */
   location: string;
   builtAt?: string;
-  /** Oldest source fetch time; drives the stale-DB checks. */
+  /** Oldest source fetch time (when the data was last fetched or imported). */
   updatedAt?: string;
-  sources: { name: string; fetchedAt?: string; records?: number }[];
+  /**
+   * How current the data is: the oldest of the sources' data dates (docs/database.md,
+   * Freshness): a download's Last-Modified, the newest `modified` of imported records, a feed's
+   * own date. Drives the stale-DB check (`--max-db-age`). Absent when no source is dated.
+   */
+  dataDate?: string;
+  sources: { name: string; fetchedAt?: string; records?: number; dataDate?: string }[];
+  /** Threat-intel rows the DB holds (absent for a source that cannot say, e.g. the OSV API). */
+  intel?: { kev: number; epss: number; nvd: number };
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Action, Decision, ExpiredException, FindingDecision, Violation } f
 import { findingKey, type Finding } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import { BaselineIndex } from './baseline.js';
+import { coverageViolations } from './coverage.js';
 import { findingContext, imageContext, type ContextOptions, type FindingContext } from './context.js';
 import { isExpired } from './expiry.js';
 import { truthy } from './logic/compile.js';
@@ -165,6 +166,10 @@ export function decide(report: Report, policies: PolicySet, opts: DecideOptions 
       if (truthy(r.test(ictx))) imageViolations.push({ rule: r.id, action: r.action, message: r.description ?? `image rule ${r.id} matched`, source: r.source });
     }
   }
+
+  // Gaps that do not make the scan incomplete (unread manifests, unchecked packages) are the
+  // policy's to decide, like image facts.
+  if (report.coverage) imageViolations.push(...coverageViolations(report.coverage, policies.coverage));
 
   const counts: Record<Action, number> = { block: 0, warn: 0, ignore: 0 };
   for (let i = 0; i < findings.length; i++) {

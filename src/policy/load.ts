@@ -2,6 +2,7 @@
 // fatal (fail closed): a gate must never run with a policy it half understood.
 import { resolve } from 'node:path';
 import { PortcullisError } from '../errors.js';
+import { emptyCoverageRules, mergeCoverageRules, type CoverageAccept, type CoverageRules } from './coverage.js';
 import { readBoundedText } from './json-file.js';
 import { FINDING_SHAPE, IMAGE_SHAPE, type Shape } from './context-shape.js';
 import { makeValidator, pointerLabel, schemaIssues } from './ajv-issues.js';
@@ -18,7 +19,7 @@ export const MAX_POLICY_FILE_BYTES = 4 * 1024 * 1024;
 let validator: ReturnType<typeof makeValidator> | undefined;
 
 export function emptyPolicySet(): PolicySet {
-  return { policies: [], rules: [], limits: [], exceptions: [], imageRules: [] };
+  return { policies: [], rules: [], limits: [], exceptions: [], imageRules: [], coverage: emptyCoverageRules() };
 }
 
 interface RawItem {
@@ -63,7 +64,13 @@ export function parsePolicy(text: string, file: string, source: string, absFile:
 
   const data = doc.data as {
     metadata: { name: string; description?: string };
-    spec: { rules?: RawItem[]; limits?: (RawItem & { max: number })[]; image?: RawItem[]; exceptions?: Record<string, string>[] };
+    spec: {
+      rules?: RawItem[];
+      limits?: (RawItem & { max: number })[];
+      image?: RawItem[];
+      exceptions?: Record<string, string>[];
+      coverage?: Omit<CoverageRules, 'accept' | 'missingIntel'> & { accept?: Record<string, string>[]; missingIntel?: CoverageRules['missingIntel'] };
+    };
   };
   set.policies.push({ name: data.metadata.name, description: data.metadata.description, source, file: absFile });
   const at = (pointer: string) => {
@@ -110,6 +117,20 @@ export function parsePolicy(text: string, file: string, source: string, absFile:
       reason: e.reason!, expires: e.expires!, owner: e.owner,
     });
   });
+  const cov = spec.coverage;
+  if (cov) {
+    set.coverage = {
+      accept: (cov.accept ?? []).map((a, i): CoverageAccept => {
+        const out: CoverageAccept = { ...at(`/spec/coverage/accept/${i}`), reason: a.reason! };
+        for (const k of ['ecosystem', 'path', 'expires', 'owner'] as const) if (a[k] !== undefined) out[k] = a[k];
+        if (a.status !== undefined) out.status = a.status as CoverageAccept['status'];
+        return out;
+      }),
+      missingIntel: [...(cov.missingIntel ?? [])],
+      ...(cov.unreadManifests ? { unreadManifests: cov.unreadManifests } : {}),
+      ...(cov.uncheckedPackages ? { uncheckedPackages: cov.uncheckedPackages } : {}),
+    };
+  }
   if (issues.length) return { issues: issues.sort((a, b) => a.line - b.line || a.column - b.column), set: emptyPolicySet() };
 
   // Compile once, after everything is known to be valid.
@@ -154,6 +175,7 @@ export async function loadPolicies(paths: string[] | 'default' | 'none'): Promis
     out.limits.push(...set.limits);
     out.exceptions.push(...set.exceptions);
     out.imageRules.push(...set.imageRules);
+    mergeCoverageRules(out.coverage, set.coverage);
   }
   return out;
 }

@@ -59,6 +59,32 @@ export const POLICY_SCHEMA = {
             },
           },
         },
+        coverage: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            accept: {
+              type: 'array',
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['reason'],
+                anyOf: [{ required: ['ecosystem'], properties: { ecosystem: text } }, { required: ['path'], properties: { path: text } }],
+                properties: {
+                  ecosystem: text,
+                  status: { enum: ['no-data', 'unsupported', 'os-unknown'] },
+                  path: text,
+                  reason: text,
+                  expires: { type: 'string', format: 'date' },
+                  owner: text,
+                },
+              },
+            },
+            unreadManifests: { enum: ['block', 'warn', 'ignore'] },
+            uncheckedPackages: { enum: ['block', 'warn', 'ignore'] },
+            missingIntel: { type: 'array', uniqueItems: true, items: { enum: ['kev', 'epss'] } },
+          },
+        },
         image: {
           type: 'array',
           items: {

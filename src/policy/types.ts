@@ -1,4 +1,5 @@
 import type { Action } from '../model/decision.js';
+import type { CoverageStatus } from '../model/coverage.js';
 import type { Evaluator } from './logic/compile.js';
 
 /** Where a policy item was written: for error messages, decisions and `policy explain`. */
@@ -69,6 +70,8 @@ export interface PolicySet {
   limits: CompiledLimit[];
   exceptions: PolicyException[];
   imageRules: CompiledImageRule[];
+  /** spec.coverage of every file: accepted gaps, actions on unread manifests, missing intel. */
+  coverage: CoverageRules;
 }
 
 /** One problem in a policy (or policy test) file. */
@@ -108,3 +111,30 @@ export interface IgnoreEntry {
   source: string;
   line: number;
 }
+
+/** One `spec.coverage.accept` entry: a gap the policy owner knowingly accepts. */
+export interface CoverageAccept extends SourceRef {
+  /** Glob (`*`) over an ecosystem entry's name (`Amazon Linux*`, `Debian:13`). */
+  ecosystem?: string;
+  /** Only gaps of this status. */
+  status?: CoverageStatus;
+  /** Glob (`*`) over an unread file's path. */
+  path?: string;
+  reason: string;
+  /** YYYY-MM-DD: no longer accepted from 00:00 UTC that day. */
+  expires?: string;
+  owner?: string;
+}
+
+export type IntelKind = 'kev' | 'epss';
+
+export interface CoverageRules {
+  accept: CoverageAccept[];
+  /** What an unread language manifest does (default warn). */
+  unreadManifests?: Action;
+  /** What packages found but not checked do (default warn). */
+  uncheckedPackages?: Action;
+  /** Intel a rule may read though the database holds none of it. */
+  missingIntel: IntelKind[];
+}
+

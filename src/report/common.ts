@@ -73,11 +73,58 @@ export function severityCounts(findings: readonly Finding[]): Record<Severity, n
   return counts;
 }
 
-export type Verdict = 'blocked' | 'passed' | 'undecided';
+/** `incomplete`: something was not checked and no one accepted that; the scan exits 2, never a pass. */
+export type Verdict = 'blocked' | 'passed' | 'undecided' | 'incomplete';
 
 export function verdictOf(report: Report): Verdict {
+  if (report.coverage && !report.coverage.complete) return 'incomplete';
   if (!report.decision) return 'undecided';
   return report.decision.blocked ? 'blocked' : 'passed';
+}
+
+/** Ecosystem entries and OS package databases that were not checked and not accepted. */
+export function coverageGapCount(report: Report): number {
+  const c = report.coverage;
+  if (!c) return 0;
+  return c.ecosystems.filter((e) => e.status !== 'covered' && !e.accepted).length + c.unread.filter((u) => u.kind === 'os-pkgdb' && !u.accepted).length;
+}
+
+/** One line per ecosystem: `Debian:12 88 packages: covered (osv:Debian, 1,234 records, data 2026-12-05)`. */
+export function coverageLines(report: Report): string[] {
+  const c = report.coverage;
+  if (!c) return [];
+  const out = c.ecosystems.map((e) => {
+    const n = `${e.packages} ${plural(e.packages, 'package')}`;
+    if (e.status === 'covered') {
+      const facts = [e.sources.join(', '), `${e.records.toLocaleString('en-US')} records`, e.dataDate ? `data ${e.dataDate.slice(0, 10)}` : ''].filter(Boolean).join(', ');
+      return `${e.ecosystem} ${n}: covered (${facts})`;
+    }
+    const acc = e.accepted ? ` — accepted by ${e.accepted.by === 'flag' ? '--allow-uncovered' : e.accepted.source}` : '';
+    return `${e.ecosystem} ${n}: ${e.status.toUpperCase()}${e.reason ? ` (${e.reason})` : ''}${acc}`;
+  });
+  for (const u of c.unread) {
+    const acc = u.accepted ? ` — accepted by ${u.accepted.by === 'flag' ? '--allow-uncovered' : u.accepted.source}` : '';
+    out.push(`${u.kind === 'os-pkgdb' ? 'OS package database' : 'manifest'} ${u.path} NOT READ (${u.code}: ${u.reason})${acc}`);
+  }
+  if (c.unchecked.length) out.push(`${c.unchecked.length} ${plural(c.unchecked.length, 'package')} NOT CHECKED (${[...new Set(c.unchecked.map((u) => u.code))].join(', ')})`);
+  return out;
+}
+
+/** One line: what the scan covered, for a summary (table, markdown). */
+export function coverageSummary(report: Report): string | undefined {
+  const c = report.coverage;
+  if (!c) return undefined;
+  const covered = c.ecosystems.filter((e) => e.status === 'covered');
+  const pkgs = covered.reduce((n, e) => n + e.packages, 0);
+  const gaps = coverageGapCount(report);
+  const accepted = c.ecosystems.filter((e) => e.accepted).length + c.unread.filter((u) => u.accepted).length;
+  const parts = [`${pkgs} ${plural(pkgs, 'package')} in ${covered.length} covered ${plural(covered.length, 'ecosystem')}`];
+  if (gaps) parts.push(`${gaps} not checked`);
+  if (accepted) parts.push(`${accepted} accepted ${plural(accepted, 'gap')}`);
+  const manifests = c.unread.filter((u) => u.kind === 'manifest').length;
+  if (manifests) parts.push(`${manifests} unread ${plural(manifests, 'manifest')}`);
+  if (c.unchecked.length) parts.push(`${c.unchecked.length} unchecked ${plural(c.unchecked.length, 'package')}`);
+  return `Coverage: ${parts.join(', ')}`;
 }
 
 /** One sentence saying what the run concluded, without emoji. */
@@ -85,6 +132,8 @@ export function verdictSentence(report: Report): string {
   const d = report.decision;
   const n = report.findings?.length ?? 0;
   if (!report.findings) return `Inventory only: ${report.packages.length} packages, no vulnerability scan.`;
+  const gaps = coverageGapCount(report);
+  if (gaps) return `INCOMPLETE: ${gaps} ${plural(gaps, 'part')} of the image ${gaps === 1 ? 'was' : 'were'} not checked, so this is not a pass (${n} ${plural(n, 'finding')} in what was checked).`;
   if (!d) return `No policy decision: ${n} ${plural(n, 'finding')} reported.`;
   const blockers = d.counts.block + d.imageViolations.filter((v) => v.action === 'block').length +
     d.limitViolations.filter((v) => v.action === 'block').length;

@@ -12,7 +12,7 @@ h2{font-size:16px;margin:28px 0 10px}
 main{padding:0 28px 40px;max-width:1400px}
 .meta{color:var(--muted);font-size:12px;word-break:break-all}
 .verdict{display:inline-block;margin-top:12px;padding:6px 12px;border-radius:6px;font-weight:600;color:#fff;background:var(--unknown)}
-.verdict.blocked{background:var(--block)}.verdict.passed{background:var(--ok)}
+.verdict.blocked,.verdict.incomplete{background:var(--block)}.verdict.passed{background:var(--ok)}
 .summary{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start;margin-top:20px}
 .chart{border:1px solid var(--line);border-radius:8px;padding:8px}
 .chart text{font:12px system-ui,sans-serif;fill:var(--fg)}
@@ -78,6 +78,7 @@ export const HTML_SCRIPT = `
     var ul = parent.querySelector("ul");
     items.forEach(function (it) { ul.appendChild(el("li", "", render(it))); });
   }
+  list("coverage", data.coverage, function (line) { return line; });
   list("violations", data.violations, function (v) { return v.action.toUpperCase() + " " + v.rule + ": " + v.message; });
   list("expired", data.expired, function (e) { return e.id + " expired " + e.expires + (e.owner ? " (owner " + e.owner + ")" : "") + (e.reason ? ": " + e.reason : ""); });
   list("warnings", data.warnings, function (w) { return "[" + w.code + "] " + (w.path ? w.path + ": " : "") + w.message; });

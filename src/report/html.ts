@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Report } from '../model/report.js';
 import {
   advisoryUrl, bestScore, decisionFor, imageDigest, imageName, layerStep, SEVERITIES, severityCounts, sortedFindings,
-  sortedPackages, verdictOf, verdictSentence,
+  coverageLines, coverageSummary, sortedPackages, verdictOf, verdictSentence,
 } from './common.js';
 import type { Encoder } from './encoder.js';
 import { HTML_SCRIPT, HTML_STYLE } from './html-assets.js';
@@ -117,6 +117,7 @@ function viewData(report: Report) {
     layers,
     columns,
     rows,
+    coverage: report.coverage ? [coverageSummary(report)!, ...coverageLines(report)] : [],
     violations: d ? [...d.imageViolations, ...d.limitViolations] : [],
     expired: d?.expiredExceptions ?? [],
     warnings: report.warnings,
@@ -157,6 +158,7 @@ function encodeHtml(report: Report): string {
 ${data.hasSeverity ? severityChart(data.counts) : ''}
 <div class="cards" id="cards"></div>
 </section>
+<section id="coverage"><h2>Coverage</h2><ul class="plain"></ul></section>
 <section id="violations"><h2>Policy violations</h2><ul class="plain"></ul></section>
 <section id="expired"><h2>Expired exceptions</h2><ul class="plain"></ul></section>
 <section><h2>By layer</h2><div id="layers"></div></section>

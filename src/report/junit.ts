@@ -2,7 +2,7 @@
 // a test case per finding; what blocks fails, what is ignored is skipped.
 import type { Finding } from '../model/finding.js';
 import type { Report } from '../model/report.js';
-import { decisionFor, imageName, SEVERITIES, sortedFindings, verdictOf } from './common.js';
+import { coverageSummary, decisionFor, imageName, SEVERITIES, sortedFindings, verdictOf } from './common.js';
 import type { Encoder } from './encoder.js';
 import { xmlAttr, xmlText } from './xml.js';
 
@@ -91,6 +91,12 @@ function encodeJunit(report: Report): string {
       '    <properties>',
       `      <property name="image" value="${xmlAttr(imageName(report))}"/>`,
       `      <property name="verdict" value="${verdictOf(report)}"/>`,
+      ...(report.coverage
+        ? [
+            `      <property name="coverage" value="${xmlAttr(coverageSummary(report)!)}"/>`,
+            `      <property name="coverage.complete" value="${report.coverage.complete}"/>`,
+          ]
+        : []),
       '    </properties>',
     );
     for (const c of s.cases) {

@@ -2,7 +2,7 @@
 import type { Finding } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import {
-  compareByAction, decisionFor, imageDigest, imageName, SEVERITIES, severityCounts, sortedFindings, sortedPackages, verdictSentence,
+  compareByAction, coverageLines, coverageSummary, decisionFor, imageDigest, imageName, SEVERITIES, severityCounts, sortedFindings, sortedPackages, verdictSentence,
 } from './common.js';
 import type { Encoder } from './encoder.js';
 
@@ -86,6 +86,14 @@ export function encodeMarkdown(report: Report, maxChars = MARKDOWN_MAX_CHARS): s
     tail.push('', '</details>');
     if (truncated) tail.push('', `_Truncated: ${truncated} more packages are in the full report._`);
     return `${[...out.lines, ...tail].join('\n')}\n`;
+  }
+
+  const summary = coverageSummary(report);
+  if (summary) {
+    add(`**${mdCell(summary)}**`);
+    add('');
+    for (const line of coverageLines(report)) add(`- ${mdCell(line)}`);
+    add('');
   }
 
   const findings = sortedFindings(report);

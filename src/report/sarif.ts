@@ -143,6 +143,7 @@ function encodeSarif(report: Report): string {
       verdict: verdictOf(report),
       image: { name: imageName(report), digest: imageDigest(report), source: report.image.source },
       counts: severityCounts(findings),
+      ...(report.coverage ? { coverage: report.coverage } : {}),
       ...(decision
         ? {
             decision: {

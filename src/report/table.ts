@@ -3,7 +3,7 @@
 import type { Finding, Severity } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import {
-  decisionFor, imageDigest, imageName, plural, SEVERITIES, severityCounts, sortedFindings, sortedPackages, verdictSentence,
+  coverageLines, coverageSummary, decisionFor, imageDigest, imageName, plural, SEVERITIES, severityCounts, sortedFindings, sortedPackages, verdictSentence,
 } from './common.js';
 import type { EncodeOptions, Encoder } from './encoder.js';
 import { oneLine, textWidth, truncate } from './text.js';
@@ -159,12 +159,21 @@ function encodeTable(report: Report, options: EncodeOptions = {}): string {
       out.push(painter.paint(oneLine(`Expired exception ${e.id} (expired ${e.expires}${e.owner ? `, owner ${e.owner}` : ''}): it no longer applies`), STYLE.yellow));
     }
   }
+  const summary = coverageSummary(report);
+  if (summary) {
+    out.push(painter.paint(oneLine(summary), STYLE.bold));
+    for (const line of coverageLines(report)) {
+      if (/: covered \(/.test(line)) continue;
+      out.push(painter.paint(oneLine(`  ${line}`), /accepted by/.test(line) ? STYLE.yellow : STYLE.bold + STYLE.red));
+    }
+  }
   for (const w of report.warnings) {
     out.push(painter.paint(oneLine(`warning [${w.code}] ${w.path ? `${w.path}: ` : ''}${w.message}`), STYLE.dim));
   }
   if (report.findings) {
     const verdict = verdictSentence(report);
-    const style = d ? (d.blocked ? STYLE.bold + STYLE.red : STYLE.bold + STYLE.green) : STYLE.bold;
+    const incomplete = report.coverage && !report.coverage.complete;
+    const style = incomplete || d?.blocked ? STYLE.bold + STYLE.red : d ? STYLE.bold + STYLE.green : STYLE.bold;
     out.push(painter.paint(verdict, style));
   }
   return `${out.join('\n')}\n`;

@@ -6,6 +6,7 @@ import { PortcullisError } from '../errors.js';
 import { resolveImageSource } from '../image/resolve.js';
 import { inventoryImage } from '../inventory/inventory.js';
 import { buildInventoryReport } from '../inventory/report.js';
+import type { UncheckedPackage, UnreadFile } from '../model/coverage.js';
 import { REPORT_SCHEMA_VERSION, type Report } from '../model/report.js';
 import { readSbomFile } from '../sbom-input/read-sbom.js';
 import { TOOL_VERSION } from '../version-info.js';
@@ -29,28 +30,28 @@ export type InventoryOptions = Pick<
   | 'onNotice'
 >;
 
+/** An inventory and what it could not read or check (what scan's coverage lists). */
+export interface InventoryWithGaps {
+  report: Report;
+  /** Package files found but not read. */
+  unread: UnreadFile[];
+  /** Packages found but not checkable (an SBOM purl type no ecosystem takes). */
+  unchecked: UncheckedPackage[];
+}
+
 /**
  * The inventory half alone (what `sbom` writes, and what `scan` matches): the image's packages, or
  * an SBOM's, as a Report without findings.
  */
-function openCache(opts: InventoryOptions, cwd: string): Promise<ScanLayerDeltaStore> {
-  const tls = opts.cacheTls;
-  const abs = (p: string | undefined) => (p !== undefined ? resolve(cwd, p) : undefined);
-  return openScanCache({
-    ...(opts.cacheDir !== undefined ? { dir: resolve(cwd, opts.cacheDir) } : {}),
-    ...(opts.cacheBackend !== undefined ? { backend: opts.cacheBackend } : {}),
-    ...(opts.cacheTtlMs !== undefined ? { ttlMs: opts.cacheTtlMs } : {}),
-    ...(opts.cacheTimeoutMs !== undefined ? { timeoutMs: opts.cacheTimeoutMs } : {}),
-    ...(opts.cacheMaxEntryBytes !== undefined ? { maxEntryBytes: opts.cacheMaxEntryBytes } : {}),
-    ...(tls ? { tls: { ca: abs(tls.ca), cert: abs(tls.cert), key: abs(tls.key) } } : {}),
-    env: opts.env ?? process.env,
-  });
+export async function inventoryReport(opts: InventoryOptions, cwd: string = process.cwd()): Promise<Report> {
+  return (await inventoryWithGaps(opts, cwd)).report;
 }
 
-export async function inventoryReport(opts: InventoryOptions, cwd: string = process.cwd()): Promise<Report> {
+/** inventoryReport, plus the files it could not read and the packages it cannot check. */
+export async function inventoryWithGaps(opts: InventoryOptions, cwd: string = process.cwd()): Promise<InventoryWithGaps> {
   if (opts.sbom) {
     const input = await readSbomFile(resolve(cwd, opts.sbom));
-    return {
+    const report: Report = {
       schemaVersion: REPORT_SCHEMA_VERSION,
       tool: { name: 'portcullis', version: TOOL_VERSION },
       createdAt: (opts.now ?? new Date()).toISOString(),
@@ -59,6 +60,7 @@ export async function inventoryReport(opts: InventoryOptions, cwd: string = proc
       packages: input.packages,
       warnings: input.warnings,
     };
+    return { report, unread: [], unchecked: [] };
   }
   if (!opts.image) throw new PortcullisError('scan: give an image (or --sbom FILE)');
   // Opened first: an untrusted cache directory or a missing fleet key fails before any work.
@@ -73,7 +75,7 @@ export async function inventoryReport(opts: InventoryOptions, cwd: string = proc
       });
       const report = buildInventoryReport(image, inv, opts.now);
       if (store) report.tool.cache = store.metrics();
-      return report;
+      return { report, unread: [], unchecked: [] };
     } finally {
       await image.close();
     }
@@ -83,5 +85,19 @@ export async function inventoryReport(opts: InventoryOptions, cwd: string = proc
       for (const line of store.notices()) opts.onNotice?.(line);
     }
   }
+}
+
+function openCache(opts: InventoryOptions, cwd: string): Promise<ScanLayerDeltaStore> {
+  const tls = opts.cacheTls;
+  const abs = (p: string | undefined) => (p !== undefined ? resolve(cwd, p) : undefined);
+  return openScanCache({
+    ...(opts.cacheDir !== undefined ? { dir: resolve(cwd, opts.cacheDir) } : {}),
+    ...(opts.cacheBackend !== undefined ? { backend: opts.cacheBackend } : {}),
+    ...(opts.cacheTtlMs !== undefined ? { ttlMs: opts.cacheTtlMs } : {}),
+    ...(opts.cacheTimeoutMs !== undefined ? { timeoutMs: opts.cacheTimeoutMs } : {}),
+    ...(opts.cacheMaxEntryBytes !== undefined ? { maxEntryBytes: opts.cacheMaxEntryBytes } : {}),
+    ...(tls ? { tls: { ca: abs(tls.ca), cert: abs(tls.cert), key: abs(tls.key) } } : {}),
+    env: opts.env ?? process.env,
+  });
 }
 

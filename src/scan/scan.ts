@@ -9,7 +9,11 @@ import { matchPackages } from '../match/matcher.js';
 import type { SeverityPreference } from '../match/severity.js';
 import type { Report } from '../model/report.js';
 import type { Decision } from '../model/decision.js';
-import { inventoryReport } from './inventory-report.js';
+import { findingKey } from '../model/finding.js';
+import type { PolicySet } from '../policy/types.js';
+import { inventoryWithGaps } from './inventory-report.js';
+import { computeCoverage, ecosystemsNeeded } from '../match/coverage.js';
+import { inPkgTypes } from '../match/filter.js';
 import { mainEcosystem } from '../vulndb/ecosystem.js';
 import { checkFreshness } from '../vulndb/freshness.js';
 import { openVulnSource } from '../vulndb/open.js';
@@ -38,12 +42,16 @@ export interface ScanOptions {
   /** `--db-url URL` */
   dbUrl?: string;
   dbToken?: string;
+  /** `--insecure-db-url`: allow the DB token over plain http:// to a non-loopback host. */
+  insecureDbUrl?: boolean;
   /** Never download: a missing DB is an error. */
   offline?: boolean;
   maxDbAgeMs?: number;
   skipDbAgeCheck?: boolean;
   severitySource?: SeverityPreference;
   filter?: FindingFilter;
+  /** Accept every coverage gap (reported as accepted): `--allow-uncovered`. */
+  allowUncovered?: boolean;
   /** Policy files, `'default'` (shipped default gate) or `'none'` (report only). */
   policies?: string[] | 'default' | 'none';
   vex?: string[];
@@ -60,7 +68,10 @@ export interface ScanOptions {
 }
 
 /** The gate, ready to decide: every input loaded and checked. */
-type Gate = (report: Report) => Decision;
+interface Gate {
+  policies: PolicySet;
+  decide(report: Report): Decision;
+}
 
 /**
  * Loads every gate input before the slow work, so a broken policy fails in a second (exit 2).
@@ -72,37 +83,71 @@ async function loadGate(opts: ScanOptions, cwd: string): Promise<Gate | undefine
   if (which === 'none' && !opts.vex?.length && !opts.ignoreFile && !opts.baseline) return undefined;
   const { decide, loadBaseline, loadIgnoreFile, loadPolicies, loadVex } = await import('../policy/index.js');
   const abs = (p: string) => resolve(cwd, p);
-  const policies = which === 'none' ? undefined : await loadPolicies(which === 'default' ? 'default' : which.map(abs));
+  // `builtin:NAME` names a shipped policy, not a file in the working directory.
+  const policyPath = (p: string) => (p.startsWith('builtin:') ? p : abs(p));
+  const policies = which === 'none' ? undefined : await loadPolicies(which === 'default' ? 'default' : which.map(policyPath));
   const vex = await Promise.all((opts.vex ?? []).map((p) => loadVex(abs(p))));
   const ignore = opts.ignoreFile ? await loadIgnoreFile(abs(opts.ignoreFile)) : [];
   const baseline = opts.baseline ? await loadBaseline(abs(opts.baseline)) : undefined;
   if (!policies) return undefined;
-  return (report) => decide(report, policies, { vex, ignore, baseline, now: opts.now, baseLayerCount: opts.baseLayerCount });
+  return { policies, decide: (report) => decide(report, policies, { vex, ignore, baseline, now: opts.now, baseLayerCount: opts.baseLayerCount }) };
 }
 
-/** Opens the DB; on a first run (no local DB yet) downloads what the image needs, unless offline. */
+/** Puts each finding's action, and what decided it, on the finding itself. */
+function annotateFindings(report: Report, decision: Decision): void {
+  for (const f of report.findings ?? []) {
+    const d = decision.byFinding[findingKey(f)];
+    if (!d) continue;
+    const { action, ...why } = d;
+    f.action = action;
+    f.decision = why;
+  }
+}
+
+/** The ecosystems a DB may be missing and can fetch: those the packages need (OSV names). */
+function neededEcosystems(report: Report): string[] {
+  return ecosystemsNeeded(report.packages, report.os);
+}
+
+/**
+ * Opens the DB. A first run (no local DB yet) downloads what the image needs; a local DB that
+ * lacks an ecosystem the image needs gets it first. Unless offline: then a missing DB is an error
+ * and a missing ecosystem is a coverage gap.
+ */
 async function openDb(opts: ScanOptions, report: Report, env: NodeJS.ProcessEnv, cwd: string): Promise<VulnSource> {
   const dbUrl = opts.dbUrl ?? env.PORTCULLIS_DB_URL;
-  if (!dbUrl) {
-    const dbPath = resolveDbPath({ db: opts.db, env, cwd });
-    if (!existsSync(dbPath)) {
-      if (opts.offline) {
-        throw new PortcullisError(
-          'no vulnerability database (offline); run `portcullis db update` (or `portcullis db import FILE…`) first',
-          { subject: dbPath },
-        );
-      }
-      const ecosystems = [...new Set(report.packages.map((p) => p.ecosystem).filter(Boolean))].sort();
-      opts.onNotice?.(
-        `no vulnerability database at ${dbPath} yet: downloading ${ecosystems.map(mainEcosystem).filter((e, i, a) => a.indexOf(e) === i).join(', ') || 'enrichment only'} (use --offline to refuse)`,
+  const open = () => openVulnSource({ db: opts.db, dbUrl, token: opts.dbToken, env, cwd, ...(opts.insecureDbUrl ? { insecureDbUrl: true } : {}) });
+  if (dbUrl) return open();
+  const dbPath = resolveDbPath({ db: opts.db, env, cwd });
+  const needed = neededEcosystems(report);
+  const download = async (ecosystems: string[], enrichment: boolean) => {
+    const { updateDb, updateSourcesFromEnv } = await import('../vulndb/update.js');
+    await updateDb({ dbPath, ecosystems, enrichment, ...updateSourcesFromEnv(env), warn: (m) => opts.onNotice?.(`warning: ${m}`) });
+  };
+  if (!existsSync(dbPath)) {
+    if (opts.offline) {
+      throw new PortcullisError(
+        'no vulnerability database (offline); run `portcullis db update` (or `portcullis db import FILE…`) first',
+        { subject: dbPath },
       );
-      // KEV and EPSS come too: the default gate blocks KEV entries, so a DB without them would
-      // pass what it should block.
-      const { updateDb, updateSourcesFromEnv } = await import('../vulndb/update.js');
-      await updateDb({ dbPath, ecosystems, enrichment: true, ...updateSourcesFromEnv(env), warn: (m) => opts.onNotice?.(`warning: ${m}`) });
     }
+    opts.onNotice?.(
+      `no vulnerability database at ${dbPath} yet: downloading ${needed.map(mainEcosystem).filter((e, i, a) => a.indexOf(e) === i).join(', ') || 'enrichment only'} (use --offline to refuse)`,
+    );
+    // KEV and EPSS come too: the default gate blocks KEV entries, so a DB without them would
+    // pass what it should block.
+    await download(needed, true);
+    return open();
   }
-  return openVulnSource({ db: opts.db, dbUrl, token: opts.dbToken, env, cwd });
+  const db = await open();
+  if (opts.offline || needed.length === 0) return db;
+  const have = await db.coverage(needed);
+  const missing = needed.filter((e) => (have.get(e)?.records ?? 0) === 0);
+  if (missing.length === 0) return db;
+  await db.close();
+  opts.onNotice?.(`the vulnerability database at ${dbPath} holds no ${missing.join(', ')} data: downloading it first (use --offline to refuse)`);
+  await download(missing, false);
+  return open();
 }
 
 /** Runs a whole scan and returns the Report (with findings, and a decision unless policies = none). */
@@ -110,20 +155,46 @@ export async function scan(opts: ScanOptions): Promise<Report> {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
   const gate = await loadGate(opts, cwd);
-  const report = await inventoryReport(opts, cwd);
+  const { report, unread, unchecked } = await inventoryWithGaps(opts, cwd);
 
   const db = await openDb(opts, report, env, cwd);
   try {
     if (!opts.skipDbAgeCheck) checkFreshness(db, opts.maxDbAgeMs, (opts.now ?? new Date()).getTime());
     report.db = db.summary();
+    // A rule reading KEV or EPSS with no such data could never fire: fail before matching.
+    if (gate) {
+      const { checkIntelAvailable } = await import('../policy/coverage.js');
+      checkIntelAvailable([...gate.policies.rules, ...gate.policies.limits], report.db.intel, gate.policies.coverage.missingIntel);
+    }
     opts.onProgress?.(`matching ${report.packages.length} packages`);
     const matched = await matchPackages(report.packages, db, { severitySource: opts.severitySource });
     report.findings = filterFindings(matched.findings, opts.filter ?? {});
     report.warnings.push(...matched.warnings);
+    // Coverage is judged on the packages in scope of --pkg-types (the others were excluded on purpose).
+    const inScope = report.packages.filter((p) => inPkgTypes(p, opts.filter?.pkgTypes));
+    const data = await db.coverage(ecosystemsNeeded(inScope, report.os));
+    const coverage = computeCoverage({
+      packages: inScope,
+      ...(report.os ? { os: report.os } : {}),
+      unread,
+      unchecked,
+      data,
+      ...(report.db.intel ? { intel: report.db.intel } : {}),
+      ...(dbIsRemote(opts, env) ? { remote: report.db.location } : {}),
+    });
+    const { acceptCoverage } = await import('../policy/coverage.js');
+    report.coverage = acceptCoverage(coverage, gate?.policies.coverage, { allowUncovered: opts.allowUncovered === true, ...(opts.now ? { now: opts.now } : {}) });
   } finally {
     await db.close();
   }
 
-  if (gate) report.decision = gate(report);
+  if (gate) {
+    report.decision = gate.decide(report);
+    annotateFindings(report, report.decision);
+  }
   return report;
+}
+
+function dbIsRemote(opts: ScanOptions, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(opts.dbUrl ?? env.PORTCULLIS_DB_URL);
 }

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { PortcullisError, errorMessage } from '../errors.js';
 import { emptyStats, Importer, type ImportStats } from './import.js';
+import { laterOf, settleImportSources } from './stats.js';
 import { beginBuild } from './store.js';
 import { DbWriter } from './writer.js';
 
@@ -28,16 +29,26 @@ export async function importFiles(dbPath: string, paths: readonly string[], opts
       const s = importer.stats;
       const records = s.added + s.replaced + s.kept;
       const enrich = s.kev + s.epss + s.nvd;
+      if (records + enrich + s.filtered === 0) {
+        // Nothing usable: an import that "succeeds" with no data would only look like coverage.
+        const why = s.firstProblem ? `${s.warnings.length} rejected; first: ${firstReason(s.firstProblem, abs)}` : 'nothing to import';
+        throw new PortcullisError(`no valid OSV record or enrichment entry (${why})`, { subject: abs });
+      }
       if (records + enrich > 0) {
         const kind = records > 0 ? 'import' : s.kev > 0 ? 'kev' : s.epss > 0 ? 'epss' : 'nvd';
-        writer.setSource({ name: `file:${abs}`, kind, fetchedAt: new Date().toISOString(), records: records + enrich });
+        // The data's own date (docs/database.md, Freshness), never the time of the import.
+        // A feed that states no date of its own (an EPSS CSV without its header line) is dated by
+        // the import: the only date there is.
+        const fetchedAt = new Date().toISOString();
+        const dataDate = records > 0 ? s.newest : (s.intelDate ?? fetchedAt);
+        writer.setSource({ name: `file:${abs}`, kind, fetchedAt, records: records + enrich, ...(dataDate ? { dataDate } : {}) });
       }
       total = total ? merge(total, s) : s;
     }
-    writer.flush();
+    writer.finish();
+    settleImportSources(build.db);
     const t = total ?? emptyStats();
-    const changed = t.added + t.replaced + t.kev + t.epss + t.nvd > 0;
-    if (changed || !build.fromExisting) build.publish();
+    if (writer.changed || !build.fromExisting) build.publish();
     else build.discard();
     return t;
   } catch (err) {
@@ -56,6 +67,11 @@ function asUserError(err: unknown, dbPath: string): unknown {
   return err;
 }
 
+/** A skip message without the path it starts with (the error names the file already). */
+function firstReason(message: string, abs: string): string {
+  return message.startsWith(`${abs}: `) ? message.slice(abs.length + 2) : message;
+}
+
 function merge(a: ImportStats, b: ImportStats): ImportStats {
   return {
     files: a.files + b.files,
@@ -67,6 +83,9 @@ function merge(a: ImportStats, b: ImportStats): ImportStats {
     kev: a.kev + b.kev,
     epss: a.epss + b.epss,
     nvd: a.nvd + b.nvd,
+    ...(laterOf(a.newest, b.newest) ? { newest: laterOf(a.newest, b.newest)! } : {}),
+    ...(laterOf(a.intelDate, b.intelDate) ? { intelDate: laterOf(a.intelDate, b.intelDate)! } : {}),
+    ...(a.firstProblem ?? b.firstProblem ? { firstProblem: (a.firstProblem ?? b.firstProblem)! } : {}),
     warnings: [...a.warnings, ...b.warnings],
   };
 }

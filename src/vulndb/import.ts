@@ -9,6 +9,7 @@ import { PortcullisError, errorMessage } from '../errors.js';
 import type { OsvRecord } from '../model/osv.js';
 import { recordInEcosystems } from './ecosystem.js';
 import { EpssLineParser, isKevCatalog, isNvdFeed, kevRows, looksLikeEpss, nvdRows } from './enrichment-parse.js';
+import { laterOf, normaliseTime } from './stats.js';
 import { checkOsvRecord, looksLikeOsvRecord, stripNulls } from './validate.js';
 import type { DbWriter } from './writer.js';
 import { zipEntries } from './zip.js';
@@ -25,6 +26,12 @@ export interface ImportStats {
   kev: number;
   epss: number;
   nvd: number;
+  /** Newest `modified` (ISO 8601, UTC) of the OSV records taken (added, replaced, kept, moved): the data's date. */
+  newest?: string;
+  /** Date the enrichment feeds state for themselves (KEV dateReleased, EPSS score_date, NVD timestamp). */
+  intelDate?: string;
+  /** The first skip reason (an invalid record, a file that is no feed), for a one-line error. */
+  firstProblem?: string;
   warnings: string[];
 }
 
@@ -56,6 +63,7 @@ export class Importer {
   }
 
   private warn(message: string): void {
+    this.stats.firstProblem ??= message;
     this.stats.warnings.push(message);
     this.opts.warn?.(message);
   }
@@ -81,6 +89,8 @@ export class Importer {
     }
     const r = this.writer.upsert(record, this.opts.source);
     this.stats[r === 'added' ? 'added' : r === 'replaced' ? 'replaced' : 'kept']++;
+    const modified = normaliseTime(record.modified);
+    if (this.stats.newest === undefined || modified > this.stats.newest) this.stats.newest = modified;
     this.progress();
   }
 
@@ -91,20 +101,27 @@ export class Importer {
       value = JSON.parse(text);
     } catch (err) {
       this.stats.invalid++;
-      this.warn(`${where}: skipped: invalid JSON (${errorMessage(err).split('\n')[0]})`);
+      // Only the position: the parser's message can quote the file's content (maybe a secret).
+      const at = /position (\d+)/.exec(errorMessage(err))?.[1];
+      this.warn(`${where}: skipped: invalid JSON${at ? ` at position ${at}` : ''}`);
       return;
     }
     if (isKevCatalog(value)) {
       if (this.opts.replaceEnrichment) this.writer.clearEnrichment('kev');
+      // The catalog's own release date; without one, its newest entry is the best lower bound.
+      let date = feedDate((value as { dateReleased?: unknown }).dateReleased);
       for (const row of kevRows(value, (i, f) => this.warn(`${where}: KEV entry ${i}: bad ${f}`))) {
         this.writer.kev(row);
         this.stats.kev++;
+        if (!feedDate((value as { dateReleased?: unknown }).dateReleased)) date = laterOf(date, feedDate(row.entry.dateAdded));
       }
+      this.stats.intelDate = laterOf(this.stats.intelDate, date);
     } else if (isNvdFeed(value)) {
       for (const row of nvdRows(value)) {
         this.writer.nvd(row);
         this.stats.nvd++;
       }
+      this.stats.intelDate = laterOf(this.stats.intelDate, feedDate((value as { timestamp?: unknown }).timestamp));
     } else if (Array.isArray(value) && value.some(looksLikeOsvRecord)) {
       // A list of records: each is checked on its own, so one broken entry costs a warning, not
       // the whole file (it used to skip every valid record beside it).
@@ -124,13 +141,16 @@ export class Importer {
     const parser = new EpssLineParser((line, why) => {
       if (this.stats.warnings.length < 1000) this.warn(`${where}:${line}: skipped EPSS line: ${why}`);
     });
+    let date: string | undefined;
     for await (const line of lines) {
       const row = parser.parse(line);
       if (row) {
         this.writer.epss(row);
         this.stats.epss++;
+        date = laterOf(date, feedDate(row.date));
       }
     }
+    this.stats.intelDate = laterOf(this.stats.intelDate, date);
   }
 
   /** Bytes of one file or zip entry, recognised by content. */
@@ -200,6 +220,13 @@ export class Importer {
     if (!explicit && !path.endsWith('.json')) return;
     this.json(readFileSync(path, 'utf8'), path);
   }
+}
+
+/** A feed's date as ISO 8601, or undefined when absent or unparseable. */
+function feedDate(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const ms = Date.parse(v);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
 
 async function* chain(first: string[], rest: AsyncIterator<string>): AsyncGenerator<string> {

@@ -1,9 +1,12 @@
 // The local SQLite file as a VulnSource: prepared point queries on (name, ecosystem).
+import type { EcosystemData } from '../model/coverage.js';
 import type { Cvss, KevEntry } from '../model/finding.js';
 import type { OsvRecord } from '../model/osv.js';
 import type { DbSummary } from '../model/report.js';
 import { PortcullisError, errorMessage } from '../errors.js';
 import { lookupKey, normalisePackageName, type Enrichment, type PackageQuery, type VulnSource } from './source.js';
+import { dataDateOf } from './freshness.js';
+import { heldEcosystems, readCoverage } from './stats.js';
 import { openReadonly, type Db } from './store.js';
 
 export interface SourceInfo {
@@ -14,6 +17,16 @@ export interface SourceInfo {
   lastModified?: string;
   fetchedAt: string;
   records: number;
+  /** How current the source's data is (docs/database.md, Freshness). */
+  dataDate?: string;
+}
+
+/** One ecosystem the DB holds records of (`db status`). */
+export interface HeldEcosystem {
+  ecosystem: string;
+  records: number;
+  sources: string[];
+  dataDate?: string;
 }
 
 export interface LocalDb extends VulnSource {
@@ -30,6 +43,9 @@ export interface LocalDb extends VulnSource {
   lookupSync(queries: PackageQuery[]): Map<string, OsvRecord[]>;
   enrichSync(ids: string[]): Map<string, Enrichment>;
   modifiedOf(id: string): string | undefined;
+  coverageSync(ecosystems: string[]): Map<string, EcosystemData>;
+  /** Every ecosystem named by a live record's affected entry, with its counts and data date. */
+  ecosystems(): HeldEcosystem[];
 }
 
 /** `openLocalDb(path)`: read-only; throws PortcullisError when missing, not ours, or corrupt. */
@@ -63,7 +79,7 @@ class SqliteSource implements LocalDb {
       kev: db.prepare('SELECT cve, json FROM kev WHERE cve IN (SELECT value FROM json_each(?))').raw(),
       epss: db.prepare('SELECT cve, score, percentile, date FROM epss WHERE cve IN (SELECT value FROM json_each(?))').raw(),
       nvd: db.prepare('SELECT cve, json FROM nvd WHERE cve IN (SELECT value FROM json_each(?))').raw(),
-      sources: db.prepare('SELECT name, kind, url, etag, last_modified AS lastModified, fetched_at AS fetchedAt, records FROM sources ORDER BY name'),
+      sources: db.prepare('SELECT name, kind, url, etag, last_modified AS lastModified, fetched_at AS fetchedAt, records, data_date AS dataDate FROM sources ORDER BY name'),
       builtAt: db.prepare("SELECT value FROM meta WHERE key = 'built_at'").pluck(),
     };
   }
@@ -93,28 +109,68 @@ class SqliteSource implements LocalDb {
     }
   }
 
+  /** The file never changes under an open handle: the summary is computed once. */
+  private summaryCache: DbSummary | undefined;
+
   summary(): DbSummary {
     return this.guard(() => {
+      if (this.summaryCache) return structuredClone(this.summaryCache);
       const sources = this.sources();
       const builtAt = this.q.builtAt.get() as string | undefined;
       const times = sources.map((s) => s.fetchedAt).sort();
-      const s: DbSummary = { location: `file:${this.path}`, sources: sources.map((x) => ({ name: x.name, fetchedAt: x.fetchedAt, records: x.records })) };
+      const s: DbSummary = {
+        location: `file:${this.path}`,
+        sources: sources.map((x) => ({ name: x.name, fetchedAt: x.fetchedAt, records: x.records, ...(x.dataDate ? { dataDate: x.dataDate } : {}) })),
+      };
       if (builtAt) s.builtAt = builtAt;
       if (times[0]) s.updatedAt = times[0];
-      return s;
+      const dataDate = dataDateOf(s.sources);
+      if (dataDate) s.dataDate = dataDate;
+      const { kev, epss, nvd } = this.intelCounts();
+      s.intel = { kev, epss, nvd };
+      this.summaryCache = s;
+      return structuredClone(s);
     });
   }
 
   sources(): SourceInfo[] {
     return this.guard(() =>
-      (this.q.sources.all() as (SourceInfo & { url: string | null; etag: string | null; lastModified: string | null })[]).map((r) => {
+      (this.q.sources.all() as (SourceInfo & { url: string | null; etag: string | null; lastModified: string | null; dataDate: string | null })[]).map((r) => {
         const s: SourceInfo = { name: r.name, kind: r.kind, fetchedAt: r.fetchedAt, records: r.records };
         if (r.url) s.url = r.url;
         if (r.etag) s.etag = r.etag;
         if (r.lastModified) s.lastModified = r.lastModified;
+        if (r.dataDate) s.dataDate = r.dataDate;
         return s;
       }),
     );
+  }
+
+  private intelCounts(): { kev: number; epss: number; nvd: number } {
+    const one = (sql: string) => this.db.prepare(sql).pluck().get() as number;
+    return { kev: one('SELECT count(*) FROM kev'), epss: one('SELECT count(*) FROM epss'), nvd: one('SELECT count(*) FROM nvd') };
+  }
+
+  coverageSync(ecosystems: string[]): Map<string, EcosystemData> {
+    return this.guard(() => readCoverage(this.db, ecosystems));
+  }
+
+  async coverage(ecosystems: string[]): Promise<Map<string, EcosystemData>> {
+    return this.coverageSync(ecosystems);
+  }
+
+  ecosystems(): HeldEcosystem[] {
+    return this.guard(() => {
+      const out = new Map<string, HeldEcosystem>();
+      for (const row of heldEcosystems(this.db)) {
+        let e = out.get(row.ecosystem);
+        if (!e) out.set(row.ecosystem, (e = { ecosystem: row.ecosystem, records: 0, sources: [] }));
+        e.records += row.records;
+        e.sources.push(row.source);
+        if (row.modified && (!e.dataDate || row.modified > e.dataDate)) e.dataDate = row.modified;
+      }
+      return [...out.values()];
+    });
   }
 
   counts() {
@@ -123,9 +179,7 @@ class SqliteSource implements LocalDb {
       return {
         records: one('SELECT count(*) FROM records'),
         withdrawn: one('SELECT count(*) FROM records WHERE withdrawn = 1'),
-        kev: one('SELECT count(*) FROM kev'),
-        epss: one('SELECT count(*) FROM epss'),
-        nvd: one('SELECT count(*) FROM nvd'),
+        ...this.intelCounts(),
       };
     });
   }

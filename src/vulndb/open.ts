@@ -9,6 +9,11 @@ export interface OpenVulnSourceOptions {
   dbUrl?: string;
   /** Bearer token for dbUrl; env PORTCULLIS_DB_TOKEN. */
   token?: string;
+  /**
+   * Allow the token over plain http:// to a non-loopback host (`--insecure-db-url`; env
+   * PORTCULLIS_INSECURE_DB_URL=1).
+   */
+  insecureDbUrl?: boolean;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
 }
@@ -21,7 +26,8 @@ export async function openVulnSource(opts: OpenVulnSourceOptions = {}): Promise<
     const token = opts.token ?? env.PORTCULLIS_DB_TOKEN;
     // The HTTP client is loaded only for a remote DB: local scans never pay for it.
     const { openRemoteDb } = await import('./remote.js');
-    return openRemoteDb(url, token ? { token } : {});
+    const insecure = opts.insecureDbUrl ?? ['1', 'true', 'yes'].includes((env.PORTCULLIS_INSECURE_DB_URL ?? '').toLowerCase());
+    return openRemoteDb(url, { ...(token ? { token } : {}), insecure });
   }
   return openLocalDb(resolveDbPath({ db: opts.db, env, cwd: opts.cwd }));
 }

@@ -11,7 +11,7 @@ import { affectedFor } from './ecosystem.js';
 import { openLocalDb, type LocalDb } from './local.js';
 import { ServerMetrics } from './metrics.js';
 import { purlToQuery } from './purl.js';
-import { lookupKey, type PackageQuery } from './source.js';
+import { lookupKey, REMOTE_PROTOCOL, type PackageQuery } from './source.js';
 
 export interface ServeOptions {
   dbPath: string;
@@ -140,7 +140,7 @@ export async function serveDb(opts: ServeOptions): Promise<RunningServer> {
     const method = req.method ?? 'GET';
     if (path === '/healthz' && method === 'GET') {
       const s = current().summary();
-      return send(res, 200, { status: 'ok', builtAt: s.builtAt, updatedAt: s.updatedAt });
+      return send(res, 200, { status: 'ok', builtAt: s.builtAt, updatedAt: s.updatedAt, dataDate: s.dataDate });
     }
     if (!authorised(req)) {
       res.setHeader('www-authenticate', 'Bearer');
@@ -149,7 +149,9 @@ export async function serveDb(opts: ServeOptions): Promise<RunningServer> {
     const d = current();
     if (path === '/metrics' && method === 'GET') {
       const s = d.summary();
-      const age = s.updatedAt ? (Date.now() - Date.parse(s.updatedAt)) / 1000 : undefined;
+      // The age of the data itself (docs/database.md, Freshness), as the scan checks it.
+      const dated = s.dataDate ?? s.updatedAt;
+      const age = dated ? (Date.now() - Date.parse(dated)) / 1000 : undefined;
       return send(res, 200, metrics.render(age, d.counts().records), 'text/plain; version=0.0.4');
     }
     if (path.startsWith('/v1/vulns/') && method === 'GET') {
@@ -158,7 +160,7 @@ export async function serveDb(opts: ServeOptions): Promise<RunningServer> {
       if (!record) throw new HttpError(404, 'Bug not found.');
       return send(res, 200, record);
     }
-    if (path === '/v1/portcullis/summary' && method === 'GET') return send(res, 200, d.summary());
+    if (path === '/v1/portcullis/summary' && method === 'GET') return send(res, 200, { protocol: REMOTE_PROTOCOL, ...d.summary() });
     if (method !== 'POST') throw new HttpError(path.startsWith('/v1/') ? 405 : 404, 'not found');
     const body = await readJson(req, maxBody);
     const obj = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
@@ -192,6 +194,12 @@ export async function serveDb(opts: ServeOptions): Promise<RunningServer> {
         const found = d.lookupSync(parsed);
         return send(res, 200, { results: parsed.map((q) => ({ vulns: found.get(lookupKey(q)) ?? [] })) });
       }
+      case '/v1/portcullis/coverage': {
+        const ecosystems = obj.ecosystems;
+        if (!Array.isArray(ecosystems) || !ecosystems.every((x) => typeof x === 'string')) throw new HttpError(400, 'ecosystems: must be an array of strings');
+        if (ecosystems.length > maxBatch) throw new HttpError(400, `too many ecosystems: ${ecosystems.length} (limit ${maxBatch})`);
+        return send(res, 200, { results: Object.fromEntries(d.coverageSync(ecosystems as string[])) });
+      }
       case '/v1/portcullis/enrich': {
         const ids = obj.ids;
         if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string')) throw new HttpError(400, 'ids: must be an array of strings');
@@ -204,7 +212,7 @@ export async function serveDb(opts: ServeOptions): Promise<RunningServer> {
   }
 
   const routeName = (path: string): string =>
-    path.startsWith('/v1/vulns/') ? '/v1/vulns/{id}' : ['/v1/query', '/v1/querybatch', '/healthz', '/metrics', '/v1/portcullis/lookup', '/v1/portcullis/enrich', '/v1/portcullis/summary'].includes(path) ? path : 'other';
+    path.startsWith('/v1/vulns/') ? '/v1/vulns/{id}' : ['/v1/query', '/v1/querybatch', '/healthz', '/metrics', '/v1/portcullis/lookup', '/v1/portcullis/enrich', '/v1/portcullis/summary', '/v1/portcullis/coverage'].includes(path) ? path : 'other';
 
   let inFlight = 0;
   let drained: (() => void) | undefined;

@@ -1,7 +1,14 @@
+import type { EcosystemData } from '../model/coverage.js';
 import type { Cvss, EpssScore, KevEntry } from '../model/finding.js';
 import type { OsvRecord } from '../model/osv.js';
 import type { DbSummary } from '../model/report.js';
 import { pep503 } from '../inventory/lang/common.js';
+
+/**
+ * The /v1/portcullis protocol of `db serve` and its client (2: coverage, data dates, intel
+ * counts). The server states it in its summary; the client refuses any other.
+ */
+export const REMOTE_PROTOCOL = 2;
 
 export interface PackageQuery {
   /** OSV ecosystem as the inventory states it (`Debian:12`, `npm`, `Red Hat:enterprise_linux:9`). */
@@ -29,6 +36,13 @@ export interface VulnSource {
    * query finds records of `Red Hat:enterprise_linux:9::appstream`). Withdrawn records are excluded.
    */
   lookup(queries: PackageQuery[]): Promise<Map<string, OsvRecord[]>>;
+  /**
+   * What the data holds for each queried OSV ecosystem (`Debian:12`, `npm`), by the same ecosystem
+   * rule as lookup: records whose affected entries are in it or extend it past a `:`, the sources
+   * they came from, their newest `modified`. Every queried ecosystem is in the map (records 0 when
+   * none). Never guesses: a source that cannot count says so (`counted: false`) or throws.
+   */
+  coverage(ecosystems: string[]): Promise<Map<string, EcosystemData>>;
   /** Enrichment by CVE id (KEV, EPSS, NVD CVSS). Unknown ids are absent from the map. */
   enrich(ids: string[]): Promise<Map<string, Enrichment>>;
   close(): Promise<void>;

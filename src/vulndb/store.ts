@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PortcullisError, errorMessage } from '../errors.js';
-import { APPLICATION_ID, DB_SCHEMA_VERSION, DDL } from './schema.js';
+import { APPLICATION_ID, DB_SCHEMA_VERSION, DDL, UPGRADABLE_SCHEMA_VERSIONS } from './schema.js';
+import { rebuildEcosystemStats } from './stats.js';
 
 export type Db = Database.Database;
 
@@ -15,8 +16,11 @@ function notOurs(path: string, why: string, cause?: unknown): PortcullisError {
   return new PortcullisError(`not a portcullis vulnerability database (${why}); remove it or choose another --db`, { subject: path, cause });
 }
 
-/** Throws unless `db` has our application id and schema version. Reads only. */
-function verify(db: Db, path: string): void {
+/**
+ * Throws unless `db` has our application id and schema version (or, with `upgradable`, one a
+ * build can upgrade). Reads only. Returns the file's schema version.
+ */
+function verify(db: Db, path: string, upgradable = false): number {
   let appId: unknown;
   try {
     appId = db.pragma('application_id', { simple: true });
@@ -31,16 +35,28 @@ function verify(db: Db, path: string): void {
   } catch (err) {
     throw notOurs(path, `unreadable: ${errorMessage(err)}`, err);
   }
-  if (version !== String(DB_SCHEMA_VERSION)) {
+  if (version === String(DB_SCHEMA_VERSION)) return DB_SCHEMA_VERSION;
+  const old = UPGRADABLE_SCHEMA_VERSIONS.find((v) => String(v) === version);
+  if (old !== undefined && upgradable) return old;
+  if (old !== undefined) {
+    // Schema 1 has no per-ecosystem statistics: read as it is, its coverage would be unknown.
     throw new PortcullisError(
-      `database schema ${version ?? 'unknown'} is not the one this portcullis reads (${DB_SCHEMA_VERSION}); rebuild it with \`portcullis db update\` or \`db import\` into a new --db`,
+      `database schema ${version} is older than this portcullis reads (${DB_SCHEMA_VERSION}: per-ecosystem coverage and data dates); run \`portcullis db update\` (or \`db import\`) on it once to upgrade it`,
       { subject: path },
     );
   }
+  throw new PortcullisError(
+    `database schema ${version ?? 'unknown'} is not the one this portcullis reads (${DB_SCHEMA_VERSION}); rebuild it with \`portcullis db update\` or \`db import\` into a new --db`,
+    { subject: path },
+  );
 }
 
 /** Opens an existing DB read-only (never creates or modifies the file). */
 export function openReadonly(path: string): Db {
+  return openChecked(path, false).db;
+}
+
+function openChecked(path: string, upgradable: boolean): { db: Db; version: number } {
   if (!existsSync(path)) {
     throw new PortcullisError('no vulnerability database here; run `portcullis db update --ecosystem ECOSYSTEM` or `portcullis db import FILES`', { subject: path });
   }
@@ -52,13 +68,35 @@ export function openReadonly(path: string): Db {
     throw notOurs(path, errorMessage(err), err);
   }
   try {
-    verify(db, path);
+    const version = verify(db, path, upgradable);
     db.pragma('busy_timeout = 5000');
+    return { db, version };
   } catch (err) {
     db.close();
     throw err;
   }
-  return db;
+}
+
+/**
+ * Schema 1 -> 2, on a build copy: the `data_date` column of sources and the per-ecosystem
+ * statistics, computed from the records (what the writer keeps up to date from then on). A source's
+ * data date is what can be known afterwards: the newest `modified` of its records, or the
+ * Last-Modified of a download.
+ */
+function upgrade(db: Db, from: number): void {
+  if (from === 1) {
+    db.exec('ALTER TABLE sources ADD COLUMN data_date TEXT');
+    db.exec(DDL);
+    rebuildEcosystemStats(db);
+    const newestIn = db.prepare('SELECT max(modified) FROM ecosystem_stats WHERE ecosystem = ?').pluck();
+    for (const s of db.prepare('SELECT name, kind, last_modified AS lm FROM sources').all() as { name: string; kind: string; lm: string | null }[]) {
+      let date: string | null = s.lm ? new Date(Date.parse(s.lm)).toISOString() : null;
+      if (s.kind === 'import') date = (db.prepare("SELECT modified FROM ecosystem_stats WHERE ecosystem = '' AND source = ?").pluck().get(s.name) as string | null) ?? null;
+      if (s.kind === 'osv' && !date) date = (newestIn.get(s.name.replace(/^osv:/, '')) as string | null) ?? null;
+      db.prepare('UPDATE sources SET data_date = ? WHERE name = ?').run(date, s.name);
+    }
+  }
+  db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(DB_SCHEMA_VERSION));
 }
 
 /**
@@ -105,8 +143,11 @@ export function beginBuild(path: string, opts: { fresh?: boolean } = {}): DbBuil
   sweepStaleTemps(path);
   const tmp = `${tempPrefix(path)}${randomBytes(6).toString('hex')}.tmp`;
   const fromExisting = existsSync(path) && !opts.fresh;
+  let oldVersion = DB_SCHEMA_VERSION;
   if (existsSync(path)) {
-    const old = openReadonly(path); // refuses a file that is not ours before anything is written
+    // Refuses a file that is not ours before anything is written.
+    const { db: old, version } = openChecked(path, true);
+    oldVersion = version;
     try {
       if (fromExisting) old.prepare('VACUUM INTO ?').run(tmp);
     } catch (err) {
@@ -124,6 +165,7 @@ export function beginBuild(path: string, opts: { fresh?: boolean } = {}): DbBuil
     db.pragma('synchronous = OFF'); // a crash loses only the temp file
     db.pragma('busy_timeout = 5000');
     db.pragma('cache_size = -65536');
+    if (fromExisting && oldVersion !== DB_SCHEMA_VERSION) upgrade(db, oldVersion);
     if (!fromExisting) {
       db.pragma(`application_id = ${APPLICATION_ID}`);
       db.exec(DDL);

@@ -2,10 +2,11 @@
 // ordered sources, import it into a build beside the DB, and publish only when every part is done.
 import { rmSync } from 'node:fs';
 import { PortcullisError, errorMessage } from '../errors.js';
-import { mainEcosystem } from './ecosystem.js';
+import { ecosystemMatches, mainEcosystem } from './ecosystem.js';
 import { download, type Download, type FetchOptions, type Validators } from './fetch.js';
 import { Importer } from './import.js';
 import { tempPrefix, beginBuild, type Db } from './store.js';
+import { heldEcosystems, laterOf, normaliseTime, settleImportSources } from './stats.js';
 import { DbWriter, type SourceRow } from './writer.js';
 
 export const OSV_BUCKET = 'https://osv-vulnerabilities.storage.googleapis.com/{ecosystem}/all.zip';
@@ -21,7 +22,10 @@ export type UpdateEvent =
 
 export interface UpdateOptions {
   dbPath: string;
-  /** Ecosystems to fetch (`Debian:12`, `npm`…). Default: the ones the DB already holds. */
+  /**
+   * Ecosystems to fetch (`Debian:12`, `npm`…). Default: the ones the DB already holds — those of
+   * earlier updates and those of imported records.
+   */
   ecosystems?: string[];
   /** Ordered URL templates with `{ecosystem}`; default the OSV bucket. */
   sources?: string[];
@@ -63,6 +67,32 @@ export function updateSourcesFromEnv(env: NodeJS.ProcessEnv): Pick<UpdateOptions
 
 function expand(template: string, ecosystem: string): string {
   return template.includes('{ecosystem}') ? template.replaceAll('{ecosystem}', encodeURIComponent(ecosystem)) : template;
+}
+
+/**
+ * What `db update` without --ecosystem refreshes: the ecosystems of earlier updates, plus every
+ * ecosystem imported records are in that no earlier update covers (an imported all.zip is
+ * refreshed, not left to age), without one that another in the list already covers.
+ */
+export function ecosystemsToRefresh(db: Db): string[] {
+  const stored = (db.prepare("SELECT name FROM sources WHERE kind = 'osv'").pluck().all() as string[]).map((n) => n.replace(/^osv:/, ''));
+  const imported = heldEcosystems(db)
+    .filter((h) => !h.source.startsWith('osv:'))
+    .map((h) => h.ecosystem)
+    .filter((e) => !stored.some((f) => ecosystemMatches(e, f)));
+  const all = [...new Set([...stored, ...imported])];
+  return all.filter((e) => !all.some((o) => o !== e && ecosystemMatches(e, o))).sort();
+}
+
+/** Newest `modified` of the records in an ecosystem (prefix rule), from the statistics. */
+function newestIn(db: Db, ecosystem: string): string | undefined {
+  return (db.prepare('SELECT max(modified) FROM ecosystem_stats WHERE ecosystem = ? AND records > 0').pluck().get(ecosystem) as string | null) ?? undefined;
+}
+
+/** A download's Last-Modified as ISO 8601 (undefined when absent or unparseable). */
+function lastModifiedIso(lm: string | undefined | null): string | undefined {
+  if (!lm || !Number.isFinite(Date.parse(lm))) return undefined;
+  return normaliseTime(lm);
 }
 
 function countInEcosystem(db: Db, ecosystem: string): number {
@@ -116,8 +146,7 @@ export async function updateDb(opts: UpdateOptions): Promise<UpdateResult> {
   const temps: string[] = [];
   try {
     const writer = new DbWriter(build.db);
-    const storedOsv = (build.db.prepare("SELECT name FROM sources WHERE kind = 'osv'").pluck().all() as string[]).map((n) => n.replace(/^osv:/, ''));
-    const ecosystems = [...new Set(opts.ecosystems?.length ? opts.ecosystems : storedOsv)];
+    const ecosystems = [...new Set(opts.ecosystems?.length ? opts.ecosystems : ecosystemsToRefresh(build.db))];
     if (ecosystems.length === 0 && !opts.enrichment) {
       throw new PortcullisError('no ecosystems to update: name them with --ecosystem (e.g. --ecosystem Debian:12 --ecosystem npm)', { subject: opts.dbPath });
     }
@@ -154,6 +183,10 @@ export async function updateDb(opts: UpdateOptions): Promise<UpdateResult> {
         const lm = got.kind === 'ok' ? got.lastModified : old?.lastModified;
         if (etag) row.etag = etag;
         if (lm) row.lastModified = lm;
+        // How current the archive is: when its server last changed it, and at least as new as
+        // its newest record (docs/database.md, Freshness) — not the time of this download.
+        const dataDate = laterOf(lastModifiedIso(lm), newestIn(build.db, f));
+        if (dataDate) row.dataDate = dataDate;
         writer.setSource(row);
       }
       opts.onEvent?.({ type: 'done', source: name, url, status, records, bytes });
@@ -182,9 +215,15 @@ export async function updateDb(opts: UpdateOptions): Promise<UpdateResult> {
           row.records = records;
           if (got.etag) row.etag = got.etag;
           if (got.lastModified) row.lastModified = got.lastModified;
+          // A feed fetched from its URL is current as of the fetch: KEV is released only when
+          // entries are added (days may pass), so its own date says when it last changed, not
+          // whether it is current (docs/database.md, Freshness). Imported feed files are dated by
+          // what they state.
+          row.dataDate = row.fetchedAt;
         } else {
           if (old?.etag) row.etag = old.etag;
           if (old?.lastModified) row.lastModified = old.lastModified;
+          row.dataDate = row.fetchedAt; // 304: the server confirmed this is its current feed
         }
         writer.setSource(row);
         const status = got.kind === 'ok' ? 'updated' : 'unchanged';
@@ -192,7 +231,8 @@ export async function updateDb(opts: UpdateOptions): Promise<UpdateResult> {
         result.sources.push({ name: kind, url, status, records, bytes });
       }
     }
-    writer.flush();
+    writer.finish();
+    settleImportSources(build.db);
     build.publish();
     return result;
   } catch (err) {

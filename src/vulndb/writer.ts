@@ -3,8 +3,10 @@ import type { OsvRecord } from '../model/osv.js';
 import type { Db } from './store.js';
 import { normalisePackageName } from './source.js';
 import type { EpssRow, KevRow, NvdRow } from './enrichment-parse.js';
+import { pruneStats, StatsDelta } from './stats.js';
 
-export type UpsertResult = 'added' | 'replaced' | 'kept';
+/** `moved`: the same record (same modified and content) now attributed to this source. */
+export type UpsertResult = 'added' | 'replaced' | 'kept' | 'moved';
 
 export interface SourceRow {
   name: string;
@@ -14,6 +16,8 @@ export interface SourceRow {
   lastModified?: string;
   fetchedAt: string;
   records: number;
+  /** How current the data is (docs/database.md, Freshness); absent when unknown. */
+  dataDate?: string;
 }
 
 const BATCH = 2000;
@@ -29,10 +33,15 @@ export class DbWriter {
   private pending = 0;
   private readonly stmt;
   private inTx = false;
+  private readonly stats = new StatsDelta();
+  /** True once a record or feed row was written (a build with no such change need not be published). */
+  changed = false;
 
   constructor(private readonly db: Db) {
     this.stmt = {
-      find: db.prepare('SELECT rid, modified, json FROM records WHERE id = ?'),
+      find: db.prepare('SELECT rid, modified, withdrawn, source, json FROM records WHERE id = ?'),
+      ecosystemsOf: db.prepare('SELECT DISTINCT ecosystem FROM affected WHERE rid = ?').pluck(),
+      setRecordSource: db.prepare('UPDATE records SET source = ? WHERE rid = ?'),
       insert: db.prepare('INSERT INTO records (id, modified, withdrawn, source, json) VALUES (?, ?, ?, ?, ?)'),
       update: db.prepare('UPDATE records SET modified = ?, withdrawn = ?, source = ?, json = ? WHERE rid = ?'),
       delAffected: db.prepare('DELETE FROM affected WHERE rid = ?'),
@@ -43,51 +52,78 @@ export class DbWriter {
       epss: db.prepare('INSERT OR REPLACE INTO epss (cve, score, percentile, date) VALUES (?, ?, ?, ?)'),
       nvd: db.prepare('INSERT OR REPLACE INTO nvd (cve, json) VALUES (?, ?)'),
       source: db.prepare(
-        'INSERT OR REPLACE INTO sources (name, kind, url, etag, last_modified, fetched_at, records) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR REPLACE INTO sources (name, kind, url, etag, last_modified, fetched_at, records, data_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      getSource: db.prepare('SELECT name, kind, url, etag, last_modified AS lastModified, fetched_at AS fetchedAt, records FROM sources WHERE name = ?'),
+      getSource: db.prepare('SELECT name, kind, url, etag, last_modified AS lastModified, fetched_at AS fetchedAt, records, data_date AS dataDate FROM sources WHERE name = ?'),
     };
   }
 
+  /** Before each write: commits a full batch, then makes sure the write is inside a transaction. */
   private tick(): void {
+    this.changed = true;
+    if (this.pending >= BATCH) this.flush();
     if (!this.inTx) {
       this.db.exec('BEGIN');
       this.inTx = true;
     }
-    if (++this.pending >= BATCH) this.flush();
+    this.pending++;
   }
 
-  /** Commits the open batch. */
+  /** Commits the open batch, with the statistics of its records. */
   flush(): void {
+    this.stats.apply(this.db);
     if (this.inTx) this.db.exec('COMMIT');
     this.inTx = false;
     this.pending = 0;
   }
 
-  /** A newer `modified` replaces; an older one never does; an equal one replaces when the content differs. */
+  /**
+   * A newer `modified` replaces; an older one never does; an equal one replaces when the content
+   * differs. The same record delivered again by another source (an import, then the same record in a
+   * fetched all.zip) is attributed to the newer delivery: a source's records are then the ones it
+   * still supplies, and an import superseded by `db update` stops counting for freshness. Every
+   * write goes with its change of the per-ecosystem statistics, applied in the same batch.
+   */
   upsert(record: OsvRecord, source: string, json = JSON.stringify(record)): UpsertResult {
-    this.tick();
     const s = this.stmt;
     const withdrawn = record.withdrawn ? 1 : 0;
-    const old = s.find.get(record.id) as { rid: number; modified: string; json: string } | undefined;
+    const old = s.find.get(record.id) as { rid: number; modified: string; withdrawn: number; source: string | null; json: string } | undefined;
     let rid: number;
     let result: UpsertResult;
     if (old) {
       const cmp = newerOrEqual(record.modified, old.modified);
-      if (cmp < 0 || (cmp === 0 && old.json === json)) return 'kept';
+      if (cmp < 0) return 'kept';
+      if (cmp === 0 && old.json === json) {
+        if (old.source === source) return 'kept';
+        this.tick();
+        const ecos = s.ecosystemsOf.all(old.rid) as string[];
+        if (!old.withdrawn) this.stats.add(ecos, old.source ?? '', -1, undefined);
+        this.stats.add(ecos, source, old.withdrawn ? 0 : 1, old.modified);
+        s.setRecordSource.run(source, old.rid);
+        return 'moved';
+      }
+      this.tick();
+      if (!old.withdrawn) this.stats.add(s.ecosystemsOf.all(old.rid) as string[], old.source ?? '', -1, undefined);
       s.update.run(record.modified, withdrawn, source, json, old.rid);
       s.delAffected.run(old.rid);
       s.delAliases.run(old.rid);
       rid = old.rid;
       result = 'replaced';
     } else {
+      this.tick();
       rid = Number(s.insert.run(record.id, record.modified, withdrawn, source, json).lastInsertRowid);
       result = 'added';
     }
+    const ecos = new Set<string>();
     for (const a of record.affected ?? []) {
       const p = a.package;
-      if (p) s.addAffected.run(normalisePackageName(p.ecosystem, p.name), p.ecosystem, rid);
+      if (p) {
+        s.addAffected.run(normalisePackageName(p.ecosystem, p.name), p.ecosystem, rid);
+        ecos.add(p.ecosystem);
+      }
     }
+    // A withdrawn record holds nothing a lookup returns, but its date still dates the data.
+    this.stats.add(ecos, source, withdrawn ? 0 : 1, record.modified);
     for (const alias of record.aliases ?? []) s.addAlias.run(alias, rid);
     return result;
   }
@@ -115,7 +151,13 @@ export class DbWriter {
 
   setSource(row: SourceRow): void {
     this.flush();
-    this.stmt.source.run(row.name, row.kind, row.url ?? null, row.etag ?? null, row.lastModified ?? null, row.fetchedAt, row.records);
+    this.stmt.source.run(row.name, row.kind, row.url ?? null, row.etag ?? null, row.lastModified ?? null, row.fetchedAt, row.records, row.dataDate ?? null);
+  }
+
+  /** Commits, and drops stats keys left without a live record; call before publishing. */
+  finish(): void {
+    this.flush();
+    pruneStats(this.db);
   }
 
   getSource(name: string): SourceRow | undefined {

@@ -124,6 +124,8 @@ describe('LayerDelta codec', () => {
     dropped: ['/huge'],
     shadowed: [12345, 9007199254740991],
     warnings: [{ code: 'too-large', message: 'skipped', path: '/huge' }, { code: 'x', message: 'y' }],
+    unread: [{ path: '/huge', size: 9, wanters: ['dpkg', 'os-detect'], code: 'too-large', reason: '9 bytes, over the 8-byte limit; not read' }],
+    dirs: [0, 42, 9007199254740990],
   };
 
   it('round-trips, and through the cache', async () => {
@@ -131,7 +133,7 @@ describe('LayerDelta codec', () => {
     const cache = openLayerCache({ secret: SECRET, dir: freshDir() });
     const layer = { digest: 'sha256:' + 'c'.repeat(64), diffId: 'sha256:' + 'a'.repeat(64) };
     const key = layerDeltaCacheKey(layer, [{ name: 'dpkg', version: 2 }, { name: 'apk', version: 1 }]);
-    expect(key).toBe(`layer-delta/v3/sha256:${'c'.repeat(64)}/sha256:${'a'.repeat(64)}/apk@1,dpkg@2`);
+    expect(key).toBe(`layer-delta/v4/sha256:${'c'.repeat(64)}/sha256:${'a'.repeat(64)}/apk@1,dpkg@2`);
     await cache.put(key, serialiseLayerDelta(delta));
     expect(deserialiseLayerDelta((await cache.get(key))!)).toEqual(delta);
   });

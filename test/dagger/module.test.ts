@@ -238,8 +238,13 @@ describe('module functions over the stand-in', () => {
       const cmds = fake.ran.slice(-2).map((r) => r.args.slice(0, 3).join(' '));
       expect(cmds).toEqual(['portcullis db update', 'portcullis db status']);
 
-      // The default volume is what scan reads when no db is given.
-      const s = await mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.blockOci })), [], undefined, [], undefined, false, undefined, undefined, undefined, true);
+      // The default volume is what scan reads when no db is given. Updated without enrichment it
+      // holds no KEV data, so the default gate (which reads kev) fails closed rather than pass.
+      await expect(mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.blockOci })), [], undefined, [], undefined, false, undefined, undefined, undefined, true)).rejects.toThrow(
+        /block-kev .* holds no KEV .* db update --enrichment/,
+      );
+      const severityOnly = asFile(new FakeFile({ contents: 'apiVersion: portcullis.dev/v1\nkind: Policy\nmetadata: {name: severity-only}\nspec:\n  rules:\n    - {id: block-critical, action: block, when: {severity: CRITICAL}}\n' }));
+      const s = await mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.blockOci })), [severityOnly], undefined, [], undefined, false, undefined, undefined, undefined, true);
       expect(s.decision()).toMatch(/^blocked/);
     } finally {
       await new Promise<void>((r) => server.close(() => r()));

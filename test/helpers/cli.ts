@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { PROJECT_ROOT } from './shared.js';
@@ -38,6 +39,9 @@ export async function runCli(
   return { code, stdout: out.text(), stderr: err.text() };
 }
 
+/** tsx's loader by absolute URL, so a child can run from any working directory. */
+export const TSX_LOADER = pathToFileURL(join(PROJECT_ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+
 /** A real child process running the CLI from source through tsx. */
 export function spawnCli(
   args: string[],
@@ -46,7 +50,7 @@ export function spawnCli(
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
-      ['--import', 'tsx', join(PROJECT_ROOT, 'src/cli/entry.ts'), ...args],
+      ['--import', TSX_LOADER, join(PROJECT_ROOT, 'src/cli/entry.ts'), ...args],
       {
         cwd: opts.cwd ?? PROJECT_ROOT,
         env: { ...process.env, CI: 'true', ...opts.env },

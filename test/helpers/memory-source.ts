@@ -1,5 +1,6 @@
 // A VulnSource over records held in memory, with the lookup semantics VulnSource documents —
 // for matcher unit tests; end-to-end tests use the real SQLite store.
+import type { EcosystemData } from '../../src/model/coverage.js';
 import type { OsvRecord } from '../../src/model/osv.js';
 import type { DbSummary } from '../../src/model/report.js';
 import { lookupKey, normalisePackageName, type Enrichment, type PackageQuery, type VulnSource } from '../../src/vulndb/source.js';
@@ -22,6 +23,15 @@ export function memorySource(records: OsvRecord[], intel: Record<string, Enrichm
             ),
         );
         if (hits.length) out.set(lookupKey(q), hits);
+      }
+      return out;
+    },
+    async coverage(ecosystems: string[]) {
+      const out = new Map<string, EcosystemData>();
+      for (const e of ecosystems) {
+        const held = records.filter((r) => !r.withdrawn && (r.affected ?? []).some((a) => a.package && (a.package.ecosystem === e || a.package.ecosystem.startsWith(`${e}:`))));
+        const newest = held.map((r) => r.modified).sort().at(-1);
+        out.set(e, { records: held.length, sources: held.length ? ['memory'] : [], ...(newest ? { dataDate: newest } : {}) });
       }
       return out;
     },

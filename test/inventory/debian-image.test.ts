@@ -39,6 +39,8 @@ describe('real Debian bookworm image', () => {
     expect(inv.os).toMatchObject({ id: 'debian', versionId: '12', versionCodename: 'bookworm' });
     expect(inv.osEcosystem).toBe('Debian:12');
     expect(inv.warnings).toEqual([]);
+    // every package db of the image was read: nothing is listed as unread
+    expect(inv.unread).toEqual([]);
   });
 
   it('lists exactly the packages dpkg-query reports for the final root', async () => {

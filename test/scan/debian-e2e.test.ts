@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/model/report.js';
 import { debianImage, type DebianImageFixture } from '../fixtures/debian-image.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
+import { kevCatalog } from '../helpers/kev.js';
 
 // Facts from the Debian security tracker (bookworm = Debian:12):
 // - CVE-2019-1010022 (glibc): <unfixed>, unimportant — the source `glibc` builds libc6 and libc-bin.
@@ -17,7 +18,7 @@ function debianRecord(cve: string, source: string, events: object[], urgency: st
     schema_version: '1.6.0',
     id: `DEBIAN-${cve}`,
     upstream: [cve],
-    modified: '2025-06-01T00:00:00Z',
+    modified: new Date().toISOString(),
     published: '2022-01-01T00:00:00Z',
     details: `${cve} in ${source}`,
     affected: [{ package: { ecosystem, name: source }, ranges: [{ type: 'ECOSYSTEM', events }], ecosystem_specific: { urgency } }],
@@ -62,7 +63,8 @@ spec:
     mkdirSync(join(dir, 'records'));
     RECORDS.forEach((r, i) => writeFileSync(join(dir, 'records', `${i}-${r.id}.json`), JSON.stringify(r)));
     db = join(dir, 'db.sqlite');
-    const imported = await runCli(['db', 'import', '--db', db, join(dir, 'records')]);
+    writeFileSync(join(dir, 'kev.json'), kevCatalog());
+    const imported = await runCli(['db', 'import', '--db', db, join(dir, 'records'), join(dir, 'kev.json')]);
     expect(imported.code, imported.stderr).toBe(0);
   }, 1_800_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,20 +9,22 @@ import { debianImage, type DebianImageFixture } from '../fixtures/debian-image.j
 import { spawnCli } from '../helpers/cli.js';
 import { buildZip, startFaultServer, type FaultServer } from '../vulndb/zipfix.js';
 
+// The feeds are as current as a real download would be (the DB's age is its data's age).
+const TODAY = new Date().toISOString();
 const glibc = {
-  id: 'DEBIAN-CVE-2019-1010022', upstream: ['CVE-2019-1010022'], modified: '2025-06-01T00:00:00Z',
+  id: 'DEBIAN-CVE-2019-1010022', upstream: ['CVE-2019-1010022'], modified: new Date().toISOString(),
   affected: [{ package: { ecosystem: 'Debian:12', name: 'glibc' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }], ecosystem_specific: { urgency: 'unimportant' } }],
 };
 const otherRelease = { ...glibc, id: 'DEBIAN-CVE-2019-1010023', upstream: ['CVE-2019-1010023'], affected: [{ ...glibc.affected[0], package: { ecosystem: 'Debian:11', name: 'glibc' } }] };
 // A KEV catalog in CISA's format naming the glibc CVE (shape per the KEV schema; the entry is made up for the gate).
 const kev = {
-  title: 'CISA Catalog of Known Exploited Vulnerabilities', catalogVersion: '2026.11.30', dateReleased: '2026-11-30T00:00:00.000Z', count: 1,
+  title: 'CISA Catalog of Known Exploited Vulnerabilities', catalogVersion: TODAY.slice(0, 10), dateReleased: TODAY, count: 1,
   vulnerabilities: [{
     cveID: 'CVE-2019-1010022', vendorProject: 'GNU', product: 'glibc', vulnerabilityName: 'GNU glibc stack guard bypass (test entry)',
     dateAdded: '2026-11-01', shortDescription: 'test entry', requiredAction: 'Apply updates', dueDate: '2026-11-22', knownRansomwareCampaignUse: 'Unknown', notes: '', cwes: [],
   }],
 };
-const epss = '#model_version:v2026.06.15,score_date:2026-11-30T00:00:00Z\ncve,epss,percentile\nCVE-2019-1010022,0.01234,0.55\n';
+const epss = `#model_version:v2026.06.15,score_date:${TODAY}\ncve,epss,percentile\nCVE-2019-1010022,0.01234,0.55\n`;
 
 describe('first run without a DB', () => {
   let img: DebianImageFixture;

@@ -11,7 +11,7 @@ import { runCli } from '../helpers/cli.js';
 import { execFileSync } from 'node:child_process';
 
 const record = (cve: string, source: string) => ({
-  id: `DEBIAN-${cve}`, upstream: [cve], modified: '2025-06-01T00:00:00Z',
+  id: `DEBIAN-${cve}`, upstream: [cve], modified: new Date().toISOString(),
   affected: [{ package: { ecosystem: 'Debian:12', name: source }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }], ecosystem_specific: { urgency: 'unimportant' } }],
 });
 

@@ -1,6 +1,7 @@
 // Real inputs for the pipeline shells (Dagger module, Tekton steps): Debian 12 images built as
 // OCI / docker archives with skopeo, OSV records that match their packages, a DB made by the
 // core's importFiles, and a `portcullis` wrapper on PATH that runs this checkout's CLI.
+import { kevCatalog } from '../helpers/kev.js';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importFiles } from '../../src/vulndb/index.js';
@@ -50,7 +51,7 @@ export function osvRecords(): object[] {
   const rec = (id: string, name: string, fixed: string, vector: string) => ({
     schema_version: '1.6.0',
     id,
-    modified: '2024-05-01T00:00:00Z',
+    modified: new Date().toISOString(),
     published: '2024-04-01T00:00:00Z',
     summary: `${name} test vulnerability`,
     severity: [{ type: 'CVSS_V3', score: vector }],
@@ -118,7 +119,8 @@ export async function buildPipelineFixture(dir: string): Promise<PipelineFixture
   writeFileSync(f.corrupt, Buffer.concat([Buffer.from('this is not a tar archive\n'), Buffer.alloc(2048, 7)]));
   mkdirSync(f.recordsDir, { recursive: true });
   for (const r of osvRecords()) writeFileSync(join(f.recordsDir, `${(r as { id: string }).id}.json`), JSON.stringify(r));
-  await importFiles(f.db, [f.recordsDir]);
+  writeFileSync(join(dir, 'kev.json'), kevCatalog());
+  await importFiles(f.db, [f.recordsDir, join(dir, 'kev.json')]);
   writeCliWrapper(f.binDir);
   return f;
 }

@@ -151,7 +151,7 @@ describe('remote DB client', () => {
   it('retries an answer whose body is cut off after a 200 status line', async () => {
     const { createServer } = await import('node:http');
     let calls = 0;
-    const summary = JSON.stringify({ location: 'x', sources: [{ name: 'osv:PyPI', fetchedAt: '2026-01-01T00:00:00Z', records: 1 }] });
+    const summary = JSON.stringify({ protocol: 2, location: 'x', sources: [{ name: 'osv:PyPI', fetchedAt: '2026-01-01T00:00:00Z', records: 1 }], intel: { kev: 0, epss: 0, nvd: 0 } });
     const server = createServer((_req, res) => {
       calls++;
       if (calls === 1) {

@@ -28,6 +28,8 @@ export interface FaultServer {
   files: Map<string, Buffer>;
   hits: Map<string, number>;
   statuses: string[];
+  /** Sent as Last-Modified with every 200 and 304 when set. */
+  lastModified?: string;
   /** Resolves when a stalled body has started. */
   stalled: Promise<void>;
   close(): Promise<void>;
@@ -40,7 +42,9 @@ export async function startFaultServer(): Promise<FaultServer> {
   let markStalled!: () => void;
   const stalled = new Promise<void>((r) => (markStalled = r));
   const open = new Set<ServerResponse>();
+  const state: { lastModified?: string } = {};
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const lm: Record<string, string> = state.lastModified ? { 'last-modified': state.lastModified } : {};
     const [, mode, eco] = decodeURIComponent(req.url ?? '').split('/') as [string, Behaviour, string];
     const key = `${mode}/${eco}`;
     const n = (hits.get(key) ?? 0) + 1;
@@ -62,11 +66,11 @@ export async function startFaultServer(): Promise<FaultServer> {
     }
     if (req.headers['if-none-match'] === etag) {
       answer(304);
-      res.writeHead(304, { etag }).end();
+      res.writeHead(304, { etag, ...lm }).end();
       return;
     }
     answer(200);
-    res.writeHead(200, { etag, 'content-length': body.length, 'content-type': 'application/zip', 'x-goog-hash': `crc32c=AAAAAA==,md5=${md5}` });
+    res.writeHead(200, { etag, ...lm, 'content-length': body.length, 'content-type': 'application/zip', 'x-goog-hash': `crc32c=AAAAAA==,md5=${md5}` });
     if (mode === 'truncate') {
       res.write(body.subarray(0, body.length >> 1), () => res.destroy());
     } else if (mode === 'stall') {
@@ -80,6 +84,12 @@ export async function startFaultServer(): Promise<FaultServer> {
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
+    get lastModified() {
+      return state.lastModified;
+    },
+    set lastModified(v: string | undefined) {
+      state.lastModified = v;
+    },
     files,
     hits,
     statuses,

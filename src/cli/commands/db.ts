@@ -27,7 +27,7 @@ Subcommands:
       --kev-url URL / --epss-url URL   Enrichment feed URLs (env PORTCULLIS_KEV_URL, PORTCULLIS_EPSS_URL)
       --force         Ignore stored ETag / Last-Modified
       --retries N     Retries per source (default 2)
-  status              Show sources, their age and record counts
+  status              Show sources, ecosystems (records, newest record), data date, intel counts
       --format text|json
   serve               Serve the DB over HTTP (OSV API compatible, read-only)
       --listen HOST:PORT   (default 127.0.0.1:8080)
@@ -115,17 +115,26 @@ async function runStatus(args: string[], io: CliIO): Promise<number> {
     const summary = db.summary();
     const counts = db.counts();
     const sources = db.sources().map((s) => ({ ...s, ageSeconds: Math.round((now - Date.parse(s.fetchedAt)) / 1000) }));
+    const ecosystems = db.ecosystems();
     if (format === 'json') {
-      io.stdout.write(`${JSON.stringify({ path, builtAt: summary.builtAt, updatedAt: summary.updatedAt, counts, sources }, null, 2)}\n`);
+      const intel = { kev: counts.kev, epss: counts.epss, nvd: counts.nvd };
+      io.stdout.write(`${JSON.stringify({ path, builtAt: summary.builtAt, updatedAt: summary.updatedAt, dataDate: summary.dataDate, counts, intel, sources, ecosystems }, null, 2)}\n`);
     } else {
+      const dated = (d: string | undefined) => (d ? `${d.slice(0, 10)} (${formatAge(now - Date.parse(d))} ago)` : 'unknown');
+      const width = Math.max(9, ...ecosystems.map((e) => e.ecosystem.length));
       const lines = [
         `database  ${path}`,
         `built     ${summary.builtAt ?? 'unknown'}`,
+        `data date ${dated(summary.dataDate)}  (oldest source's data; what --max-db-age checks)`,
         `records   ${counts.records} (${counts.withdrawn} withdrawn); KEV ${counts.kev}, EPSS ${counts.epss}, NVD ${counts.nvd}`,
         '',
-        ...sources.map((s) => `  ${s.name}  ${s.records} records  fetched ${s.fetchedAt} (${formatAge(s.ageSeconds * 1000)} ago)${s.url ? `  ${s.url}` : ''}`),
+        'sources',
+        ...sources.map((s) => `  ${s.name}  ${s.records} records  data ${dated(s.dataDate)}  fetched ${s.fetchedAt} (${formatAge(s.ageSeconds * 1000)} ago)${s.url ? `  ${s.url}` : ''}`),
       ];
       if (sources.length === 0) lines.push('  (no sources)');
+      lines.push('', `ecosystems${' '.repeat(width - 8)}records  newest record`);
+      lines.push(...ecosystems.map((e) => `  ${e.ecosystem.padEnd(width)}  ${String(e.records).padStart(7)}  ${dated(e.dataDate)}`));
+      if (ecosystems.length === 0) lines.push('  (none)');
       io.stdout.write(`${lines.join('\n')}\n`);
     }
   } finally {

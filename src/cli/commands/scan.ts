@@ -6,7 +6,8 @@ import { parseFormatTargets, writeReports } from '../../report/output.js';
 import { scan } from '../../scan/scan.js';
 import { DEFAULT_MAX_DB_AGE_MS, parseDuration } from '../../vulndb/freshness.js';
 import { parseCommandArgs } from '../args.js';
-import { EXIT_BLOCKED, EXIT_PASS, type Command } from '../command.js';
+import { EXIT_BLOCKED, EXIT_ERROR, EXIT_PASS, type Command } from '../command.js';
+import { coverageGaps } from '../../match/coverage.js';
 import { wantsProgress } from '../io.js';
 import { CACHE_FLAGS, CACHE_USAGE, cacheOptions } from './cache-flags.js';
 import { registryOptions, REGISTRY_FLAGS, REGISTRY_USAGE } from './registry-flags.js';
@@ -26,10 +27,14 @@ ${CACHE_USAGE}${REGISTRY_USAGE}
 Vulnerability data:
   --db FILE               local DB (default: $PORTCULLIS_DB or the per-user cache)
   --db-url URL            query a \`portcullis db serve\` (or https://api.osv.dev) instead
+  --insecure-db-url       allow the DB token (PORTCULLIS_DB_TOKEN) over plain http:// to a
+                          host that is not loopback (env PORTCULLIS_INSECURE_DB_URL=1)
   --offline               never download; a missing DB is an error
   --max-db-age D          refuse an older DB (default 72h; e.g. 24h, 7d)
   --skip-db-age-check     accept a DB of any age
   --severity-source S     vendor (default) | cvss | nvd: whose severity wins
+  --allow-uncovered       accept packages the data does not cover and OS package databases that
+                          could not be read (listed as accepted); default: such gaps end in exit 2
 Filters:
   --severity LIST         e.g. CRITICAL,HIGH
   --ignore-unfixed        drop findings that have no fixed version
@@ -58,10 +63,12 @@ const command: Command = {
       ...CACHE_FLAGS,
       db: { type: 'string' },
       'db-url': { type: 'string' },
+      'insecure-db-url': { type: 'boolean', default: false },
       offline: { type: 'boolean', default: false },
       'max-db-age': { type: 'string' },
       'skip-db-age-check': { type: 'boolean', default: false },
       'severity-source': { type: 'string', default: 'vendor' },
+      'allow-uncovered': { type: 'boolean', default: false },
       severity: { type: 'string' },
       'ignore-unfixed': { type: 'boolean', default: false },
       'pkg-types': { type: 'string' },
@@ -105,10 +112,12 @@ const command: Command = {
       ...cacheOptions(values),
       db: values.db,
       dbUrl: values['db-url'],
+      ...(values['insecure-db-url'] === true ? { insecureDbUrl: true } : {}),
       offline: values.offline === true,
       maxDbAgeMs: values['max-db-age'] ? parseDuration(values['max-db-age']) : DEFAULT_MAX_DB_AGE_MS,
       skipDbAgeCheck: values['skip-db-age-check'] === true,
       severitySource: severitySource as SeverityPreference,
+      allowUncovered: values['allow-uncovered'] === true,
       filter: {
         ...(values.severity ? { severities: parseSeverityList(values.severity) } : {}),
         ignoreUnfixed: values['ignore-unfixed'] === true,
@@ -128,6 +137,12 @@ const command: Command = {
     await writeReports(report, targets, io);
     for (const e of report.decision?.expiredExceptions ?? []) {
       io.stderr.write(`portcullis: EXPIRED exception ${e.id} (expired ${e.expires}${e.source ? `, ${e.source}` : ''}) no longer suppresses\n`);
+    }
+    // Something was not checked and nobody accepted that: never a pass, whatever the findings.
+    if (report.coverage && !report.coverage.complete) {
+      for (const gap of coverageGaps(report.coverage)) io.stderr.write(`portcullis: error: ${gap}\n`);
+      io.stderr.write('portcullis: error: the scan is incomplete (exit 2); accept a known gap in a policy\'s spec.coverage.accept, or pass --allow-uncovered\n');
+      return EXIT_ERROR;
     }
     return report.decision?.blocked ? EXIT_BLOCKED : EXIT_PASS;
   },

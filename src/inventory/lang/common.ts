@@ -106,6 +106,8 @@ export function parseJsonFile(ctx: CatalogContext, file: WalkedFile, code: strin
     return JSON.parse(stripBom(file.data.toString('utf8')));
   } catch (e) {
     warnFile(ctx, file, code, `not valid JSON (${errorText(e)})`);
+    // The parser's message may quote the file: the unread entry names the position only.
+    ctx.unreadable?.(file, 'malformed', 'not valid JSON');
     return undefined;
   }
 }
@@ -156,6 +158,7 @@ export async function perFile(
       out.push(...(await fn(file)));
     } catch (e) {
       warnFile(ctx, file, code, `could not be parsed (${errorText(e)})`);
+      ctx.unreadable?.(file, 'malformed', `could not be parsed (${e instanceof Error ? e.name : 'error'})`);
     }
   }
   return out;

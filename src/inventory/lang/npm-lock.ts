@@ -129,6 +129,7 @@ export function packageLockEntries(file: WalkedFile, ctx: CatalogContext): LockE
   if (doc === undefined) return undefined;
   if (!isRecord(doc)) {
     warnFile(ctx, file, 'npm.package-lock', 'not a JSON object');
+    ctx.unreadable?.(file, 'malformed', 'not a JSON object');
     return undefined;
   }
   if (isRecord(doc.packages)) return v2Entries(doc.packages);

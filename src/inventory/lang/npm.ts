@@ -28,12 +28,14 @@ function projectDir(path: string): string {
 function installedPackage(file: WalkedFile, ctx: CatalogContext, devAt: Map<string, boolean>): [Package, Record<string, unknown>] | undefined {
   if (file.size > MAX_PACKAGE_JSON) {
     warnFile(ctx, file, 'npm.package-json', `${file.size} bytes is too large for a package.json; skipped`);
+    ctx.unreadable?.(file, 'unreadable', 'too large for a package.json');
     return undefined;
   }
   const doc = parseJsonFile(ctx, file, 'npm.package-json');
   if (doc === undefined) return undefined;
   if (!isRecord(doc)) {
     warnFile(ctx, file, 'npm.package-json', 'not a JSON object');
+    ctx.unreadable?.(file, 'malformed', 'not a JSON object');
     return undefined;
   }
   const dir = dirname(file.path);
@@ -61,6 +63,7 @@ function devFlags(locks: WalkedFile[], ctx: CatalogContext): Map<string, boolean
       for (const e of packageLockEntries(f, ctx) ?? []) if (e.at) out.set(`${base === '/' ? '' : base}/${e.at}`, e.dev);
     } catch (e) {
       warnFile(ctx, f, 'npm.package-lock', `could not be parsed (${errorText(e)})`);
+      ctx.unreadable?.(f, 'malformed', 'could not be parsed');
     }
   }
   return out;
@@ -109,6 +112,7 @@ export const npmCataloger: Cataloger = {
         manifests.set(got[0], got[1]);
       } catch (e) {
         warnFile(ctx, f, 'npm.package-json', `could not be parsed (${errorText(e)})`);
+        ctx.unreadable?.(f, 'malformed', 'could not be parsed');
       }
     }
     for (const [dir, pkg] of byDir) {

@@ -55,6 +55,7 @@ function distFromText(file: WalkedFile, ctx: CatalogContext, text: string, site:
   const version = h.get('version')?.[0];
   if (!name || !version) {
     warnFile(ctx, file, 'python.metadata', 'no Name or Version header');
+    ctx.unreadable?.(file, 'malformed', 'no Name or Version header');
     return undefined;
   }
   const requires = (h.get('requires-dist') ?? [])
@@ -109,10 +110,12 @@ export const pythonCataloger: Cataloger = {
           text = await eggPkgInfo(f.data);
         } catch (e) {
           warnFile(ctx, f, 'python.egg', `not a readable egg archive (${errorText(e)})`);
+          ctx.unreadable?.(f, 'malformed', 'not a readable egg archive');
           return [];
         }
         if (text === undefined) {
           warnFile(ctx, f, 'python.egg', 'no EGG-INFO/PKG-INFO inside');
+          ctx.unreadable?.(f, 'malformed', 'no EGG-INFO/PKG-INFO inside');
           return [];
         }
         const d = distFromText(f, ctx, text, dirname(f.path));

@@ -39,6 +39,7 @@ export const gemspecCataloger: Cataloger = {
       const g = parseGemspec(f.data.toString('utf8'));
       if (!g.name || !g.version) {
         warnFile(ctx, f, 'gem.gemspec', 'no name or version assignment');
+        ctx.unreadable?.(f, 'malformed', 'no name or version assignment');
         return [];
       }
       return [makePackage('gem', FOUND_BY, f, { name: g.name, version: g.version, licenses: g.licenses })];

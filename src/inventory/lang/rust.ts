@@ -49,6 +49,7 @@ function cargoLock(file: WalkedFile, ctx: CatalogContext): Package[] {
     doc = toml().parse(file.data.toString('utf8')) as Record<string, unknown>;
   } catch (e) {
     warnFile(ctx, file, 'cargo.lock', `not valid TOML (${errorText(e)})`);
+    ctx.unreadable?.(file, 'malformed', 'not valid TOML');
     return [];
   }
   const list = Array.isArray(doc.package) ? doc.package : [];
@@ -133,6 +134,7 @@ export const rustCataloger: Cataloger = {
       if (!d) return [];
       if ('error' in d) {
         warnFile(ctx, f, 'cargo.auditable', `unreadable .dep-v0 section (${d.error})`);
+        ctx.unreadable?.(f, 'malformed', 'unreadable .dep-v0 section');
         return [];
       }
       // The root crate (source "local") is the binary itself and is reported like the others.

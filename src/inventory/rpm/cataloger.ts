@@ -50,10 +50,16 @@ function parse(files: WalkedFile[], ctx: CatalogContext): Package[] {
       result = { blobs: [], problems: [`unreadable: ${errorMessage(err)}`] };
     }
     for (const p of result.problems) warn('rpm.db', p);
+    // A db in which nothing could be found, or whose every header is garbage, was not read.
+    if (result.blobs.length === 0 && result.problems.length > 0) {
+      ctx.unreadable?.(file, 'malformed', result.problems[0]!.split('\n')[0]!.slice(0, 200));
+    }
+    let decoded = 0;
     for (const { blob, where } of result.blobs) {
       let pkg: Package;
       try {
         const h = decodeHeader(blob);
+        decoded++;
         if (h.name === 'gpg-pubkey') continue; // imported signing keys, not software
         pkg = rpmPackage(h, file.path, file.layer, NAME, ctx);
       } catch (err) {
@@ -67,6 +73,9 @@ function parse(files: WalkedFile[], ctx: CatalogContext): Package[] {
       seen.add(key);
       out.push(pkg);
     }
+    if (result.blobs.length > 0 && decoded === 0) {
+      ctx.unreadable?.(file, 'malformed', `none of its ${result.blobs.length} package headers could be decoded`);
+    }
   }
   return out;
 }
@@ -78,5 +87,6 @@ export const rpmCataloger: Cataloger = {
   attribution: 'history',
   maxFileSize: MAX_FILE_SIZE,
   wants: (path) => WANTED.has(path),
+  anchors: [...WANTED],
   parse,
 };
