@@ -1,20 +1,17 @@
 // Detects the OS from the final filesystem. OS detection is not a cataloger, but it rides the same
 // walk as one more FileWanter.
+import { osIdForReleaseName, osReleaseFiles } from '../ecosystems/index.js';
 import type { OsInfo } from '../model/os.js';
 import type { WalkedFile } from './cataloger.js';
 import { parseOsRelease } from './os-release.js';
 import type { FileWanter } from './walk-layer.js';
 
 const OS_RELEASE = ['/etc/os-release', '/usr/lib/os-release'];
-/** Red Hat family release files, most specific first (redhat-release exists on all of them). */
-const RELEASE_FILES = [
-  '/etc/almalinux-release',
-  '/etc/rocky-release',
-  '/etc/centos-release',
-  '/etc/fedora-release',
-  '/etc/redhat-release',
-  '/etc/system-release',
-];
+/**
+ * Red Hat family release files: each OS's own (from the ecosystem registry) first, then the
+ * generic ones, which exist on all of them.
+ */
+const RELEASE_FILES = [...osReleaseFiles(), '/etc/redhat-release', '/etc/system-release'];
 const STATUS_D = '/var/lib/dpkg/status.d/';
 const OTHER = ['/etc/alpine-release', '/etc/debian_version'];
 const WANTED = new Set([...OS_RELEASE, ...RELEASE_FILES, ...OTHER]);
@@ -48,18 +45,7 @@ function fromOsRelease(f: WalkedFile): OsInfo | undefined {
 export function parseRedhatRelease(line: string, path: string): OsInfo | undefined {
   const m = /^(.*?)\s+release\s+([0-9][0-9.]*)/i.exec(line.trim());
   if (!m) return undefined;
-  const name = m[1].toLowerCase();
-  const id = name.startsWith('almalinux')
-    ? 'almalinux'
-    : name.startsWith('rocky')
-      ? 'rocky'
-      : name.startsWith('centos')
-        ? 'centos'
-        : name.startsWith('fedora')
-          ? 'fedora'
-          : name.startsWith('red hat')
-            ? 'rhel'
-            : undefined;
+  const id = osIdForReleaseName(m[1]);
   if (!id) return undefined;
   return { id, versionId: m[2], prettyName: line.trim(), detectedFrom: path };
 }

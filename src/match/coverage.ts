@@ -3,33 +3,20 @@
 // finding count says, so every such ecosystem is listed with its reason and the fix.
 import type { Coverage, CoverageStatus, EcosystemCoverage, EcosystemData, UncheckedPackage, UnreadFile } from '../model/coverage.js';
 import type { OsInfo } from '../model/os.js';
-import { OS_PACKAGE_TYPES, type Package } from '../model/package.js';
+import type { Package } from '../model/package.js';
+import { ecosystemSupport } from '../ecosystems/index.js';
 import { compareStrings } from '../version/digits.js';
-import { getComparator } from '../version/registry.js';
 
 /** How one package stands before the data is asked: matchable in `ecosystem`, or not at all. */
 type Support =
   | { status: 'supported'; ecosystem: string }
   | { status: 'unsupported' | 'os-unknown'; label: string; reason: string };
 
-function osLabel(os: OsInfo): string {
-  return os.prettyName ?? [os.id, os.versionId ?? os.versionCodename].filter(Boolean).join(' ');
-}
-
-/** Whether a package can be matched at all, and under which ecosystem. */
+/** Whether a package can be matched at all, and under which ecosystem (the ecosystem registry decides). */
 export function packageSupport(pkg: Package, os: OsInfo | undefined): Support {
-  if (pkg.ecosystem) {
-    if (getComparator(pkg.ecosystem)) return { status: 'supported', ecosystem: pkg.ecosystem };
-    return { status: 'unsupported', label: pkg.ecosystem, reason: `no version comparator for the ${pkg.ecosystem} ecosystem` };
-  }
-  if (OS_PACKAGE_TYPES.has(pkg.type)) {
-    if (!os) {
-      return { status: 'os-unknown', label: `${pkg.type} (OS not detected)`, reason: `the image's OS was not detected (no usable /etc/os-release), so its ${pkg.type} packages cannot be matched` };
-    }
-    const label = osLabel(os);
-    return { status: 'unsupported', label, reason: `no vulnerability data source exists for ${label} (no OSV ecosystem)` };
-  }
-  return { status: 'unsupported', label: pkg.type, reason: `${pkg.type} packages have no ecosystem to match against` };
+  const s = ecosystemSupport(pkg, os);
+  if (s.status === 'supported') return { status: 'supported', ecosystem: pkg.ecosystem };
+  return { status: s.status, label: s.name, reason: s.reason };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { lookupRuleFor } from '../ecosystems/index.js';
 import type { Package } from '../model/package.js';
 import type { PackageQuery } from '../vulndb/source.js';
 
@@ -8,22 +9,23 @@ export interface PackageLookup {
 }
 
 /**
- * Which advisory names a package is matched under (distro semantics):
- * - deb (Debian, Ubuntu): advisories name the SOURCE package at the source version, so every binary
- *   built from it is reported;
- * - apk: advisories name the origin (its version is the binary's);
- * - rpm: advisories name binary packages; the source RPM name is tried as well;
- * - language packages: their own name (OSV naming: Maven group:artifact, PEP 503, npm scopes…).
+ * Which advisory names a package is matched under, by its ecosystem's lookup rule (src/ecosystems/):
+ * - `source` (Debian, Ubuntu): advisories name the SOURCE package at the source version, so every
+ *   binary built from it is reported;
+ * - `origin` (the apk family): advisories name the origin (its version is the binary's);
+ * - `binary-and-source` (the rpm family): advisories name binary packages; the source RPM name is
+ *   tried as well;
+ * - `name` (language packages): their own name (OSV naming: Maven group:artifact, PEP 503, npm scopes…).
  */
 export function lookupsFor(pkg: Package): PackageLookup[] {
   if (!pkg.ecosystem) return [];
   const ecosystem = pkg.ecosystem;
-  switch (pkg.type) {
-    case 'deb':
+  switch (lookupRuleFor(pkg)) {
+    case 'source':
       return [{ query: { ecosystem, name: pkg.sourceName || pkg.name }, version: pkg.sourceVersion || pkg.version }];
-    case 'apk':
+    case 'origin':
       return [{ query: { ecosystem, name: pkg.sourceName || pkg.name }, version: pkg.version }];
-    case 'rpm': {
+    case 'binary-and-source': {
       const out: PackageLookup[] = [{ query: { ecosystem, name: pkg.name }, version: pkg.version }];
       if (pkg.sourceName && pkg.sourceName !== pkg.name) {
         out.push({ query: { ecosystem, name: pkg.sourceName }, version: pkg.version });

@@ -1,5 +1,6 @@
 // The one package type that crosses every boundary: catalogers make it, the matcher reads it,
 // encoders print it.
+import type { PackageType } from '../ecosystems/index.js';
 
 /** Where in the image a thing came from: the layer that (last) wrote it. */
 export interface LayerRef {
@@ -13,12 +14,10 @@ export interface LayerRef {
   createdBy?: string;
 }
 
-/** purl types we emit; `type` of a Package. */
-export type PackageType =
-  | 'deb' | 'apk' | 'rpm'
-  | 'npm' | 'pypi' | 'golang' | 'maven' | 'gem' | 'cargo' | 'composer' | 'nuget';
-
-export const OS_PACKAGE_TYPES: ReadonlySet<PackageType> = new Set(['deb', 'apk', 'rpm']);
+// Both are derived from the ecosystem registry (src/ecosystems/): purl types we emit and match
+// (`type` of a Package), and those that come from OS package dbs.
+export type { PackageType };
+export { OS_PACKAGE_TYPES } from '../ecosystems/index.js';
 
 export interface Package {
   name: string;

@@ -1,4 +1,5 @@
 // SPDX 2.3 JSON: the image as the described package, containing one package per Package.
+import { spdxPurposeFor } from '../ecosystems/index.js';
 import type { Package } from '../model/package.js';
 import type { Report } from '../model/report.js';
 import { imageDigest, imageName, resolveDependsOn, sortedPackages, unique } from './common.js';
@@ -70,7 +71,7 @@ function packageEntry(p: Package, id: string, licenses: LicenseRefs): Json {
       ? { sourceInfo: `built from source package ${p.sourceName ?? p.name} ${p.sourceVersion ?? p.version}` }
       : {}),
     ...(p.purl ? { externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: p.purl }] } : {}),
-    primaryPackagePurpose: p.type === 'deb' || p.type === 'rpm' || p.type === 'apk' ? 'INSTALL' : 'LIBRARY',
+    primaryPackagePurpose: spdxPurposeFor(p.type),
     comment,
   };
 }

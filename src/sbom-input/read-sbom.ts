@@ -2,16 +2,15 @@
 import { readFile, stat } from 'node:fs/promises';
 import { PackageURL } from 'packageurl-js';
 import { PortcullisError } from '../errors.js';
+import { purlEcosystem } from '../ecosystems/index.js';
+import type { UncheckedPackage } from '../model/coverage.js';
 import type { ImageMetadata } from '../model/image.js';
-import type { LayerRef, Package, PackageType } from '../model/package.js';
+import type { LayerRef, Package } from '../model/package.js';
 import type { ScanWarning } from '../model/warning.js';
-import { queryForPurl } from '../vulndb/purl.js';
 
 const MAX_SBOM_BYTES = 256 * 1024 * 1024;
-
-const PURL_TYPES: ReadonlySet<string> = new Set<PackageType>([
-  'deb', 'apk', 'rpm', 'npm', 'pypi', 'golang', 'maven', 'gem', 'cargo', 'composer', 'nuget',
-]);
+/** An unreadable purl is kept in `unchecked` up to this many characters. */
+const MAX_PURL_TEXT = 1024;
 
 /** SBOM packages carry no layer unless the SBOM says so: index -1 means "not known". */
 const UNKNOWN_LAYER: LayerRef = { index: -1, digest: '', diffId: '' };
@@ -20,6 +19,19 @@ export interface SbomInput {
   metadata: ImageMetadata;
   packages: Package[];
   warnings: ScanWarning[];
+  /**
+   * Components that name a package but cannot be checked: a purl type no ecosystem of the registry
+   * takes (`purl.unsupported`: pkg:generic, pkg:github…), a purl that does not parse
+   * (`purl.invalid`), or a purl without a version (`version.missing`). Never dropped: coverage lists them.
+   */
+  unchecked: UncheckedPackage[];
+}
+
+/** What one SBOM read collects besides its metadata. */
+interface Collected {
+  packages: Package[];
+  warnings: ScanWarning[];
+  unchecked: UncheckedPackage[];
 }
 
 interface Props {
@@ -53,17 +65,28 @@ function trivySourceVersion(props: Props): string | undefined {
   return `${epoch && epoch !== '0' ? `${epoch}:` : ''}${v}${release ? `-${release}` : ''}`;
 }
 
-function toPackage(purlText: string, where: string, props: Props, licenses: string[], warnings: ScanWarning[]): Package | undefined {
+function toPackage(purlText: string, where: string, props: Props, licenses: string[], out: Collected): Package | undefined {
   let purl: PackageURL;
   try {
     purl = PackageURL.fromString(purlText);
   } catch (err) {
-    warnings.push({ code: 'sbom.purl', message: `${where}: invalid purl ${JSON.stringify(purlText)}: ${(err as Error).message}` });
+    const reason = `invalid purl: ${(err as Error).message}`;
+    out.warnings.push({ code: 'sbom.purl', message: `${where}: invalid purl ${JSON.stringify(purlText)}: ${(err as Error).message}` });
+    // A component we cannot read is still a package we did not check.
+    const type = /^pkg:([a-zA-Z.+-]+)\//.exec(purlText)?.[1]?.toLowerCase() ?? '';
+    out.unchecked.push({ purl: purlText.slice(0, MAX_PURL_TEXT), ecosystem: type, code: 'purl.invalid', reason: `${reason}: not checked` });
     return undefined;
   }
-  if (!PURL_TYPES.has(purl.type) || !purl.version) return undefined;
-  const q = queryForPurl(purl);
-  const type = purl.type as PackageType;
+  const q = purlEcosystem(purl);
+  if ('refused' in q) {
+    out.unchecked.push({ purl: purlText, ecosystem: purl.type, code: 'purl.unsupported', reason: `${q.refused}: not checked` });
+    return undefined;
+  }
+  if (!purl.version) {
+    out.unchecked.push({ purl: purlText, ecosystem: q.ecosystem || purl.type, code: 'version.missing', reason: 'the purl states no version: not checked' });
+    return undefined;
+  }
+  const type = q.type;
   const up = upstreamOf(purl);
   const epochQ = purl.qualifiers?.epoch;
   const epoch = props.get('portcullis:package:epoch') ?? (typeof epochQ === 'string' ? epochQ : undefined);
@@ -76,12 +99,12 @@ function toPackage(purlText: string, where: string, props: Props, licenses: stri
   const sourceVersion = props.get('portcullis:package:sourceVersion', 'syft:metadata:sourceVersion') ?? trivySourceVersion(props) ?? up.version;
   const modularityLabel = props.get('portcullis:package:modularityLabel', 'syft:metadata:modularityLabel', 'aquasecurity:trivy:Modularitylabel');
   return {
-    name: q?.name ?? purl.name,
+    name: q.name,
     version,
     type,
-    ecosystem: props.get('portcullis:package:ecosystem') ?? q?.ecosystem ?? '',
+    ecosystem: props.get('portcullis:package:ecosystem') ?? q.ecosystem,
     purl: purlText,
-    sourceName: sourceName ?? (q?.name ?? purl.name),
+    sourceName: sourceName ?? q.name,
     sourceVersion: sourceVersion ?? version,
     ...(arch ? { arch } : {}),
     ...(licenses.length ? { licenses } : {}),
@@ -103,28 +126,38 @@ function cdxLicenses(list: unknown): string[] {
     .filter((x): x is string => typeof x === 'string' && x.length > 0);
 }
 
+/** One warning per purl type that was not checked, so the gap shows even where coverage is not read. */
+function summarise(out: Collected, file: string): void {
+  const byType = new Map<string, number>();
+  for (const u of out.unchecked) if (u.code === 'purl.unsupported') byType.set(u.ecosystem, (byType.get(u.ecosystem) ?? 0) + 1);
+  for (const [type, n] of [...byType].sort()) {
+    out.warnings.push({ code: 'sbom.purl-unsupported', message: `${file}: ${n} pkg:${type} package${n === 1 ? '' : 's'} not checked (see coverage: unchecked)` });
+  }
+  const missing = out.unchecked.filter((u) => u.code === 'version.missing').length;
+  if (missing > 0) out.warnings.push({ code: 'sbom.version-missing', message: `${file}: ${missing} package${missing === 1 ? '' : 's'} without a version not checked` });
+}
+
 function fromCycloneDx(doc: Record<string, any>, file: string): SbomInput {
-  const warnings: ScanWarning[] = [];
-  const packages: Package[] = [];
+  const out: Collected = { packages: [], warnings: [], unchecked: [] };
   const walk = (components: unknown, depth: number) => {
     if (!Array.isArray(components) || depth > 32) return;
     for (const c of components) {
       if (!c || typeof c !== 'object') continue;
       if (typeof c.purl === 'string') {
-        const p = toPackage(c.purl, file, propsOf(c.properties), cdxLicenses(c.licenses), warnings);
-        if (p) packages.push(p);
+        const p = toPackage(c.purl, file, propsOf(c.properties), cdxLicenses(c.licenses), out);
+        if (p) out.packages.push(p);
       }
       walk(c.components, depth + 1);
     }
   };
   walk(doc.components, 0);
   const subject = doc.metadata?.component ?? {};
-  return { metadata: metadataFor(file, 'sbom-cyclonedx', subject.name, subject.version), packages, warnings };
+  summarise(out, file);
+  return { metadata: metadataFor(file, 'sbom-cyclonedx', subject.name, subject.version), ...out };
 }
 
 function fromSpdx(doc: Record<string, any>, file: string): SbomInput {
-  const warnings: ScanWarning[] = [];
-  const packages: Package[] = [];
+  const out: Collected = { packages: [], warnings: [], unchecked: [] };
   for (const p of Array.isArray(doc.packages) ? doc.packages : []) {
     const refs: any[] = Array.isArray(p?.externalRefs) ? p.externalRefs : [];
     const purl = refs.find((r) => r?.referenceType === 'purl' && typeof r.referenceLocator === 'string')?.referenceLocator;
@@ -137,10 +170,11 @@ function fromSpdx(doc: Record<string, any>, file: string): SbomInput {
       ...(src ? [{ name: 'portcullis:package:sourceName', value: src[1] }, { name: 'portcullis:package:sourceVersion', value: src[2] }] : []),
       ...(layer ? [{ name: 'portcullis:layer:index', value: layer[1] }, { name: 'portcullis:layer:diffID', value: layer[2] }] : []),
     ]);
-    const pkg = toPackage(purl, file, props, lic ? [lic] : [], warnings);
-    if (pkg) packages.push(pkg);
+    const pkg = toPackage(purl, file, props, lic ? [lic] : [], out);
+    if (pkg) out.packages.push(pkg);
   }
-  return { metadata: metadataFor(file, 'sbom-spdx', doc.name), packages, warnings };
+  summarise(out, file);
+  return { metadata: metadataFor(file, 'sbom-spdx', doc.name), ...out };
 }
 
 function metadataFor(file: string, sourceType: string, name?: unknown, version?: unknown): ImageMetadata {

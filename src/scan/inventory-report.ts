@@ -60,7 +60,7 @@ export async function inventoryWithGaps(opts: InventoryOptions, cwd: string = pr
       packages: input.packages,
       warnings: input.warnings,
     };
-    return { report, unread: [], unchecked: [] };
+    return { report, unread: [], unchecked: input.unchecked };
   }
   if (!opts.image) throw new PortcullisError('scan: give an image (or --sbom FILE)');
   // Opened first: an untrusted cache directory or a missing fleet key fails before any work.
@@ -75,7 +75,7 @@ export async function inventoryWithGaps(opts: InventoryOptions, cwd: string = pr
       });
       const report = buildInventoryReport(image, inv, opts.now);
       if (store) report.tool.cache = store.metrics();
-      return { report, unread: [], unchecked: [] };
+      return { report, unread: inv.unread, unchecked: [] };
     } finally {
       await image.close();
     }

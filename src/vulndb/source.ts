@@ -2,7 +2,7 @@ import type { EcosystemData } from '../model/coverage.js';
 import type { Cvss, EpssScore, KevEntry } from '../model/finding.js';
 import type { OsvRecord } from '../model/osv.js';
 import type { DbSummary } from '../model/report.js';
-import { pep503 } from '../inventory/lang/common.js';
+import { normaliseName } from '../ecosystems/index.js';
 
 /**
  * The /v1/portcullis protocol of `db serve` and its client (2: coverage, data dates, intel
@@ -48,10 +48,12 @@ export interface VulnSource {
   close(): Promise<void>;
 }
 
-/** PEP 503 for PyPI; everything else as written (OSV names are case-sensitive elsewhere). */
+/**
+ * The ecosystem's name normaliser (src/ecosystems/): PEP 503 for PyPI; everything else as written
+ * (OSV names are case-sensitive elsewhere). Stored names in the DB are normalised with it.
+ */
 export function normalisePackageName(ecosystem: string, name: string): string {
-  if (ecosystem === 'PyPI') return pep503(name);
-  return name;
+  return normaliseName(ecosystem, name);
 }
 
 export function lookupKey(q: PackageQuery): string {

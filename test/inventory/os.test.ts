@@ -69,7 +69,8 @@ describe('osvEcosystemFor', () => {
   it.each([
     ['Debian 12', 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n', 'Debian:12'],
     ['Debian 11', 'PRETTY_NAME="Debian GNU/Linux 11 (bullseye)"\nVERSION_ID="11"\nVERSION_CODENAME=bullseye\nID=debian\n', 'Debian:11'],
-    ['Debian testing (no VERSION_ID)', 'PRETTY_NAME="Debian GNU/Linux trixie/sid"\nNAME="Debian GNU/Linux"\nVERSION_CODENAME=trixie\nID=debian\n', ''],
+    // Testing names its release by codename only (no VERSION_ID): trixie while it was testing is 13.
+    ['Debian testing (no VERSION_ID)', 'PRETTY_NAME="Debian GNU/Linux trixie/sid"\nNAME="Debian GNU/Linux"\nVERSION_CODENAME=trixie\nID=debian\n', 'Debian:13'],
     ['Ubuntu 22.04 LTS', 'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nNAME="Ubuntu"\nVERSION_ID="22.04"\nVERSION="22.04.4 LTS (Jammy Jellyfish)"\nVERSION_CODENAME=jammy\nID=ubuntu\nID_LIKE=debian\n', 'Ubuntu:22.04:LTS'],
     ['Ubuntu 24.04 LTS', 'PRETTY_NAME="Ubuntu 24.04.1 LTS"\nVERSION_ID="24.04"\nVERSION="24.04.1 LTS (Noble Numbat)"\nVERSION_CODENAME=noble\nID=ubuntu\nID_LIKE=debian\n', 'Ubuntu:24.04:LTS'],
     ['Ubuntu 20.04 LTS', 'PRETTY_NAME="Ubuntu 20.04.6 LTS"\nVERSION_ID="20.04"\nVERSION_CODENAME=focal\nID=ubuntu\n', 'Ubuntu:20.04:LTS'],

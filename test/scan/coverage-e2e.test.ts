@@ -128,7 +128,7 @@ describe('coverage: the gate never passes what it did not check', () => {
     expect(r.code).toBe(2);
     expect(r.report.os).toBeUndefined();
     expect(r.report.coverage!.ecosystems).toEqual([expect.objectContaining({ status: 'os-unknown', packages: 1 })]);
-    expect(r.stderr).toMatch(/1 package in deb \(OS not detected\) not checked \(os-unknown/);
+    expect(r.stderr).toMatch(/1 package in Debian not checked \(os-unknown/);
   });
 
   it('Amazon Linux 2 (real rpmdb, no OSV ecosystem): unsupported, exit 2; a policy accepting it passes and says so', async () => {

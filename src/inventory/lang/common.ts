@@ -1,66 +1,10 @@
 // Helpers every language cataloger shares: purl building, package construction, safe parsing.
-import { PackageURL } from 'packageurl-js';
+// Per-ecosystem facts (purl shapes, OSV names, PEP 503) come from the registry in src/ecosystems/.
+import { languageEcosystemFor, pep503, purlFor } from '../../ecosystems/index.js';
 import type { CatalogContext, WalkedFile } from '../cataloger.js';
 import type { Package, PackageType } from '../../model/package.js';
 
-/** PEP 503 normalisation: runs of `-`, `_`, `.` become one `-`, lower-cased. */
-export function pep503(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
-}
-
-/** Splits `@scope/name` (npm) into namespace and name. */
-function npmParts(name: string): [string | undefined, string] {
-  if (name.startsWith('@')) {
-    const slash = name.indexOf('/');
-    if (slash > 0) return [name.slice(0, slash), name.slice(slash + 1)];
-  }
-  return [undefined, name];
-}
-
-/** Go purls: namespace = module path up to the last `/`, name = the last element. */
-function golangPurl(path: string, version: string): string {
-  const slash = path.lastIndexOf('/');
-  const ver = version ? `@${encodeURIComponent(version)}` : '';
-  if (slash < 0) return `pkg:golang/${encodeURIComponent(path)}${ver}`;
-  const ns = path.slice(0, slash).split('/').map(encodeURIComponent).join('/');
-  return `pkg:golang/${ns}/${encodeURIComponent(path.slice(slash + 1))}${ver}`;
-}
-
-/** The purl for a package of `type` named as its ecosystem names it (Maven: `group:artifact`). */
-export function purlFor(type: PackageType, name: string, version: string): string {
-  const v = version || undefined;
-  try {
-    switch (type) {
-      case 'npm': {
-        const [ns, n] = npmParts(name);
-        return new PackageURL('npm', ns, n, v, undefined, undefined).toString();
-      }
-      case 'golang':
-        return golangPurl(name, version);
-      case 'maven': {
-        const colon = name.indexOf(':');
-        const group = colon > 0 ? name.slice(0, colon) : undefined;
-        return new PackageURL('maven', group, colon > 0 ? name.slice(colon + 1) : name, v, undefined, undefined).toString();
-      }
-      case 'pypi':
-        return new PackageURL('pypi', undefined, pep503(name), v, undefined, undefined).toString();
-      case 'composer': {
-        const slash = name.indexOf('/');
-        return new PackageURL('composer', slash > 0 ? name.slice(0, slash) : undefined, slash > 0 ? name.slice(slash + 1) : name, v, undefined, undefined).toString();
-      }
-      default:
-        return new PackageURL(type, undefined, name, v, undefined, undefined).toString();
-    }
-  } catch {
-    // A name packageurl-js rejects (hostile input): fall back to plain percent-encoding.
-    return `pkg:${type}/${encodeURIComponent(name)}${v ? `@${encodeURIComponent(v)}` : ''}`;
-  }
-}
-
-export const ECOSYSTEM: Record<string, string> = {
-  npm: 'npm', pypi: 'PyPI', golang: 'Go', maven: 'Maven', gem: 'RubyGems', cargo: 'crates.io',
-  composer: 'Packagist', nuget: 'NuGet',
-};
+export { pep503, purlFor };
 
 export interface PackageFields {
   name: string;
@@ -78,7 +22,7 @@ export function makePackage(type: PackageType, foundBy: string, file: WalkedFile
     name: f.name,
     version: f.version,
     type,
-    ecosystem: ECOSYSTEM[type] ?? '',
+    ecosystem: languageEcosystemFor(type),
     purl: purlFor(type, f.name, f.version),
     path: f.path ?? file.path,
     layer: file.layer,
