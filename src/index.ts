@@ -5,7 +5,7 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { argument, dag, func, object, type CacheVolume, type Container, type Directory, type File } from '@dagger.io/dagger';
+import { argument, dag, func, object, type CacheVolume, type Container, type Secret, type Directory, type File } from '@dagger.io/dagger';
 import { PortcullisError } from './errors.js';
 import { parseSeverityList } from './match/filter.js';
 import { SEVERITIES } from './model/finding.js';
@@ -198,6 +198,8 @@ export class Portcullis {
    * @param offline never download; a missing DB is an error
    * @param skipDbAgeCheck accept a DB of any age
    * @param platform os/arch[/variant] to pick from a multi-platform image
+   * @param cacheBackend a layer cache shared by the fleet: `redis://[USER:PASS@]HOST[:PORT][/DB]` or `rediss://…` (a secret: it may hold credentials)
+   * @param cacheKey the fleet's shared HMAC key for that cache (PORTCULLIS_CACHE_KEY)
    */
   @func()
   async scan(
@@ -215,6 +217,8 @@ export class Portcullis {
     offline = false,
     skipDbAgeCheck = false,
     platform?: string,
+    cacheBackend?: Secret,
+    cacheKey?: Secret,
   ): Promise<Scan> {
     const given = [container, address, tarball].filter((x) => x !== undefined && x !== null && x !== '').length;
     if (given !== 1) throw new PortcullisError(`scan: give exactly one of --container, --address or --tarball (got ${given})`);
@@ -256,6 +260,8 @@ export class Portcullis {
         policies: policies.length ? policies : 'default',
         vex: vexPaths,
         cwd: work,
+        ...(cacheBackend ? { cacheBackend: await cacheBackend.plaintext() } : {}),
+        env: { ...process.env, ...(cacheKey ? { PORTCULLIS_CACHE_KEY: await cacheKey.plaintext() } : {}) },
         onNotice: (m) => process.stderr.write(`portcullis: ${m}\n`),
       });
       return new Scan(encoderFor('json').encode(report));

@@ -3,6 +3,8 @@ import { execFile } from 'node:child_process';
 
 export interface Measured {
   wallMs: number;
+  /** User + system CPU time of the child (all its threads): steadier than wall time on a busy machine. */
+  cpuMs: number;
   maxRssMb: number;
   stdout: string;
 }
@@ -19,7 +21,8 @@ export function measure(cmd: string, args: string[], opts: { shell?: boolean; al
         return;
       }
       const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-      resolve({ wallMs, maxRssMb: m ? Number(m[1]) / 1024 : NaN, stdout });
+      const secs = (label: string) => Number(new RegExp(`${label} time \\(seconds\\): ([\\d.]+)`).exec(stderr)?.[1] ?? NaN);
+      resolve({ wallMs, cpuMs: 1000 * (secs('User') + secs('System')), maxRssMb: m ? Number(m[1]) / 1024 : NaN, stdout });
     });
   });
 }

@@ -1,22 +1,143 @@
-// The walker's LayerDeltaStore on top of the on-disk layer cache.
-import type { LayerDeltaStore } from '../inventory/walker.js';
+// The walker's LayerDeltaStore on top of the layer caches: this user's directory, and optionally a
+// shared Redis in front of which it sits (a fleet's runners each have their own directory).
+// Lookups go local first, then one pipelined read of the shared cache for every layer the
+// directory lacks; new deltas go to both, the shared ones in one pipelined write after the walk.
+// Entries in the shared cache are authenticated with the same envelope (entry.ts) and secret.
+import type { LayerDelta } from '../inventory/layer-delta.js';
+import type { LayerDeltaStore, LayerKey, WanterVersions } from '../inventory/walker.js';
+import type { CacheMetrics } from '../model/report.js';
+import { decodeEntry, encodeEntryParts } from './entry.js';
 import { deserialiseLayerDelta, layerDeltaCacheKey, layerDeltaParts } from './layer-delta-codec.js';
 import type { LayerCache } from './layer-cache.js';
+import type { RedisLayerCache } from './redis-cache.js';
 
-export function layerDeltaStore(cache: LayerCache): LayerDeltaStore {
+export interface SharedTier {
+  cache: RedisLayerCache;
+  /** The fleet's HMAC key (`PORTCULLIS_CACHE_KEY`). */
+  secret: Buffer;
+}
+
+export interface ScanLayerDeltaStore extends LayerDeltaStore {
+  metrics(): CacheMetrics;
+  /** Lines the user must see (the shared cache failed; entries failed authentication). */
+  notices(): string[];
+  /** Closes the shared connection; never throws. */
+  close(): Promise<void>;
+}
+
+function decode(bytes: Buffer): LayerDelta | undefined {
+  try {
+    return deserialiseLayerDelta(bytes);
+  } catch {
+    // A damaged entry is a miss: the layer is read again and the entry rewritten.
+    return undefined;
+  }
+}
+
+export function layerDeltaStore(local: LayerCache, shared?: SharedTier, openNotices: readonly string[] = []): ScanLayerDeltaStore {
+  const m: CacheMetrics = { backend: shared ? 'redis' : 'fs', lookups: 0, hits: 0, misses: 0, rejected: 0, stored: 0 };
+  if (shared) {
+    m.sharedHits = 0;
+    m.sharedStored = 0;
+  }
+  /** Entries fetched by prefetch(), by cache key, with where they came from. */
+  const fetched = new Map<string, { bytes: Buffer; from: 'local' | 'shared' }>();
+  /** Keys prefetch() already looked up in the directory. */
+  const looked = new Set<string>();
+  const pending: { key: string; value: Buffer }[] = [];
+  let sharedRejected = 0;
+  let sharedFailure: string | undefined;
+  let sharedUp = shared !== undefined;
+
+  const degrade = (err: unknown): void => {
+    if (!sharedUp) return;
+    sharedUp = false;
+    m.degraded = true;
+    pending.length = 0;
+    sharedFailure = `shared layer cache ${shared!.cache.description} unavailable (${err instanceof Error ? err.message : String(err)}): scanning without it`;
+  };
+
   return {
-    async get(diffId, wanters) {
-      const bytes = await cache.get(layerDeltaCacheKey(diffId, wanters));
-      if (!bytes) return undefined;
+    async prefetch(layers: readonly LayerKey[], wanters: WanterVersions): Promise<void> {
+      if (!shared) return;
+      const missing: string[] = [];
+      for (const layer of layers) {
+        const key = layerDeltaCacheKey(layer, wanters);
+        if (looked.has(key)) continue;
+        looked.add(key);
+        const bytes = await local.get(key);
+        if (bytes) fetched.set(key, { bytes, from: 'local' });
+        else missing.push(key);
+      }
+      if (missing.length === 0 || !sharedUp) return;
+      let values: (Buffer | undefined)[];
       try {
-        return deserialiseLayerDelta(bytes);
-      } catch {
-        // A damaged entry is a miss: the layer is read again and the entry rewritten.
+        values = await shared.cache.getMany(missing);
+      } catch (err) {
+        degrade(err);
+        return;
+      }
+      missing.forEach((key, i) => {
+        const value = values[i];
+        if (!value) return;
+        const entry = decodeEntry(shared.secret, key, value);
+        if (entry === 'unauthenticated') sharedRejected++;
+        else if (typeof entry !== 'string') fetched.set(key, { bytes: entry.data, from: 'shared' });
+      });
+    },
+
+    async get(layer: LayerKey, wanters: WanterVersions): Promise<LayerDelta | undefined> {
+      m.lookups++;
+      const key = layerDeltaCacheKey(layer, wanters);
+      // The same layer may appear twice in an image: a prefetched entry stays for every lookup.
+      const pre = fetched.get(key);
+      const bytes = pre ? pre.bytes : looked.has(key) ? undefined : await local.get(key);
+      const delta = bytes ? decode(bytes) : undefined;
+      if (!delta) {
+        m.misses++;
         return undefined;
       }
+      m.hits++;
+      if (pre?.from === 'shared') {
+        m.sharedHits!++;
+        // Kept in this runner's directory too: its next scan needs no round trip for this layer.
+        await local.put(key, bytes!);
+      }
+      return delta;
     },
-    async put(diffId, wanters, delta) {
-      await cache.put(layerDeltaCacheKey(diffId, wanters), layerDeltaParts(delta));
+
+    async put(layer: LayerKey, wanters: WanterVersions, delta: LayerDelta): Promise<void> {
+      const key = layerDeltaCacheKey(layer, wanters);
+      const parts = layerDeltaParts(delta);
+      if (await local.put(key, parts)) m.stored++;
+      if (shared && sharedUp) pending.push({ key, value: Buffer.concat(encodeEntryParts(shared.secret, key, parts)) });
+    },
+
+    async flush(): Promise<void> {
+      if (!shared || !sharedUp || pending.length === 0) return;
+      try {
+        m.sharedStored! += await shared.cache.putMany(pending.splice(0));
+      } catch (err) {
+        degrade(err);
+      }
+    },
+
+    metrics(): CacheMetrics {
+      return { ...m, rejected: local.rejected + sharedRejected };
+    },
+
+    notices(): string[] {
+      const out: string[] = [...openNotices];
+      if (sharedFailure) out.push(sharedFailure);
+      const rejected = local.rejected + sharedRejected;
+      if (rejected > 0) {
+        out.push(`${rejected} layer cache entr${rejected === 1 ? 'y' : 'ies'} failed authentication (written with another key, or forged) and ${rejected === 1 ? 'was' : 'were'} ignored; the layer${rejected === 1 ? ' was' : 's were'} read instead`);
+      }
+      return out;
+    },
+
+    async close(): Promise<void> {
+      await shared?.cache.close();
     },
   };
 }

@@ -1,15 +1,24 @@
 // A small on-disk content cache (one file per key). Entries are written to a 0600 temp file and
 // renamed into place, so concurrent scans never see half an entry; each entry carries a format
-// version, its key and a SHA-256 of key + data, and anything that fails to check is a miss and is
-// removed. The cache is best effort: a read or write problem never fails a scan.
+// version, its key and an HMAC of key + data keyed by the cache secret (entry.ts, secret.ts), and
+// anything that fails to check is a miss and is removed. The directory must be this user's alone
+// (dir-trust.ts). The cache is best effort: a read or write problem never fails a scan.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorMessage, PortcullisError } from '../errors.js';
 import { portcullisCacheHome } from '../util/cache-home.js';
+import { checkCacheDir } from './dir-trust.js';
+import { decodeEntry, encodeEntryParts, ENTRY_HEADER, lengthOf, MAX_KEY } from './entry.js';
+import { sharedCacheSecret, userCacheSecret } from './secret.js';
+
+export { CACHE_FORMAT_VERSION, decodeEntry, encodeEntryParts } from './entry.js';
 
 export interface LayerCacheOptions {
   /** Default: `$XDG_CACHE_HOME/portcullis/layers` or `~/.cache/portcullis/layers`. */
   dir?: string;
+  /** HMAC key of the entries. Without it the cache can only be listed and cleaned (every get misses). */
+  secret?: Buffer;
   /** A disabled cache misses every get and stores nothing. */
   disabled?: boolean;
   /** Largest entry stored or read (default 512 MiB). */
@@ -26,6 +35,8 @@ export interface LayerCacheInfo {
 export interface LayerCache {
   readonly dir: string;
   readonly disabled: boolean;
+  /** Entries read since opening whose MAC did not verify (written with another key, or forged). */
+  readonly rejected: number;
   get(key: string): Promise<Buffer | undefined>;
   /** Stores `data` (one buffer, or parts in order) under `key`; false when it could not (disabled, too large, disk problem). */
   put(key: string, data: Buffer | readonly Buffer[]): Promise<boolean>;
@@ -34,12 +45,6 @@ export interface LayerCache {
   clean(): Promise<number>;
 }
 
-/** `PCLC` + format version; bump the version when the layout below changes. */
-const MAGIC = Buffer.from('PCLC');
-export const CACHE_FORMAT_VERSION = 1;
-// magic(4) version(1) reserved(3) keyLength(4) dataLength(8) sha256(32), then key, then data.
-const HEADER = 4 + 1 + 3 + 4 + 8 + 32;
-const MAX_KEY = 64 * 1024;
 const DEFAULT_MAX_ENTRY = 512 * 1024 * 1024;
 const ENTRY_RE = /^[0-9a-f]{64}\.pclc$/;
 const TEMP_RE = /^\.[0-9a-f]{64}\.pclc\.[0-9a-f]+\.tmp$/;
@@ -52,48 +57,17 @@ function fileName(key: string): string {
   return `${createHash('sha256').update(key).digest('hex')}.pclc`;
 }
 
-function checksum(key: Buffer, data: Buffer | readonly Buffer[]): Buffer {
-  const h = createHash('sha256').update(key);
-  for (const part of Buffer.isBuffer(data) ? [data] : data) h.update(part);
-  return h.digest();
-}
-
-const lengthOf = (data: Buffer | readonly Buffer[]): number =>
-  Buffer.isBuffer(data) ? data.length : data.reduce((n, b) => n + b.length, 0);
-
-/** An entry as the parts to write in order: header, key, then the data as given (never copied). */
-export function encodeEntryParts(key: string, data: Buffer | readonly Buffer[]): Buffer[] {
-  const k = Buffer.from(key, 'utf8');
-  const head = Buffer.alloc(HEADER);
-  MAGIC.copy(head, 0);
-  head.writeUInt8(CACHE_FORMAT_VERSION, 4);
-  head.writeUInt32BE(k.length, 8);
-  head.writeBigUInt64BE(BigInt(lengthOf(data)), 12);
-  checksum(k, data).copy(head, 20);
-  return [head, k, ...(Buffer.isBuffer(data) ? [data] : data)];
-}
-
-/** The data of a well-formed entry for `key`, else undefined. */
-export function decodeEntry(key: string, file: Buffer): Buffer | undefined {
-  if (file.length < HEADER || !file.subarray(0, 4).equals(MAGIC) || file.readUInt8(4) !== CACHE_FORMAT_VERSION) return undefined;
-  const keyLength = file.readUInt32BE(8);
-  const dataLength = file.readBigUInt64BE(12);
-  if (keyLength > MAX_KEY || BigInt(file.length) !== BigInt(HEADER + keyLength) + dataLength) return undefined;
-  const k = file.subarray(HEADER, HEADER + keyLength);
-  if (k.toString('utf8') !== key) return undefined;
-  const data = file.subarray(HEADER + keyLength);
-  if (!checksum(k, data).equals(file.subarray(20, HEADER))) return undefined;
-  return data;
-}
-
 class DiskLayerCache implements LayerCache {
   readonly disabled: boolean;
+  rejected = 0;
   private readonly maxEntry: number;
+  private readonly secret: Buffer | undefined;
   private ready?: Promise<void>;
 
   constructor(readonly dir: string, opts: LayerCacheOptions) {
     this.disabled = opts.disabled === true;
     this.maxEntry = opts.maxEntryBytes ?? DEFAULT_MAX_ENTRY;
+    this.secret = opts.secret;
   }
 
   private ensureDir(): Promise<void> {
@@ -102,14 +76,14 @@ class DiskLayerCache implements LayerCache {
   }
 
   async get(key: string): Promise<Buffer | undefined> {
-    if (this.disabled) return undefined;
+    if (this.disabled || !this.secret) return undefined;
     const path = join(this.dir, fileName(key));
     let file: Buffer;
     try {
       const fh = await open(path, 'r');
       try {
         const st = await fh.stat();
-        if (!st.isFile() || st.size > this.maxEntry + HEADER + MAX_KEY) {
+        if (!st.isFile() || st.size > this.maxEntry + ENTRY_HEADER + MAX_KEY) {
           await rm(path, { force: true }).catch(() => {});
           return undefined;
         }
@@ -120,17 +94,19 @@ class DiskLayerCache implements LayerCache {
     } catch {
       return undefined;
     }
-    const data = decodeEntry(key, file);
-    if (data === undefined) {
-      // Corrupt, truncated, another format version, or another key: a miss, and it goes.
+    const entry = decodeEntry(this.secret, key, file);
+    if (typeof entry === 'string') {
+      // Corrupt, truncated, another format version or key, or not made with our secret: a miss,
+      // and it goes (the layer is read again and the entry rewritten).
+      if (entry === 'unauthenticated') this.rejected++;
       await rm(path, { force: true }).catch(() => {});
       return undefined;
     }
-    return data;
+    return entry.data;
   }
 
   async put(key: string, data: Buffer | readonly Buffer[]): Promise<boolean> {
-    if (this.disabled || lengthOf(data) > this.maxEntry || Buffer.byteLength(key) > MAX_KEY) return false;
+    if (this.disabled || !this.secret || lengthOf(data) > this.maxEntry || Buffer.byteLength(key) > MAX_KEY) return false;
     const name = fileName(key);
     const tmp = join(this.dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
     try {
@@ -138,8 +114,8 @@ class DiskLayerCache implements LayerCache {
       const fh = await open(tmp, 'wx', 0o600);
       try {
         // Written part by part: a large delta (a 50 MB package db) is never copied into one buffer.
-        for (const part of encodeEntryParts(key, data)) await fh.write(part);
-        await fh.sync();
+        for (const part of encodeEntryParts(this.secret, key, data)) await fh.write(part);
+        // No fsync: an entry a crash leaves short or empty fails its length and HMAC checks and is a miss.
       } finally {
         await fh.close();
       }
@@ -195,4 +171,28 @@ class DiskLayerCache implements LayerCache {
 
 export function openLayerCache(opts: LayerCacheOptions = {}): LayerCache {
   return new DiskLayerCache(opts.dir ?? defaultCacheDir(opts.env), opts);
+}
+
+/**
+ * The cache a scan uses: its directory checked (made 0700 when absent) and its secret loaded.
+ * Throws PortcullisError (exit 2) when the directory or the key file cannot be trusted. When they
+ * cannot be made at all (read-only home), the scan goes on without a cache: `notice` says why.
+ */
+export async function openScanLayerCache(opts: Omit<LayerCacheOptions, 'secret'> & { env: NodeJS.ProcessEnv }): Promise<{ cache: LayerCache; notice?: string }> {
+  const dir = opts.dir ?? defaultCacheDir(opts.env);
+  const off = (why: string) => ({ cache: openLayerCache({ ...opts, dir, disabled: true }), notice: `layer cache disabled: ${why}` });
+  try {
+    await checkCacheDir(dir, { create: true });
+  } catch (err) {
+    if (err instanceof PortcullisError) throw err;
+    return off(`cannot create ${dir} (${errorMessage(err)})`);
+  }
+  let secret: Buffer;
+  try {
+    secret = (sharedCacheSecret(opts.env) ?? (await userCacheSecret(opts.env))).key;
+  } catch (err) {
+    if (err instanceof PortcullisError) throw err;
+    return off(`cannot make its key (${errorMessage(err)}); set PORTCULLIS_CACHE_KEY or pass --no-cache`);
+  }
+  return { cache: openLayerCache({ ...opts, dir, secret }) };
 }

@@ -9,12 +9,15 @@ export const LAYER_DELTA_FORMAT = 4;
 export class LayerDeltaDecodeError extends Error {}
 
 /**
- * The cache key of a layer's delta: the layer's diff_id (its uncompressed content) plus every
- * cataloger's name@version (what decides the wanted files), sorted so the order does not matter.
+ * The cache key of a layer's delta: the stored blob's digest AND the layer's diff_id (its
+ * uncompressed content), plus every cataloger's name@version (what decides the wanted files),
+ * sorted so the order does not matter. Both digests, because a hit is trusted only after the local
+ * blob is hashed again, and hashing the stored blob (no decompression) must be enough: the entry
+ * was made from bytes with that blob digest whose content had that diff_id.
  */
-export function layerDeltaCacheKey(diffId: string, catalogers: readonly { name: string; version: number | string }[]): string {
+export function layerDeltaCacheKey(layer: { digest: string; diffId: string }, catalogers: readonly { name: string; version: number | string }[]): string {
   const list = catalogers.map((c) => `${c.name}@${c.version}`).sort();
-  return `layer-delta/v${LAYER_DELTA_FORMAT}/${diffId}/${list.join(',')}`;
+  return `layer-delta/v${LAYER_DELTA_FORMAT}/${layer.digest}/${layer.diffId}/${list.join(',')}`;
 }
 
 interface Header {

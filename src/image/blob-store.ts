@@ -15,8 +15,11 @@ export interface BlobStore {
   /** Size of a regular file, undefined when absent. */
   size(name: string): Promise<number | undefined>;
   has(name: string): Promise<boolean>;
-  /** The file's bytes as a stream, or a byte range of them (`end` inclusive). */
-  open(name: string, range?: { start: number; end: number }): Promise<Readable>;
+  /**
+   * The file's bytes as a stream, or a byte range of them (`end` inclusive). `chunkBytes`: a hint
+   * for the read size (a sequential hash reads faster in large chunks); a store may ignore it.
+   */
+  open(name: string, range?: { start: number; end: number }, opts?: { chunkBytes?: number }): Promise<Readable>;
   /** The whole file, refusing files larger than `maxBytes` (these are metadata, never layers). */
   read(name: string, maxBytes: number): Promise<Buffer>;
 }
@@ -57,10 +60,10 @@ export class DirectoryStore implements BlobStore {
     return (await this.size(name)) !== undefined;
   }
 
-  async open(name: string, range?: { start: number; end: number }): Promise<Readable> {
+  async open(name: string, range?: { start: number; end: number }, opts?: { chunkBytes?: number }): Promise<Readable> {
     const full = await this.resolve(name);
     if (!full || !(await lstat(full)).isFile()) throw missing(this.location, name);
-    return createReadStream(full, range ? { start: range.start, end: range.end } : {});
+    return createReadStream(full, { ...(range ? { start: range.start, end: range.end } : {}), ...(opts?.chunkBytes ? { highWaterMark: opts.chunkBytes } : {}) });
   }
 
   async read(name: string, maxBytes: number): Promise<Buffer> {
@@ -111,7 +114,7 @@ export class TarStore implements BlobStore {
     return this.lookup(name) !== undefined;
   }
 
-  async open(name: string, range?: { start: number; end: number }): Promise<Readable> {
+  async open(name: string, range?: { start: number; end: number }, opts?: { chunkBytes?: number }): Promise<Readable> {
     const entry = this.lookup(name);
     if (!entry) throw missing(this.location, name);
     const start = entry.offset + (range?.start ?? 0);
@@ -120,7 +123,7 @@ export class TarStore implements BlobStore {
       // createReadStream cannot express an empty range.
       return Readable.from([]);
     }
-    return createReadStream(this.location, { start, end });
+    return createReadStream(this.location, { start, end, ...(opts?.chunkBytes ? { highWaterMark: opts.chunkBytes } : {}) });
   }
 
   async read(name: string, maxBytes: number): Promise<Buffer> {

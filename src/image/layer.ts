@@ -5,6 +5,7 @@ import type { Layer } from '../model/image.js';
 import { readHead, type BlobStore } from './blob-store.js';
 import { detectCompression } from './decompress.js';
 import { verifiedLayerStream } from './layer-stream.js';
+import { hasherFor } from './digest.js';
 
 export interface LayerSpec {
   store: BlobStore;
@@ -30,6 +31,28 @@ export function makeLayer(spec: LayerSpec): Layer {
   const { store, name, index, digest, diffId, mediaType, size, createdBy } = spec;
   const subject = store.location;
   const label = `layer ${index} (${name})`;
+  const checkSize = async (): Promise<number> => {
+    const stored = await store.size(name);
+    if (stored === undefined) throw new ImageError(`missing layer blob ${name}`, { subject });
+    if (size > 0 && stored !== size) {
+      throw new ImageError(`${label} has ${stored} bytes, its descriptor says ${size}`, { subject });
+    }
+    return stored;
+  };
+  const verified = async (): Promise<Readable> => {
+    const stored = await checkSize();
+    const compression = detectCompression(await readHead(store, name, 4));
+    return verifiedLayerStream({
+      raw: await store.open(name),
+      compression,
+      digest,
+      diffId,
+      size: size > 0 ? size : stored,
+      verifyBlobDigest: spec.verifyBlobDigest,
+      label,
+      subject,
+    });
+  };
   return {
     index,
     digest,
@@ -37,23 +60,50 @@ export function makeLayer(spec: LayerSpec): Layer {
     mediaType,
     size,
     ...(createdBy !== undefined ? { createdBy } : {}),
-    async open(): Promise<Readable> {
-      const stored = await store.size(name);
-      if (stored === undefined) throw new ImageError(`missing layer blob ${name}`, { subject });
-      if (size > 0 && stored !== size) {
-        throw new ImageError(`${label} has ${stored} bytes, its descriptor says ${size}`, { subject });
+    open: verified,
+    async verify(): Promise<void> {
+      const stored = await checkSize();
+      // The stored blob is hashed against what names it: its descriptor digest, or, for a classic
+      // docker-save layer.tar (an uncompressed tar, no digest of its own), the diff_id. Such a blob
+      // that is compressed anyway has only a diff_id to check: it is read through open().
+      let expected = digest;
+      if (!spec.verifyBlobDigest) {
+        if (detectCompression(await readHead(store, name, 4)) !== 'none') return drain(await verified());
+        expected = diffId;
       }
-      const compression = detectCompression(await readHead(store, name, 4));
-      return verifiedLayerStream({
-        raw: await store.open(name),
-        compression,
-        digest,
-        diffId,
-        size: size > 0 ? size : stored,
-        verifyBlobDigest: spec.verifyBlobDigest,
-        label,
-        subject,
-      });
+      await hashStoredBlob(store, name, expected, size > 0 ? size : stored, `${label} blob`, subject);
     },
   };
+}
+
+async function drain(stream: Readable): Promise<void> {
+  try {
+    for await (const _ of stream) {
+      // the stream checks its digests as it ends
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** Read size of the verify-only path: large sequential reads, one hash update each. */
+const VERIFY_CHUNK = 1024 * 1024;
+
+/** Hashes a stored blob as it is (no decompression, no tar parsing) and checks size and digest. */
+async function hashStoredBlob(store: BlobStore, name: string, expected: string, expectedSize: number, what: string, subject: string): Promise<void> {
+  const hash = hasherFor(expected);
+  let bytes = 0;
+  const stream = await store.open(name, undefined, { chunkBytes: VERIFY_CHUNK });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes > expectedSize) break;
+      hash.update(chunk);
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (bytes !== expectedSize) throw new ImageError(`${what} has ${bytes > expectedSize ? 'more than ' : ''}${bytes} bytes, its descriptor says ${expectedSize}`, { subject });
+  const actual = `${expected.slice(0, expected.indexOf(':'))}:${hash.digest('hex')}`;
+  if (actual !== expected) throw new ImageError(`${what} digest mismatch: expected ${expected}, got ${actual}`, { subject });
 }

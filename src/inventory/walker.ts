@@ -17,14 +17,27 @@ export interface WalkProgress {
   digest: string;
 }
 
+/** The layer a stored delta is about: its stored blob (digest) and its uncompressed content (diffId). */
+export interface LayerKey {
+  digest: string;
+  diffId: string;
+}
+
+export type WanterVersions = readonly { name: string; version: number }[];
+
 /**
- * Where already-computed layer deltas are kept between scans (src/cache implements it on disk).
- * A delta is a pure function of the layer's content (diffId) and the wanters (name@version), so
- * that pair is the whole key. Failures to read or write it never fail a scan.
+ * Where already-computed layer deltas are kept between scans (src/cache: on disk, and shared on
+ * Redis). A delta is a pure function of the layer's content and the wanters (name@version); the
+ * key holds both the blob digest and the diff_id so that re-hashing the stored blob is enough to
+ * trust a hit (see deltaFor). Failures to read or write it never fail a scan.
  */
 export interface LayerDeltaStore {
-  get(diffId: string, wanters: readonly { name: string; version: number }[]): Promise<LayerDelta | undefined>;
-  put(diffId: string, wanters: readonly { name: string; version: number }[], delta: LayerDelta): Promise<void>;
+  /** Called once before the walk with every layer: a shared backend fetches them in one round trip. */
+  prefetch?(layers: readonly LayerKey[], wanters: WanterVersions): Promise<void>;
+  get(layer: LayerKey, wanters: WanterVersions): Promise<LayerDelta | undefined>;
+  put(layer: LayerKey, wanters: WanterVersions, delta: LayerDelta): Promise<void>;
+  /** Called once after a walk that ended without error: a shared backend writes in one round trip. */
+  flush?(): Promise<void>;
 }
 
 export interface WalkOptions {
@@ -65,17 +78,43 @@ interface SecondPass {
   key: string;
 }
 
-/** The delta of a layer: from the store when it has it, else walked (and then stored). */
+const storeKey = (wanters: readonly FileWanter[]): { name: string; version: number }[] => [
+  { name: 'walker', version: WALKER_VERSION },
+  ...wanters.map((w) => ({ name: w.name, version: w.version ?? 0 })),
+];
+
+/**
+ * A cache hit never skips checking the local bytes: a layer's own `verify()` hashes the stored
+ * blob against its descriptor (no tar parsing, no decompression; a registry blob fetched by digest
+ * has nothing local to check). A source without `verify()` is read through `open()` to the end,
+ * which checks every digest it has. Rejects with the source's ImageError on a mismatch.
+ */
+export async function verifyLayerBytes(layer: Layer): Promise<void> {
+  if (layer.verify) return layer.verify();
+  const stream = await layer.open();
+  try {
+    for await (const _ of stream) {
+      // drained: the stream's own checks run as it ends
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** The delta of a layer: from the store when it has it (bytes still verified), else walked (and then stored). */
 async function deltaFor(layer: Layer, wanters: readonly FileWanter[], store: LayerDeltaStore | undefined, pass?: SecondPass): Promise<LayerDelta> {
   if (!store) return deltaOfLayer(layer, wanters, pass?.also);
-  const key = [{ name: 'walker', version: WALKER_VERSION }, ...wanters.map((w) => ({ name: w.name, version: w.version ?? 0 }))];
+  const key = storeKey(wanters);
   // The redirects decide what the second pass captures: they are part of its key.
   if (pass) key.push({ name: `links-${pass.key}`, version: 1 });
-  const hit = await store.get(layer.diffId, key).catch(() => undefined);
-  if (hit) return hit;
+  const hit = await store.get(layer, key).catch(() => undefined);
+  if (hit) {
+    await verifyLayerBytes(layer);
+    return hit;
+  }
   // deltaOfLayer resolves only after the whole stream was read and verified: only then is it stored.
   const delta = await deltaOfLayer(layer, wanters, pass?.also);
-  await store.put(layer.diffId, key, delta).catch(() => undefined);
+  await store.put(layer, key, delta).catch(() => undefined);
   return delta;
 }
 
@@ -116,6 +155,8 @@ export async function walkLayers(layers: readonly Layer[], wanters: readonly Fil
   const targets = new LinkTargets(wanters);
   let fs = new WantedFs();
   const all = layers.map((_, i) => i);
+  // One batched lookup for the first pass (a second pass, rare, looks up its own keys one by one).
+  await opts.store?.prefetch?.(layers, storeKey(wanters)).catch(() => undefined);
   await inOrder(
     all,
     (i) => {
@@ -152,6 +193,7 @@ export async function walkLayers(layers: readonly Layer[], wanters: readonly Fil
       }
     }
   }
+  await opts.store?.flush?.().catch(() => undefined);
   const warnings: ScanWarning[] = [];
   for (let i = 0; i < layers.length; i++) for (const w of deltas[i]!.warnings) warnings.push({ ...w, layer: layers[i]!.index });
   return { fs, warnings, redirects, reread };

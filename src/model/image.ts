@@ -12,6 +12,13 @@ export interface Layer extends LayerRef {
    * to the end has only seen verified bytes once the stream ends without error.
    */
   open(): Promise<Readable>;
+  /**
+   * Checks the stored bytes against the layer's digests without parsing them (a layer-cache hit
+   * is trusted only for bytes that hash to the digests the entry was made from): a sequential
+   * read and a hash of the stored blob, no decompression. Rejects with an ImageError on mismatch.
+   * Optional: for a source without it the cache drains `open()` instead (slower, as safe).
+   */
+  verify?(): Promise<void>;
 }
 
 export interface HistoryStep {

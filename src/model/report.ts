@@ -30,10 +30,31 @@ export interface DbSummary {
   intel?: { kev: number; epss: number; nvd: number };
 }
 
+/**
+ * What the layer cache did in this run (src/cache). Counts layers, not files. A hit still had its
+ * local bytes hashed; `rejected` entries failed authentication and were ignored (read instead).
+ */
+export interface CacheMetrics {
+  /** `fs` (this user's directory) or `redis` (a shared cache in front of it). Never the URL. */
+  backend: 'fs' | 'redis';
+  lookups: number;
+  hits: number;
+  /** Of the hits, those served by the shared cache (redis only). */
+  sharedHits?: number;
+  misses: number;
+  rejected: number;
+  /** Deltas written to the local directory. */
+  stored: number;
+  /** Deltas written to the shared cache (redis only). */
+  sharedStored?: number;
+  /** The shared cache failed during the run; the scan went on without it. */
+  degraded?: boolean;
+}
+
 /** Everything one run knows. Encoders are pure functions of this. */
 export interface Report {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
-  tool: { name: 'portcullis'; version: string };
+  tool: { name: 'portcullis'; version: string; cache?: CacheMetrics };
   createdAt: string;
   image: ImageMetadata;
   os?: OsInfo;

@@ -1,7 +1,7 @@
 // The inventory half of a scan (what `sbom` writes, and what `scan` matches), kept apart from the
 // matcher, the DB and the policy engine so `sbom` loads only what it needs.
 import { resolve } from 'node:path';
-import { layerDeltaStore, openLayerCache } from '../cache/index.js';
+import { openScanCache, type ScanLayerDeltaStore } from '../cache/index.js';
 import { PortcullisError } from '../errors.js';
 import { resolveImageSource } from '../image/resolve.js';
 import { inventoryImage } from '../inventory/inventory.js';
@@ -22,10 +22,18 @@ export interface InventoryOptions {
   /** Layer cache directory (default: per-user cache); `noCache` reads every layer. */
   cacheDir?: string;
   noCache?: boolean;
+  /** Layer cache backend: `fs` (default), `redis://…`, `rediss://…` (default $PORTCULLIS_CACHE_BACKEND). */
+  cacheBackend?: string;
+  cacheTtlMs?: number;
+  cacheTimeoutMs?: number;
+  cacheMaxEntryBytes?: number;
+  cacheTls?: { ca?: string; cert?: string; key?: string };
   env?: NodeJS.ProcessEnv;
   now?: Date;
   /** Human progress lines (the shell decides whether to show them). */
   onProgress?(message: string): void;
+  /** Things the user must know even in CI (first-run download, a cache backend gone cold). */
+  onNotice?(message: string): void;
 }
 
 /** An inventory and what it could not read or check (what scan's coverage lists). */
@@ -61,17 +69,41 @@ export async function inventoryWithGaps(opts: InventoryOptions, cwd: string = pr
     return { report, unread: [], unchecked: input.unchecked };
   }
   if (!opts.image) throw new PortcullisError('scan: give an image (or --sbom FILE)');
-  const image = await resolveImageSource(opts.image, opts.imageOptions ?? {}).open();
+  // Opened first: an untrusted cache directory or a missing fleet key fails before any work.
+  const store = opts.noCache ? undefined : await openCache(opts, cwd);
   try {
-    opts.onProgress?.(`reading ${image.layers.length} layers of ${opts.image}`);
-    const cache = opts.noCache ? undefined : openLayerCache({ dir: opts.cacheDir, env: opts.env ?? process.env });
-    const inv = await inventoryImage(image, {
-      onProgress: (p) => opts.onProgress?.(`layer ${p.layerIndex + 1}/${p.layerCount} ${p.digest.slice(0, 19)}`),
-      ...(cache ? { store: layerDeltaStore(cache) } : {}),
-    });
-    return { report: buildInventoryReport(image, inv, opts.now), unread: inv.unread, unchecked: [] };
+    const image = await resolveImageSource(opts.image, opts.imageOptions ?? {}).open();
+    try {
+      opts.onProgress?.(`reading ${image.layers.length} layers of ${opts.image}`);
+      const inv = await inventoryImage(image, {
+        onProgress: (p) => opts.onProgress?.(`layer ${p.layerIndex + 1}/${p.layerCount} ${p.digest.slice(0, 19)}`),
+        ...(store ? { store } : {}),
+      });
+      const report = buildInventoryReport(image, inv, opts.now);
+      if (store) report.tool.cache = store.metrics();
+      return { report, unread: inv.unread, unchecked: [] };
+    } finally {
+      await image.close();
+    }
   } finally {
-    await image.close();
+    if (store) {
+      await store.close();
+      for (const line of store.notices()) opts.onNotice?.(line);
+    }
   }
+}
+
+function openCache(opts: InventoryOptions, cwd: string): Promise<ScanLayerDeltaStore> {
+  const tls = opts.cacheTls;
+  const abs = (p: string | undefined) => (p !== undefined ? resolve(cwd, p) : undefined);
+  return openScanCache({
+    ...(opts.cacheDir !== undefined ? { dir: resolve(cwd, opts.cacheDir) } : {}),
+    ...(opts.cacheBackend !== undefined ? { backend: opts.cacheBackend } : {}),
+    ...(opts.cacheTtlMs !== undefined ? { ttlMs: opts.cacheTtlMs } : {}),
+    ...(opts.cacheTimeoutMs !== undefined ? { timeoutMs: opts.cacheTimeoutMs } : {}),
+    ...(opts.cacheMaxEntryBytes !== undefined ? { maxEntryBytes: opts.cacheMaxEntryBytes } : {}),
+    ...(tls ? { tls: { ca: abs(tls.ca), cert: abs(tls.cert), key: abs(tls.key) } } : {}),
+    env: opts.env ?? process.env,
+  });
 }
 

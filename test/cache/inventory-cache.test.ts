@@ -12,6 +12,7 @@ import { debianImage, type DebianImageFixture } from '../fixtures/debian-image.j
 import { langImage } from '../fixtures/lang-image.js';
 import { runCli } from '../helpers/cli.js';
 
+const SECRET = Buffer.alloc(32, 3);
 /** Opens the image with every layer's open() counted. */
 async function counted(ref: string): Promise<{ image: Image; opens: () => number }> {
   const image = await resolveImageSource(ref, {}).open();
@@ -36,7 +37,7 @@ describe('layer cache', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a re-scan reads no layer and gives the identical inventory', async () => {
-    const cache = openLayerCache({ dir: join(dir, 'c1') });
+    const cache = openLayerCache({ secret: SECRET, dir: join(dir, 'c1') });
     const first = await counted(img.dockerArchive);
     const a = await inventoryImage(first.image, { store: layerDeltaStore(cache) });
     await first.image.close();
@@ -49,17 +50,24 @@ describe('layer cache', () => {
     expect(second.opens()).toBe(0);
     expect(b).toEqual(a);
 
-    // Another form of the same image shares the layers' diff_ids: also served from the cache.
+    // Another form of the same image stores other blobs (gzip, not plain tar): entries are keyed by
+    // blob digest and diff_id, so it is read once, then served from the cache like the first.
     const third = await counted(`oci:${img.ociRef}`);
     const c = await inventoryImage(third.image, { store: layerDeltaStore(cache) });
     await third.image.close();
-    expect(third.opens()).toBe(0);
+    expect(third.image.layers.map((l) => l.digest)).not.toEqual(first.image.layers.map((l) => l.digest));
+    expect(third.opens()).toBe(third.image.layers.length);
     expect(c.packages.map((p) => `${p.purl} ${p.layer.index}`)).toEqual(a.packages.map((p) => `${p.purl} ${p.layer.index}`));
+    const fourth = await counted(`oci:${img.ociRef}`);
+    const d = await inventoryImage(fourth.image, { store: layerDeltaStore(cache) });
+    await fourth.image.close();
+    expect(fourth.opens()).toBe(0);
+    expect(d).toEqual(c);
   });
 
   it('keeps distilled language results (Go, Java) across the cache', async () => {
     const ref = (await langImage()).dockerArchive;
-    const cache = openLayerCache({ dir: join(dir, 'c2') });
+    const cache = openLayerCache({ secret: SECRET, dir: join(dir, 'c2') });
     const cold = await counted(ref);
     const a = await inventoryImage(cold.image, { store: layerDeltaStore(cache) });
     await cold.image.close();
@@ -74,7 +82,7 @@ describe('layer cache', () => {
 
   it('a damaged entry is a miss: the layer is read again', async () => {
     const cacheDir = join(dir, 'c3');
-    const cache = openLayerCache({ dir: cacheDir });
+    const cache = openLayerCache({ secret: SECRET, dir: cacheDir });
     const first = await counted(img.dockerArchive);
     const a = await inventoryImage(first.image, { store: layerDeltaStore(cache) });
     await first.image.close();
@@ -90,15 +98,19 @@ describe('layer cache', () => {
 
   it('the CLI caches by default under --cache-dir, and --no-cache writes nothing', async () => {
     const cacheDir = join(dir, 'cli');
-    const r1 = await runCli(['sbom', img.dockerArchive, '--cache-dir', cacheDir]);
+    const env = { XDG_STATE_HOME: join(dir, 'state') };
+    const r1 = await runCli(['sbom', img.dockerArchive, '--cache-dir', cacheDir], { env });
     expect(r1.code, r1.stderr).toBe(0);
-    const info = await runCli(['cache', 'info', '--cache-dir', cacheDir]);
+    const info = await runCli(['cache', 'info', '--cache-dir', cacheDir], { env });
     expect(info.stdout).toMatch(/entries:\s+3\n/);
-    const r2 = await runCli(['sbom', img.dockerArchive, '--cache-dir', cacheDir]);
+    const r2 = await runCli(['sbom', img.dockerArchive, '--cache-dir', cacheDir], { env });
     expect(JSON.parse(r2.stdout).packages).toEqual(JSON.parse(r1.stdout).packages);
+    expect(JSON.parse(r1.stdout).tool.cache).toMatchObject({ backend: 'fs', lookups: 3, hits: 0, misses: 3, stored: 3, rejected: 0 });
+    expect(JSON.parse(r2.stdout).tool.cache).toMatchObject({ backend: 'fs', lookups: 3, hits: 3, misses: 0, stored: 0, rejected: 0 });
     const none = join(dir, 'none');
-    const r3 = await runCli(['sbom', img.dockerArchive, '--cache-dir', none, '--no-cache']);
+    const r3 = await runCli(['sbom', img.dockerArchive, '--cache-dir', none, '--no-cache'], { env });
     expect(r3.code).toBe(0);
+    expect(JSON.parse(r3.stdout).tool.cache).toBeUndefined();
     expect(existsSync(none)).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import type { LayerDelta } from '../../src/inventory/layer-delta.js';
 import { runCli } from '../helpers/cli.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 
+const SECRET = Buffer.alloc(32, 3);
 const work = mkdtempSync(join(tmpdir(), 'portcullis-cache-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 let n = 0;
@@ -17,7 +18,7 @@ const entries = (dir: string): string[] => readdirSync(dir).filter((f) => f.ends
 describe('layer cache store', () => {
   it('misses, then hits what was put; entries are 0600 files in a 0700 directory', async () => {
     const dir = freshDir();
-    const cache = openLayerCache({ dir });
+    const cache = openLayerCache({ secret: SECRET, dir });
     expect(await cache.get('k1')).toBeUndefined();
     expect(await cache.put('k1', Buffer.from('hello'))).toBe(true);
     expect((await cache.get('k1'))?.toString()).toBe('hello');
@@ -32,7 +33,7 @@ describe('layer cache store', () => {
 
   it('a corrupted, truncated or foreign-version entry is a miss and is removed', async () => {
     const dir = freshDir();
-    const cache = openLayerCache({ dir });
+    const cache = openLayerCache({ secret: SECRET, dir });
     const data = Buffer.alloc(4096, 7);
     for (const damage of [
       (b: Buffer) => { b[b.length - 10] ^= 1; return b; }, // data bit flip
@@ -51,14 +52,14 @@ describe('layer cache store', () => {
 
   it('a disabled cache stores nothing and always misses', async () => {
     const dir = freshDir();
-    const cache = openLayerCache({ dir, disabled: true });
+    const cache = openLayerCache({ secret: SECRET, dir, disabled: true });
     expect(await cache.put('k', Buffer.from('x'))).toBe(false);
     expect(await cache.get('k')).toBeUndefined();
     expect(() => statSync(dir)).toThrow();
   });
 
   it('refuses entries over the size bound', async () => {
-    const cache = openLayerCache({ dir: freshDir(), maxEntryBytes: 100 });
+    const cache = openLayerCache({ secret: SECRET, dir: freshDir(), maxEntryBytes: 100 });
     expect(await cache.put('big', Buffer.alloc(101))).toBe(false);
     expect(await cache.get('big')).toBeUndefined();
   });
@@ -80,7 +81,7 @@ describe('layer cache store', () => {
     expect(results).toEqual(['0', '0', '0', '0', '0', '0']);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(entries(dir)).toHaveLength(1);
-    const got = await openLayerCache({ dir }).get(key);
+    const got = await openLayerCache({ secret: SECRET, dir }).get(key);
     expect(got?.length).toBe(256 * 1024);
     expect([1, 2, 3, 4, 5, 6]).toContain(got![0]);
     expect(got!.every((b) => b === got![0])).toBe(true);
@@ -88,7 +89,7 @@ describe('layer cache store', () => {
 
   it('info counts entries and bytes; clean removes only the cache own files', async () => {
     const dir = freshDir();
-    const cache = openLayerCache({ dir });
+    const cache = openLayerCache({ secret: SECRET, dir });
     await cache.put('a', Buffer.alloc(1000));
     await cache.put('b', Buffer.alloc(2000));
     writeFileSync(join(dir, 'notes.txt'), 'mine');
@@ -129,15 +130,18 @@ describe('LayerDelta codec', () => {
 
   it('round-trips, and through the cache', async () => {
     expect(deserialiseLayerDelta(serialiseLayerDelta(delta))).toEqual(delta);
-    const cache = openLayerCache({ dir: freshDir() });
-    const key = layerDeltaCacheKey('sha256:' + 'a'.repeat(64), [{ name: 'dpkg', version: 2 }, { name: 'apk', version: 1 }]);
-    expect(key).toBe(`layer-delta/v4/sha256:${'a'.repeat(64)}/apk@1,dpkg@2`);
+    const cache = openLayerCache({ secret: SECRET, dir: freshDir() });
+    const layer = { digest: 'sha256:' + 'c'.repeat(64), diffId: 'sha256:' + 'a'.repeat(64) };
+    const key = layerDeltaCacheKey(layer, [{ name: 'dpkg', version: 2 }, { name: 'apk', version: 1 }]);
+    expect(key).toBe(`layer-delta/v4/sha256:${'c'.repeat(64)}/sha256:${'a'.repeat(64)}/apk@1,dpkg@2`);
     await cache.put(key, serialiseLayerDelta(delta));
     expect(deserialiseLayerDelta((await cache.get(key))!)).toEqual(delta);
   });
 
-  it('the key changes with any cataloger version, not with their order', () => {
-    const d = 'sha256:' + 'b'.repeat(64);
+  it('the key changes with any cataloger version, not with their order, and with either digest', () => {
+    const d = { digest: 'sha256:' + 'b'.repeat(64), diffId: 'sha256:' + 'e'.repeat(64) };
+    expect(layerDeltaCacheKey(d, [])).not.toBe(layerDeltaCacheKey({ ...d, digest: 'sha256:' + 'f'.repeat(64) }, []));
+    expect(layerDeltaCacheKey(d, [])).not.toBe(layerDeltaCacheKey({ ...d, diffId: 'sha256:' + 'f'.repeat(64) }, []));
     expect(layerDeltaCacheKey(d, [{ name: 'a', version: 1 }, { name: 'b', version: 1 }])).toBe(layerDeltaCacheKey(d, [{ name: 'b', version: 1 }, { name: 'a', version: 1 }]));
     expect(layerDeltaCacheKey(d, [{ name: 'a', version: 1 }])).not.toBe(layerDeltaCacheKey(d, [{ name: 'a', version: 2 }]));
   });
@@ -153,7 +157,7 @@ describe('LayerDelta codec', () => {
 describe('portcullis cache', () => {
   it('info and clean on --cache-dir', async () => {
     const dir = freshDir();
-    await openLayerCache({ dir }).put('k', Buffer.alloc(10));
+    await openLayerCache({ secret: SECRET, dir }).put('k', Buffer.alloc(10));
     const info = await runCli(['cache', 'info', '--cache-dir', dir]);
     expect(info.code).toBe(0);
     expect(info.stdout).toContain(`directory: ${dir}`);

@@ -1,8 +1,9 @@
 // Child process for the concurrency test: puts (and re-reads) one key many times.
 import { openLayerCache } from '../../src/cache/index.js';
 
+const SECRET = Buffer.alloc(32, 3);
 const [dir, key, fill, rounds] = process.argv.slice(2);
-const cache = openLayerCache({ dir: dir! });
+const cache = openLayerCache({ secret: SECRET, dir: dir! });
 const data = Buffer.alloc(256 * 1024, Number(fill));
 let bad = 0;
 for (let i = 0; i < Number(rounds); i++) {

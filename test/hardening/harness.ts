@@ -59,7 +59,8 @@ export function sandbox(prefix = 'portcullis-hard-'): Sandbox {
         // The per-user layer cache is one of portcullis's own places (docs/registry.md): its
         // complete, checksummed entries may appear; nothing else under it may.
         if (rel === 'cache/portcullis' || rel === 'cache/portcullis/layers' || /^cache\/portcullis\/layers\/[0-9a-f]{64}\.pclc$/.test(rel)) continue;
-        all.push(rel);
+        // The per-user layer-cache key (src/cache/secret.ts) is another: it and its dirs may appear.
+        if (!/^home\/\.local(\/state(\/portcullis(\/cache-key)?)?)?$/.test(rel)) all.push(rel);
         if (lstatSync(p).isDirectory()) walk(p);
       }
     };

@@ -253,13 +253,13 @@ describe('the second pass is bounded', () => {
     const keyOf = (diffId: string, ws: readonly { name: string; version: number }[]) => `${diffId}|${ws.map((w) => `${w.name}@${w.version}`).sort().join(',')}`;
     let hits = 0;
     const store: LayerDeltaStore = {
-      async get(diffId, ws) {
-        const b = saved.get(keyOf(diffId, ws));
+      async get(layer, ws) {
+        const b = saved.get(keyOf(layer.diffId, ws));
         if (b) hits++;
         return b ? deserialiseLayerDelta(b) : undefined;
       },
-      async put(diffId, ws, delta: LayerDelta) {
-        saved.set(keyOf(diffId, ws), serialiseLayerDelta(delta));
+      async put(layer, ws, delta: LayerDelta) {
+        saved.set(keyOf(layer.diffId, ws), serialiseLayerDelta(delta));
       },
     };
     const layers: Entry[][] = [

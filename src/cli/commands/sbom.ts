@@ -48,6 +48,7 @@ const command: Command = {
         ...cacheOptions(values),
         env: io.env,
         onProgress: progress ? (m) => io.stderr.write(`\r\x1b[K${m}`) : undefined,
+        onNotice: (m) => io.stderr.write(`${progress ? '\r\x1b[K' : ''}portcullis: ${m}\n`),
       },
       io.cwd,
     );

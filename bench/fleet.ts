@@ -1,0 +1,76 @@
+// The fleet's shared layer cache on Redis (issue 21). Run: node --import tsx bench/fleet.ts
+// Prints ratios measured in this one run, whole `portcullis sbom` runs of an "app" image: the
+// Debian test image (OCI layout) plus one app layer (real npm packages from this repo's
+// node_modules), against a private redis-server. Every measured runner is FRESH: an empty local
+// cache dir and its own key-file home, sharing only Redis and PORTCULLIS_CACHE_KEY. Wall and CPU
+// time (user + system of the child, all threads) are both printed; CPU is steadier on a busy machine.
+//   cold        --no-cache: every layer read and parsed
+//   base seen   Redis holds the base image's layers (another runner scanned the base): goal <= 40%
+//   fully seen  Redis holds every layer of the app image: goal <= 25% (local blobs still hashed)
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { debianImage } from '../test/fixtures/debian-image.js';
+import { startRedis } from '../test/cache/redis-harness.js';
+import { measure } from './lib/measure.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
+const CLI = join(ROOT, 'bin/portcullis.js');
+const fx = await debianImage();
+const work = mkdtempSync(join(tmpdir(), 'portcullis-bench-fleet-'));
+const redis = await startRedis();
+
+// The app image: base + a layer of real npm packages (about 30 MB of JavaScript with package.json files).
+const layout = join(work, 'oci');
+cpSync(fx.ociDir, layout, { recursive: true });
+const modules = join(ROOT, 'node_modules');
+const appDeps = ['typescript', 'undici', 'ajv', 'semver', 'js-yaml', 'yaml', 'tar-stream', 'redis', '@redis'];
+const layerTar = join(work, 'app-layer.tar');
+execFileSync('tar', ['-C', modules, '-chf', layerTar, '--owner=0', '--group=0', '--transform', 's,^,app/node_modules/,', ...appDeps]);
+execFileSync('umoci', ['raw', 'add-layer', '--image', `${layout}:test`, '--tag', 'app', layerTar], { stdio: 'pipe' });
+const base = `oci:${layout}:test`;
+const app = `oci:${layout}:app`;
+
+const KEY = randomBytes(32).toString('hex');
+let n = 0;
+/** A fresh runner's environment: its own dirs, the fleet's backend and key. */
+function freshRunner(): string[] {
+  const home = join(work, `runner-${n++}`);
+  mkdirSync(home);
+  return [`XDG_STATE_HOME=${join(home, 'state')}`, `XDG_CACHE_HOME=${join(home, 'cache')}`, `PORTCULLIS_CACHE_KEY=${KEY}`, `PORTCULLIS_CACHE_BACKEND=${redis.url}`];
+}
+const sbom = async (env: string[], image: string, extra: string[] = []) => measure('env', [...env, process.execPath, CLI, 'sbom', image, '--quiet', ...extra]);
+type M = Awaited<ReturnType<typeof sbom>>;
+
+try {
+  const cold: M[] = [];
+  const baseSeen: M[] = [];
+  const fullySeen: M[] = [];
+  for (let i = 0; i < 3; i++) {
+    redis.cli(['FLUSHALL']);
+    cold.push(await sbom(freshRunner(), app, ['--no-cache']));
+    await sbom(freshRunner(), base); // another runner saw the base image
+    baseSeen.push(await sbom(freshRunner(), app));
+    fullySeen.push(await sbom(freshRunner(), app));
+  }
+  const start = await Promise.all([0, 1, 2].map(() => measure(process.execPath, [CLI, '--version'])));
+  const min = (xs: M[], k: 'wallMs' | 'cpuMs') => Math.min(...xs.map((x) => x[k]));
+  const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(1)}%`;
+  const line = (label: string, goal: number, xs: M[]) => {
+    const [w, c, s0] = [min(xs, 'wallMs'), min(cold, 'wallMs'), min(start, 'wallMs')];
+    const [wc, cc, sc] = [min(xs, 'cpuMs'), min(cold, 'cpuMs'), min(start, 'cpuMs')];
+    console.log(
+      `${label}: wall ${w.toFixed(0)} ms = ${pct(w, c)} of cold ${c.toFixed(0)} ms; CPU ${wc.toFixed(0)} ms = ${pct(wc, cc)} of cold ${cc.toFixed(0)} ms (goal <= ${goal}%); ` +
+        `without node start-up (wall ${s0.toFixed(0)} ms, CPU ${sc.toFixed(0)} ms): wall ${pct(w - s0, c - s0)}, CPU ${pct(wc - sc, cc - sc)}`,
+    );
+  };
+  line('fresh runner, base layers seen by the fleet', 40, baseSeen);
+  line('fresh runner, fully seen image', 25, fullySeen);
+} finally {
+  await redis.stop();
+  rmSync(work, { recursive: true, force: true });
+}

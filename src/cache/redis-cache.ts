@@ -1,0 +1,240 @@
+// The shared layer cache on Redis (node-redis). An accelerator, never a dependency: every call has
+// a deadline, the client never reconnects or queues offline, and any failure is thrown for the
+// caller to turn into one warning and a cold scan. Entries are the same authenticated envelopes
+// as on disk (entry.ts); this file only moves bytes.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import type { RedisClientType } from 'redis';
+import { errorMessage, PortcullisError } from '../errors.js';
+import type { RedisBackendSpec } from './backend.js';
+
+/** Every entry lives under this prefix: `cache info|clean` touch nothing else in the database. */
+export const REDIS_KEY_PREFIX = 'portcullis:layer-cache:v1:';
+
+export interface RedisTlsFiles {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export interface RedisCacheOptions {
+  spec: RedisBackendSpec;
+  tls?: RedisTlsFiles;
+  /** Deadline of the connection and of each round trip. */
+  timeoutMs: number;
+  ttlMs: number;
+  maxEntryBytes: number;
+}
+
+export class SharedCacheError extends Error {}
+
+export const redisKeyOf = (key: string): string => REDIS_KEY_PREFIX + createHash('sha256').update(key).digest('hex');
+
+type Client = RedisClientType;
+
+async function withDeadline<T>(what: string, ms: number, work: Promise<T>, onTimeout: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(new SharedCacheError(`${what} took longer than ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readTlsFile(path: string | undefined, what: string): Promise<Buffer | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new PortcullisError(`${what} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`);
+  }
+}
+
+/** Reads the TLS files up front: a missing CA file is a configuration error (exit 2), not a cold scan. */
+export async function loadTlsFiles(files: RedisTlsFiles | undefined): Promise<{ ca?: Buffer; cert?: Buffer; key?: Buffer }> {
+  const [ca, cert, key] = await Promise.all([
+    readTlsFile(files?.ca, '--cache-tls-ca'),
+    readTlsFile(files?.cert, '--cache-tls-cert'),
+    readTlsFile(files?.key, '--cache-tls-key'),
+  ]);
+  if ((cert === undefined) !== (key === undefined)) throw new PortcullisError('--cache-tls-cert and --cache-tls-key go together');
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+}
+
+export class RedisLayerCache {
+  private client?: Client;
+  private connecting?: Promise<Client>;
+  private lastError?: Error;
+  /** Set by the first failure: the backend is not tried again in this run. */
+  private failed?: SharedCacheError;
+
+  private constructor(
+    private readonly opts: RedisCacheOptions,
+    private readonly tls: { ca?: Buffer; cert?: Buffer; key?: Buffer },
+  ) {}
+
+  static async create(opts: RedisCacheOptions): Promise<RedisLayerCache> {
+    return new RedisLayerCache(opts, opts.spec.tls ? await loadTlsFiles(opts.tls) : {});
+  }
+
+  get description(): string {
+    return this.opts.spec.display;
+  }
+
+  get maxEntryBytes(): number {
+    return this.opts.maxEntryBytes;
+  }
+
+  /** Why a call failed, in words safe to print (no URL, no credentials). */
+  private failure(err: unknown): SharedCacheError {
+    // A pipeline with error replies (a full Redis answers OOM to each SET) rejects with them all: name the first.
+    const replies = (err as { replies?: unknown[]; errorIndexes?: number[] })?.replies;
+    const indexes = (err as { errorIndexes?: number[] })?.errorIndexes;
+    if (Array.isArray(replies) && Array.isArray(indexes) && indexes.length > 0) {
+      return new SharedCacheError(`${indexes.length} of ${replies.length} commands failed: ${errorMessage(replies[indexes[0]!])}`);
+    }
+    const cause = err instanceof SharedCacheError || !this.lastError ? err : this.lastError;
+    const code = (cause as NodeJS.ErrnoException)?.code;
+    return new SharedCacheError(code && !errorMessage(cause).includes(code) ? `${code}: ${errorMessage(cause)}` : errorMessage(cause));
+  }
+
+  private connect(): Promise<Client> {
+    this.connecting ??= (async () => {
+      // Loaded only when a shared cache is configured.
+      const { createClient } = await import('redis');
+      const { spec, timeoutMs } = this.opts;
+      const socket = {
+        host: spec.host,
+        port: spec.port,
+        connectTimeout: timeoutMs,
+        // No idle socketTimeout: the walk between the read and the write may take minutes. Each
+        // call has its own deadline instead (withDeadline).
+        reconnectStrategy: false as const,
+        // SNI takes a host name, never an IP address (RFC 6066).
+        ...(spec.tls ? { tls: true as const, ...(isIP(spec.host) ? {} : { servername: spec.host }), ...this.tls } : {}),
+      };
+      const client = createClient({
+        socket,
+        ...(spec.username !== undefined ? { username: spec.username } : {}),
+        ...(spec.password !== undefined ? { password: spec.password } : {}),
+        ...(spec.database !== undefined ? { database: spec.database } : {}),
+        disableOfflineQueue: true,
+      }) as unknown as Client;
+      // Without a listener an 'error' event would crash the process; the error is reported by the call that fails.
+      client.on('error', (err: Error) => {
+        this.lastError = err;
+      });
+      this.client = client;
+      await withDeadline('connecting', timeoutMs, client.connect(), () => this.destroy());
+      return client;
+    })();
+    return this.connecting;
+  }
+
+  private async call<T>(what: string, work: (client: Client) => Promise<T>): Promise<T> {
+    // The server may have closed an idle connection during a long walk (a `timeout` setting,
+    // a proxy): connect again once. A client we destroyed after a failure stays down.
+    if (this.client && !this.client.isOpen && !this.failed) {
+      this.connecting = undefined;
+      this.client = undefined;
+    }
+    if (this.failed) throw this.failed;
+    try {
+      const client = await this.connect();
+      return await withDeadline(what, this.opts.timeoutMs, work(client), () => this.destroy());
+    } catch (err) {
+      this.destroy();
+      this.failed = this.failure(err);
+      throw this.failed;
+    }
+  }
+
+  /**
+   * The entries under these keys, in one pipeline (undefined: absent, or larger than the bound:
+   * GETRANGE reads at most maxEntryBytes + 1 bytes of a value, so a huge planted value costs nothing).
+   */
+  async getMany(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
+    if (keys.length === 0) return [];
+    const { RESP_TYPES } = await import('redis');
+    return this.call('reading the shared cache', async (client) => {
+      const buffers = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+      const multi = buffers.multi();
+      for (const k of keys) multi.getRange(redisKeyOf(k), 0, this.opts.maxEntryBytes);
+      const replies = (await multi.execAsPipeline()) as unknown[];
+      return replies.map((r) => (Buffer.isBuffer(r) && r.length > 0 && r.length <= this.opts.maxEntryBytes ? r : undefined));
+    });
+  }
+
+  /** Stores entries with the TTL, in one pipeline; entries over the bound are skipped. Returns how many were sent. */
+  async putMany(entries: readonly { key: string; value: Buffer }[]): Promise<number> {
+    const fit = entries.filter((e) => e.value.length <= this.opts.maxEntryBytes);
+    if (fit.length === 0) return 0;
+    await this.call('writing the shared cache', async (client) => {
+      const multi = client.multi();
+      const ttl = Math.max(1, Math.round(this.opts.ttlMs / 1000));
+      for (const e of fit) multi.set(redisKeyOf(e.key), e.value, { expiration: { type: 'EX', value: ttl } });
+      const replies = (await multi.execAsPipeline()) as unknown[];
+      // A full Redis (maxmemory, noeviction) answers each SET with an error reply.
+      const bad = replies.find((r) => r instanceof Error);
+      if (bad) throw bad;
+    });
+    return fit.length;
+  }
+
+  /** Entries and their bytes (SCAN over the prefix, sizes in pipelines). */
+  async info(): Promise<{ entries: number; bytes: number }> {
+    return this.call('listing the shared cache', async (client) => {
+      let entries = 0;
+      let bytes = 0;
+      for await (const keys of client.scanIterator({ MATCH: `${REDIS_KEY_PREFIX}*`, COUNT: 1000 })) {
+        if (keys.length === 0) continue;
+        const multi = client.multi();
+        for (const k of keys) multi.strLen(k);
+        for (const n of (await multi.execAsPipeline()) as unknown[]) {
+          if (typeof n === 'number' && n > 0) {
+            entries++;
+            bytes += n;
+          }
+        }
+      }
+      return { entries, bytes };
+    });
+  }
+
+  /** Removes every entry under the prefix; returns how many went. */
+  async clean(): Promise<number> {
+    return this.call('cleaning the shared cache', async (client) => {
+      let removed = 0;
+      for await (const keys of client.scanIterator({ MATCH: `${REDIS_KEY_PREFIX}*`, COUNT: 1000 })) {
+        if (keys.length > 0) removed += await client.unlink(keys);
+      }
+      return removed;
+    });
+  }
+
+  /** Closes the connection (bounded); never throws. */
+  async close(): Promise<void> {
+    const client = this.client;
+    if (!client?.isOpen) return;
+    try {
+      await withDeadline('closing', this.opts.timeoutMs, client.close(), () => this.destroy());
+    } catch {
+      this.destroy();
+    }
+  }
+
+  private destroy(): void {
+    try {
+      if (this.client?.isOpen) this.client.destroy();
+    } catch {
+      // already closed
+    }
+  }
+}
