@@ -10,7 +10,9 @@ import { detectOs, osDetector } from './os-detect.js';
 import { osvEcosystemFor } from './os-ecosystem.js';
 import { CATALOGERS } from './registry.js';
 import { filesFor } from './view.js';
+import { walkStreamedLayers } from './walk-streamed.js';
 import { walkLayers, type LayerDeltaStore, type WalkProgress } from './walker.js';
+import type { WantedFs } from './wanted-fs.js';
 
 export interface Inventory {
   os?: OsInfo;
@@ -72,11 +74,11 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
   const snapshots = new Map<Cataloger, Snapshot[]>(historyOnes.map((c) => [c, []]));
   const lastSig = new Map<Cataloger, string>();
 
-  const { fs, warnings } = await walkLayers(image.layers, [osDetector, ...catalogers], {
+  const walkOptions = {
     onProgress: opts.onProgress,
     ...(opts.store ? { store: opts.store } : {}),
     // A history cataloger's db is re-parsed (later) as it stood after each layer that changed it.
-    onLayer(view, layer) {
+    onLayer(view: WantedFs, layer: LayerRef) {
       for (const c of historyOnes) {
         const files = filesFor(view, c);
         const sig = signature(files);
@@ -85,7 +87,12 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
         snapshots.get(c)?.push({ layer, files });
       }
     },
-  });
+  };
+  const wanters = [osDetector, ...catalogers];
+  // A daemon's export stream is read once, layers in stream order (src/image/stores).
+  const { fs, warnings } = image.streamed
+    ? await walkStreamedLayers(image, image.streamed, wanters, walkOptions)
+    : await walkLayers(image.layers, wanters, walkOptions);
 
   const warn = (w: ScanWarning) => warnings.push(w);
   const os = detectOs(filesFor(fs, osDetector));
