@@ -32,25 +32,27 @@ export class LookupSource implements ImageSource {
   async open(): Promise<Image> {
     const misses: string[] = [];
     for (const c of this.candidates) {
+      const last = c === this.candidates[this.candidates.length - 1];
       try {
         const image = await c.source().open();
-        this.onNotice?.(`${this.name}: read from ${c.name}${misses.length ? ` (not in ${misses.map((m) => m.split(':')[0]).join(', ')})` : ''}`);
+        this.onNotice?.(`${this.name}: read from ${c.name}${misses.length ? ` (not in ${misses.map((m) => m.slice(0, m.indexOf(':'))).join(', ')})` : ''}`);
         return image;
       } catch (err) {
-        const last = c === this.candidates[this.candidates.length - 1];
-        if (c.name === 'registry' && last && misses.length) {
+        if (c.name === 'registry' && last) {
+          if (misses.length === 0) throw err;
           // The registry's own error is the answer; the stores tried first are named too.
-          throw new PortcullisError(`${errorMessage(err)} (also not in: ${misses.join('; ')})`, { cause: err });
+          throw new PortcullisError(`${errorMessage(err)} (also tried: ${misses.join('; ')})`, { cause: err });
         }
-        if (!isMiss(err) && c.name !== 'registry') throw err;
-        if (c.name === 'registry' && !last) {
-          misses.push(`registry: ${errorMessage(err)}`);
-          continue;
-        }
-        if (c.name === 'registry') throw err;
-        misses.push(`${c.name}: ${errorMessage(err).replace(/^.*?: (?=image |[a-z]+ daemon |no )/, '')}`);
+        if (c.name !== 'registry' && !isMiss(err)) throw err;
+        misses.push(`${c.name}: ${withoutSubject(err)}`);
       }
     }
     throw new PortcullisError(`image not found in any source tried (${misses.join('; ')})`, { subject: this.name });
   }
+}
+
+function withoutSubject(err: unknown): string {
+  const message = errorMessage(err);
+  const subject = err instanceof PortcullisError ? err.subject : undefined;
+  return subject && message.startsWith(`${subject}: `) ? message.slice(subject.length + 2) : message;
 }
