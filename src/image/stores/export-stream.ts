@@ -42,15 +42,23 @@ class Sha256Tap extends Transform {
   }
 }
 
-/** `<id>/layer.tar` (classic) or a `blobs/<alg>/<hex>` entry (OCI layout; layer or JSON). */
-function isClassicLayer(name: string): boolean {
-  return /^[^/]+\/layer\.tar$/.test(name);
-}
+/** OCI-layout blobs (layers and JSON alike). */
 function isBlob(name: string): boolean {
   return /^blobs\/(sha256|sha512)\/[a-f0-9]+$/.test(name);
 }
 function isMetadataFile(name: string): boolean {
   return name === 'manifest.json' || name === 'index.json' || name === 'oci-layout' || name === 'repositories' || /^[a-f0-9]{64}\.json$/.test(name);
+}
+
+/**
+ * Whether an entry is a layer blob, from its first bytes: compressed, or a tar (whole 512-byte
+ * blocks, at least the two end blocks). Layers go by many names (`<id>/layer.tar` in Docker's
+ * classic export, `<diff_id>.tar` in podman's, `blobs/sha256/<hex>` in the OCI layout) and only
+ * manifest.json, at the end, says which are used: every layer-shaped entry is read as one.
+ */
+function isLayerShaped(head: Buffer, size: number): boolean {
+  if (detectCompression(head) !== 'none') return true;
+  return size >= 1024 && size % 512 === 0;
 }
 
 /** The first chunk of a tar-stream entry, and a node Readable of the whole entry. */
@@ -122,13 +130,14 @@ export class ExportStream {
           await this.keep(name, Readable.from(entry, { objectMode: false }));
           continue;
         }
-        if (!isClassicLayer(name) && !isBlob(name)) {
-          entry.resume();
-          continue;
-        }
         const { head, whole } = await peek(entry as unknown as AsyncIterable<Buffer>);
         if (isBlob(name) && looksLikeJson(head)) {
           await this.keep(name, whole);
+          continue;
+        }
+        if (looksLikeJson(head) || !isLayerShaped(head, header.size ?? 0)) {
+          whole.resume();
+          await new Promise((resolve, reject) => whole.once('end', resolve).once('error', reject));
           continue;
         }
         const { stream, done } = this.layerStream(name, head, whole);
