@@ -39,9 +39,9 @@ export class LookupSource implements ImageSource {
         return image;
       } catch (err) {
         if (c.name === 'registry' && last) {
-          if (misses.length === 0) throw err;
-          // The registry's own error is the answer; the stores tried first are named too.
-          throw new PortcullisError(`${errorMessage(err)} (also tried: ${misses.join('; ')})`, { cause: err });
+          // The registry's own error (unchanged) is the answer; stderr names the stores tried first.
+          if (misses.length) this.onNotice?.(`${this.name}: not in ${misses.join('; ')}`);
+          throw err;
         }
         if (c.name !== 'registry' && !isMiss(err)) throw err;
         misses.push(`${c.name}: ${withoutSubject(err)}`);
