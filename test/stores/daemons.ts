@@ -1,7 +1,7 @@
 // Private daemons for the store tests: each with its own data root, exec/state root and socket
 // under a temp dir (never the machine's defaults), stopped by PID.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -79,7 +79,9 @@ export async function startContainerd(): Promise<Daemon> {
 /** A private containers-storage (graphroot/runroot) plus podman's API service on it. */
 export async function startPodman(driver: 'vfs' | 'overlay' = 'vfs'): Promise<Daemon & { storageConf: string; graphroot: string; runroot: string }> {
   const dir = mkdtempSync('/tmp/pcp-');
-  const socket = join(dir, 'p.sock');
+  // Where a rootless client (Trivy's podman source too) looks: $XDG_RUNTIME_DIR/podman/podman.sock.
+  const socket = join(dir, 'xdg', 'podman', 'podman.sock');
+  mkdirSync(join(dir, 'xdg', 'podman'), { recursive: true });
   const graphroot = join(dir, 'graph');
   const runroot = join(dir, 'run');
   const storageConf = join(dir, 'storage.conf');
@@ -90,7 +92,7 @@ export async function startPodman(driver: 'vfs' | 'overlay' = 'vfs'): Promise<Da
   await waitFor(socket, proc, join(dir, 'daemon.log'));
   return {
     dir, socket, storageConf, graphroot, runroot,
-    env: { CONTAINER_HOST: `unix://${socket}`, CONTAINERS_STORAGE_CONF: storageConf },
+    env: { CONTAINER_HOST: `unix://${socket}`, CONTAINERS_STORAGE_CONF: storageConf, XDG_RUNTIME_DIR: join(dir, 'xdg') },
     stop: async () => { await stopProcess(proc); await exec('podman', ['--root', graphroot, '--runroot', runroot, '--storage-driver', driver, 'system', 'reset', '--force'], { env }).catch(() => undefined); rmSync(dir, { recursive: true, force: true }); },
   };
 }
