@@ -15,6 +15,7 @@ import { splitStorageSpec, storageLocation } from '../../src/image/stores/storag
 import { bigDataFileName } from '../../src/image/stores/containers-storage.js';
 import { debianImage, type DebianImageFixture } from '../fixtures/debian-image.js';
 import { runCli } from '../helpers/cli.js';
+import { inventoryOf } from './compare.js';
 
 describe('containers-storage locations', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pc-conf-'));
@@ -137,6 +138,32 @@ describe('a hostile Engine export stream', () => {
     const r = await scanWith(archive, { ...inspect, Id: `sha256:${'0'.repeat(64)}` }, 'id');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/config [0-9a-f]{64}\.json hashes to sha256:[0-9a-f]{64}, but the daemon says the image is sha256:0{64}/);
+  }, 120_000);
+
+  it("Docker 25+'s OCI-layout export (gzip blobs, manifest.json after the blobs) reads like the OCI layout", async () => {
+    const { cpSync } = await import('node:fs');
+    const { execFileSync } = await import('node:child_process');
+    const stage = join(dir, 'd25');
+    cpSync(fx.ociDir, stage, { recursive: true });
+    const blob = (d: string) => readFileSync(join(stage, 'blobs', 'sha256', d.slice(7)));
+    const index = JSON.parse(readFileSync(join(stage, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+    const m = JSON.parse(blob(index.manifests[0]!.digest).toString()) as { config: { digest: string }; layers: { digest: string }[] };
+    const config = JSON.parse(blob(m.config.digest).toString()) as { rootfs: { diff_ids: string[] } };
+    writeFileSync(join(stage, 'manifest.json'), JSON.stringify([{ Config: `blobs/sha256/${m.config.digest.slice(7)}`, RepoTags: ['portcullis/debian:test'], Layers: m.layers.map((l) => `blobs/sha256/${l.digest.slice(7)}`) }]));
+    const tar = join(dir, 'd25.tar');
+    execFileSync('tar', ['-cf', tar, '-C', stage, 'blobs', 'index.json', 'manifest.json', 'oci-layout']);
+    const socket = join(dir, 'd25.sock');
+    const server = await fakeEngine(socket, readFileSync(tar), { ...inspect, Id: m.config.digest, RootFS: { Layers: config.rootfs.diff_ids } });
+    try {
+      const seen = await inventoryOf('docker:portcullis/debian:test', { env: { DOCKER_HOST: `unix://${socket}` } });
+      const oci = await inventoryOf(`oci:${fx.ociRef}`);
+      expect(seen.packages).toEqual(oci.packages);
+      expect(seen.layers).toEqual(oci.layers);
+      // Blobs named by digest keep that (compressed) digest, checked against the bytes.
+      expect(seen.image.layers.map((l) => l.digest)).toEqual(m.layers.map((l) => l.digest));
+    } finally {
+      server.close();
+    }
   }, 120_000);
 
   it('a stream cut short is an error, never a partial inventory', async () => {
