@@ -22,20 +22,20 @@ export interface DockerArchiveOptions {
   platform?: Platform;
 }
 
-interface ManifestEntry {
+export interface ManifestEntry {
   Config: string;
   RepoTags: string[];
   Layers: string[];
   LayerSources: Record<string, { mediaType?: string; size?: number; digest?: string }>;
 }
 
-const LAYER_MEDIA_TYPE = {
+export const LAYER_MEDIA_TYPE = {
   none: DOCKER_LAYER_TAR,
   gzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
   zstd: 'application/vnd.docker.image.rootfs.diff.tar.zstd',
 } as const;
 
-function parseManifest(data: Buffer, where: string): ManifestEntry[] {
+export function parseManifest(data: Buffer, where: string): ManifestEntry[] {
   const value = parseJsonOr(data.toString('utf8'), (at, problem) => new ImageError(`manifest.json is not valid JSON (at ${at}: ${problem})`, { subject: where }));
   if (!Array.isArray(value) || value.length === 0) throw new ImageError('manifest.json lists no images', { subject: where });
   return value.map((e: unknown, i) => {
@@ -67,7 +67,7 @@ function pick(entries: ManifestEntry[], ref: string | undefined, where: string):
   return e;
 }
 
-function repositoryOf(tag: string | undefined): string | undefined {
+export function repositoryOf(tag: string | undefined): string | undefined {
   if (!tag) return undefined;
   const slash = tag.lastIndexOf('/');
   const colon = tag.lastIndexOf(':');

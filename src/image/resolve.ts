@@ -1,7 +1,11 @@
 // Turns the image argument of `scan` / `sbom` into an ImageSource.
 //   docker-archive:PATH[:NAME:TAG|:@N]   oci-archive:PATH[:TAG|@DIGEST]   oci:DIR[:TAG|@DIGEST]
 //   PATH (detected: a directory with oci-layout + index.json, or a tar holding manifest.json /
-//   index.json). Anything else that parses as an image reference is read from a registry.
+//   index.json).
+//   docker:NAME (docker-daemon:NAME)  podman:NAME  containerd:NAME  containers-storage:NAME  (stores/)
+//   docker://REF: the registry only.
+//   Anything else that parses as an image reference (a bare name) is looked up in the
+//   --image-src stores in order, the registry last (docs/image-sources.md).
 import { statSync, type Stats } from 'node:fs';
 import { ImageError, PortcullisError } from '../errors.js';
 import type { ImageSource } from '../model/image.js';
@@ -10,6 +14,8 @@ import type { RegistryOptions } from './registry/client.js';
 import { tryParseReference } from './registry/reference.js';
 import { RegistrySource } from './registry/source.js';
 import { parsePlatform, type Platform } from './platform.js';
+import { DEFAULT_IMAGE_SOURCES, STORE_PREFIXES, storeSource, type ImageSourceName, type StoreKind } from './stores/index.js';
+import { LookupSource } from './stores/lookup.js';
 import { ArchiveFileSource, DockerArchiveSource, OciArchiveSource, OciLayoutSource, ociSelector } from './sources.js';
 
 export interface ResolveOptions {
@@ -17,6 +23,12 @@ export interface ResolveOptions {
   platform?: string;
   /** Registry access (credentials, --insecure-registry, --timeout); only registry references use it. */
   registry?: RegistryOptions;
+  /** Where a bare name is looked for, in order (--image-src); default docker,containerd,podman,registry. */
+  imageSources?: ImageSourceName[];
+  /** Environment for the stores' conventions (DOCKER_HOST…); default: registry.env, else process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** One-line notices for stderr (which store a bare name was read from). */
+  onNotice?(message: string): void;
 }
 
 type Transport = 'docker-archive' | 'oci-archive' | 'oci';
@@ -90,10 +102,18 @@ function looksLikePath(arg: string): boolean {
  * Something that is no local path: a registry reference (`[docker://]host/repo[:tag][@digest]`,
  * Docker Hub by default), or else a missing file.
  */
-function resolveReference(arg: string, platform: Platform | undefined, opts: RegistryOptions): ImageSource {
+function resolveReference(arg: string, platform: Platform | undefined, opts: ResolveOptions): ImageSource {
   const ref = looksLikePath(arg) ? undefined : tryParseReference(arg);
   if (!ref) throw notFound(arg);
-  return new RegistrySource(arg, ref, platform, opts);
+  const registry = opts.registry ?? {};
+  if (arg.startsWith('docker://')) return new RegistrySource(arg, ref, platform, registry);
+  const env = opts.env ?? registry.env ?? process.env;
+  const order = opts.imageSources ?? DEFAULT_IMAGE_SOURCES;
+  const candidates = order.map((name) => ({
+    name,
+    source: (): ImageSource => (name === 'registry' ? new RegistrySource(arg, ref, platform, registry) : storeSource(name, arg, `${name}:${arg}`, { env, platform })),
+  }));
+  return new LookupSource(arg, candidates, opts.onNotice);
 }
 
 export function resolveImageSource(arg: string, opts: ResolveOptions = {}): ImageSource {
@@ -106,8 +126,14 @@ export function resolveImageSource(arg: string, opts: ResolveOptions = {}): Imag
       return fromTransport(t, spec, arg, platform);
     }
   }
+  for (const [prefix, kind] of Object.entries(STORE_PREFIXES) as [string, StoreKind][]) {
+    // `docker://` is a registry reference, not the Docker Engine.
+    if (arg.startsWith(prefix) && !arg.startsWith('docker://')) {
+      return storeSource(kind, arg.slice(prefix.length), arg, { env: opts.env ?? opts.registry?.env ?? process.env, platform });
+    }
+  }
   const found = splitPath(arg);
-  if (!found) return resolveReference(arg, platform, opts.registry ?? {});
+  if (!found) return resolveReference(arg, platform, opts);
   const { path, stats, ref } = found;
   if (stats.isDirectory()) {
     if (!statOf(`${path}/oci-layout`) || !statOf(`${path}/index.json`)) {

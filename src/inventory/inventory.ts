@@ -12,7 +12,9 @@ import { detectOs, osDetector } from './os-detect.js';
 import { osvEcosystemFor } from './os-ecosystem.js';
 import { CATALOGERS } from './registry.js';
 import { filesFor, unreadFor } from './view.js';
+import { walkStreamedLayers } from './walk-streamed.js';
 import { walkLayers, type LayerDeltaStore, type WalkProgress } from './walker.js';
+import type { WantedFs } from './wanted-fs.js';
 
 export interface Inventory {
   os?: OsInfo;
@@ -92,11 +94,11 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
     if (!unread.has(k)) unread.set(k, u);
   };
 
-  const { fs, warnings } = await walkLayers(image.layers, [osDetector, ...catalogers], {
+  const walkOptions = {
     onProgress: opts.onProgress,
     ...(opts.store ? { store: opts.store } : {}),
     // A history cataloger's db is re-parsed (later) as it stood after each layer that changed it.
-    onLayer(view, layer) {
+    onLayer(view: WantedFs, layer: LayerRef) {
       for (const c of historyOnes) {
         const files = filesFor(view, c);
         const sig = signature(files);
@@ -110,7 +112,13 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
       for (const c of historyOnes) snapshots.set(c, []);
       lastSig.clear();
     },
-  });
+  };
+  const wanters = [osDetector, ...catalogers];
+  // A daemon's export stream is read once, layers in stream order (src/image/stores). It cannot be
+  // read again for link targets: a wanted link whose target was not captured is listed as unread.
+  const { fs, warnings } = image.streamed
+    ? await walkStreamedLayers(image, image.streamed, wanters, walkOptions)
+    : await walkLayers(image.layers, wanters, walkOptions);
 
   const warn = (w: ScanWarning) => warnings.push(w);
   const os = detectOs(filesFor(fs, osDetector));

@@ -60,10 +60,38 @@ export interface ImageMetadata {
   config: ImageConfig;
 }
 
+/** One layer blob as a read-once stream (a daemon's image export) delivers it. */
+export interface ArrivingLayer {
+  /** The blob's name in the stream (`blobs/sha256/…`, `<id>/layer.tar`). */
+  name: string;
+  /** Its uncompressed tar; must be read to the end before the next arrival is asked for. */
+  stream: Readable;
+}
+
+/**
+ * Layers that can only be read together, in the order a stream carries them, which need not be
+ * layer order (a `docker save` stream names the order in manifest.json, at its end). The reader
+ * walks each arrival as it comes; only `finish()` says which arrival is which layer, after checking
+ * every arrival's digests against the verified config: nothing read is trusted before it resolves.
+ */
+export interface StreamedLayers {
+  arrivals(): AsyncIterable<ArrivingLayer>;
+  /**
+   * After every arrival was read: verifies them, updates the image's `metadata` and `layers` in place,
+   * and returns, per layer index, the name of the arrival that holds it.
+   */
+  finish(): Promise<string[]>;
+}
+
 /** An opened image: metadata plus its layers in order (base first). */
 export interface Image {
   metadata: ImageMetadata;
   layers: Layer[];
+  /**
+   * Set when the layers arrive in one read-once stream: the walker reads them through this and
+   * never calls `Layer.open()`. `metadata` and `layers` are provisional until `finish()` resolves.
+   */
+  streamed?: StreamedLayers;
   /** Releases file handles, sockets, temp state. Always called, also on error. */
   close(): Promise<void>;
 }

@@ -24,7 +24,9 @@ describe('references', () => {
   it('a missing local path stays a missing file, a reference becomes a registry source', () => {
     expect(() => resolveImageSource('./missing.tar')).toThrow(/no such file or directory/);
     expect(() => resolveImageSource('/no/such/dir')).toThrow(/no such file or directory/);
-    expect(resolveImageSource('registry.example.com/team/app:v1').description).toBe('registry image registry.example.com/team/app:v1');
+    expect(resolveImageSource('docker://registry.example.com/team/app:v1').description).toBe('registry image registry.example.com/team/app:v1');
+    // A bare name is looked for in the local stores first, then the registry (--image-src order).
+    expect(resolveImageSource('registry.example.com/team/app:v1').description).toBe('registry.example.com/team/app:v1 (from docker, containerd, podman, registry)');
   });
 
   it('allows plain HTTP only for loopback and named insecure registries', () => {

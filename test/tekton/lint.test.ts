@@ -111,7 +111,7 @@ describe('tekton/ files', () => {
 
   it('scan Task: params, workspaces and results as documented; no Chains hints on it', () => {
     const s = byFile('task-scan.yaml').spec;
-    expect(s.params!.map((p) => p.name)).toEqual(['IMAGE', 'IMAGE_TARBALL', 'POLICY', 'SEVERITY', 'DB_URL', 'FORMATS', 'PORTCULLIS_IMAGE']);
+    expect(s.params!.map((p) => p.name)).toEqual(['IMAGE', 'IMAGE_TARBALL', 'STORAGE_IMAGE', 'STORAGE_ROOT', 'STORAGE_DRIVER', 'POLICY', 'SEVERITY', 'DB_URL', 'FORMATS', 'PORTCULLIS_IMAGE']);
     expect(s.params!.every((p) => p.default !== undefined)).toBe(true);
     expect(Object.fromEntries(s.workspaces!.map((w) => [w.name, w.optional ?? false]))).toEqual({ source: true, image: true, reports: false, db: true, dockerconfig: true });
     expect(s.results!.map((r) => r.name)).toEqual(['DECISION', 'BLOCKED', 'CRITICAL', 'HIGH', 'REPORT']);

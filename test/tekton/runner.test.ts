@@ -92,6 +92,20 @@ describe('portcullis-scan Task, run locally', () => {
     expect(sev.results).toMatchObject({ DECISION: 'pass', CRITICAL: '0' });
   });
 
+  it.skipIf(!existsSync('/usr/bin/skopeo'))('STORAGE_IMAGE: a containers-storage in the image workspace is scanned in place, no archive', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const storageWs = mkdtempSync(join(f.dir, 'storage-ws-'));
+    const root = join(storageWs, 'containers', 'storage');
+    execFileSync('skopeo', ['copy', '-q', `oci-archive:${f.blockOci}`, `containers-storage:[vfs@${root}+${join(storageWs, 'run')}]localhost/app:1`]);
+    const r = await run({ STORAGE_IMAGE: 'localhost/app:1' }, { image: storageWs });
+    expect(codes(r), JSON.stringify(r.steps)).toEqual({ scan: 1, results: 0, gate: 1 });
+    expect(r.results.DECISION).toBe('blocked');
+    const bad = await run({ STORAGE_IMAGE: 'localhost/app:1', STORAGE_DRIVER: 'btrfs' }, { image: storageWs });
+    expect(bad.steps[2].stderr).toMatch(/STORAGE_DRIVER: "btrfs" is not vfs or overlay/);
+    const both = await run({ STORAGE_IMAGE: 'localhost/app:1', IMAGE_TARBALL: 'pass.tar' });
+    expect(both.steps[2].stderr).toMatch(/give STORAGE_IMAGE alone/);
+  });
+
   it('input mistakes fail the Task with exit 2 and say what is wrong', async () => {
     const cases: [Record<string, string>, Record<string, string>, RegExp][] = [
       [{}, {}, /give IMAGE \(a registry reference\) or IMAGE_TARBALL/],

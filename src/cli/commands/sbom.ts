@@ -7,20 +7,23 @@ import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { wantsProgress } from '../io.js';
 import { CACHE_FLAGS, CACHE_USAGE, cacheOptions } from './cache-flags.js';
+import { IMAGE_SRC_FLAGS, IMAGE_SRC_USAGE, imageSourceOptions } from './image-src-flags.js';
 import { registryOptions, REGISTRY_FLAGS, REGISTRY_USAGE } from './registry-flags.js';
 
 const usage = `Usage: portcullis sbom <image> [options]
 
 Inventories the packages in an image (no vulnerability matching) and writes an SBOM.
 
-<image>: docker-archive:PATH | oci-archive:PATH | oci:DIR[:TAG] | PATH (detected) | registry reference
+<image>: docker-archive:PATH | oci-archive:PATH | oci:DIR[:TAG] | PATH (detected)
+         docker:NAME | podman:NAME | containerd:NAME | containers-storage:NAME | docker://REF
+         NAME[:TAG]: tried in each --image-src in order
 
 Options:
   --format F      json (native report, default) | cyclonedx | spdx (see docs/report-format.md)
   --output FILE   write to FILE (atomically) instead of stdout
   --platform P    os/arch[/variant] to pick from a multi-platform image
   --quiet         no progress output
-${CACHE_USAGE}${REGISTRY_USAGE}`;
+${IMAGE_SRC_USAGE}${CACHE_USAGE}${REGISTRY_USAGE}`;
 
 const command: Command = {
   name: 'sbom',
@@ -34,6 +37,7 @@ const command: Command = {
       quiet: { type: 'boolean', default: false },
       ...CACHE_FLAGS,
       ...REGISTRY_FLAGS,
+      ...IMAGE_SRC_FLAGS,
     });
     if (positionals.length !== 1) throw new PortcullisError(`sbom: expected one image argument (got ${positionals.length})`);
     const encoder = encoderFor(values.format as string);
@@ -44,6 +48,7 @@ const command: Command = {
         imageOptions: {
           ...(values.platform ? { platform: values.platform } : {}),
           ...(await registryOptions(values, io)),
+        ...imageSourceOptions(values, io),
         },
         ...cacheOptions(values),
         env: io.env,

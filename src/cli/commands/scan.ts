@@ -10,6 +10,7 @@ import { EXIT_BLOCKED, EXIT_ERROR, EXIT_PASS, type Command } from '../command.js
 import { coverageGaps } from '../../match/coverage.js';
 import { wantsProgress } from '../io.js';
 import { CACHE_FLAGS, CACHE_USAGE, cacheOptions } from './cache-flags.js';
+import { IMAGE_SRC_FLAGS, IMAGE_SRC_USAGE, imageSourceOptions } from './image-src-flags.js';
 import { registryOptions, REGISTRY_FLAGS, REGISTRY_USAGE } from './registry-flags.js';
 
 const usage = `Usage: portcullis scan <image> [options]
@@ -18,12 +19,14 @@ const usage = `Usage: portcullis scan <image> [options]
 Inventories the image, matches its packages against the vulnerability DB, applies the policy
 gate and writes reports. Exit: 0 pass, 1 blocked by policy, 2 error.
 
-<image>: docker-archive:PATH | oci-archive:PATH | oci:DIR[:TAG|@DIGEST] | PATH | registry reference
+<image>: docker-archive:PATH | oci-archive:PATH | oci:DIR[:TAG|@DIGEST] | PATH
+         docker:NAME | podman:NAME | containerd:NAME | containers-storage:NAME | docker://REF
+         NAME[:TAG]: tried in each --image-src in order
 
 Input:
   --sbom FILE             scan a CycloneDX or SPDX JSON SBOM instead of an image
   --platform P            os/arch[/variant] to pick from a multi-platform image
-${CACHE_USAGE}${REGISTRY_USAGE}
+${IMAGE_SRC_USAGE}${CACHE_USAGE}${REGISTRY_USAGE}
 Vulnerability data:
   --db FILE               local DB (default: $PORTCULLIS_DB or the per-user cache)
   --db-url URL            query a \`portcullis db serve\` (or https://api.osv.dev) instead
@@ -60,6 +63,7 @@ const command: Command = {
       sbom: { type: 'string' },
       platform: { type: 'string' },
       ...REGISTRY_FLAGS,
+      ...IMAGE_SRC_FLAGS,
       ...CACHE_FLAGS,
       db: { type: 'string' },
       'db-url': { type: 'string' },
@@ -108,6 +112,7 @@ const command: Command = {
       imageOptions: {
         ...(values.platform ? { platform: values.platform } : {}),
         ...(await registryOptions(values, io)),
+        ...imageSourceOptions(values, io),
       },
       ...cacheOptions(values),
       db: values.db,

@@ -1,0 +1,99 @@
+// Local image stores against files of the same image, and against Trivy's daemon sources.
+// Run: node --import tsx bench/stores.ts   (root; starts a private dockerd and podman service)
+// Prints ratios measured in this one run (never absolute pass/fail on time):
+//   * `sbom docker:NAME` vs `sbom docker-archive:FILE` of the same image (goal <= 1.3x)
+//   * Trivy `--image-src docker` on the same engine vs ours (goal: ours >= 3x faster)
+//   * peak RSS of the child (goal <= 150 MB)
+//   * the same for `containers-storage:NAME` vs `oci-archive:FILE`, and Trivy `--image-src podman`
+//     (Trivy has no daemonless containers-storage source) on a podman service over that store.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { debianImage } from '../test/fixtures/debian-image.js';
+import { exec, startDockerd, startPodman } from '../test/stores/daemons.js';
+import { measure, type Measured } from './lib/measure.js';
+import { trivyBinary } from './lib/trivy.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin/portcullis.js');
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const NAME = 'portcullis/debian:test';
+
+/** Best wall time of RUNS (the machine is shared and noisy), worst peak RSS. */
+async function best(fn: () => Promise<Measured>): Promise<Measured> {
+  let b: Measured | undefined;
+  for (let i = 0; i < RUNS; i++) {
+    const m = await fn();
+    if (!b || m.wallMs < b.wallMs) b = { ...m, maxRssMb: Math.max(m.maxRssMb, b?.maxRssMb ?? 0) };
+    else b.maxRssMb = Math.max(b.maxRssMb, m.maxRssMb);
+  }
+  return b as Measured;
+}
+
+/** measure() passes process.env to the child: set the store's variables for the call. */
+async function withEnv<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    return await fn();
+  } finally {
+    for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}
+
+const sbom = (image: string) => () => measure(process.execPath, [BIN, 'sbom', image, '--quiet', '--no-cache']);
+const packagesOf = (m: Measured) => (JSON.parse(m.stdout) as { packages: unknown[] }).packages.length;
+
+execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+const fx = await debianImage();
+const trivy = await trivyBinary();
+const trivyCache = mkdtempSync(join(tmpdir(), 'pc-trivy-cache-'));
+const trivyImage = (src: string) => () =>
+  measure(trivy, ['image', '--image-src', src, '--format', 'cyclonedx', '--scanners', 'license', '--offline-scan', '--skip-db-update', '--skip-java-db-update', '--cache-dir', trivyCache, '--quiet', NAME]);
+
+const docker = await startDockerd();
+const podman = await startPodman('vfs');
+try {
+  await exec('docker', ['load', '-i', fx.dockerArchive], { env: { ...process.env, ...docker.env } });
+  await exec('podman', ['--root', podman.graphroot, '--runroot', podman.runroot, '--storage-driver', 'vfs', 'load', '-i', fx.dockerArchive], {
+    env: { ...process.env, CONTAINERS_STORAGE_CONF: podman.storageConf },
+  });
+
+  // Interleaved, so a burst of load on the shared machine hits both sides alike.
+  const fromDocker = await withEnv(docker.env, () => best(sbom(`docker:${NAME}`)));
+  const fromArchive = await best(sbom(`docker-archive:${fx.dockerArchive}`));
+  // Trivy caches layers by digest: a fresh cache dir for every run keeps it cold like ours.
+  const trivyDocker = await withEnv(docker.env, () => best(async () => {
+    rmSync(trivyCache, { recursive: true, force: true });
+    return trivyImage('docker')();
+  }));
+  console.log('== docker: (private dockerd 20.10, vfs) vs the docker-archive file of the same image');
+  console.log(`sbom docker:${NAME}:        ${fromDocker.wallMs.toFixed(0)} ms, peak RSS ${fromDocker.maxRssMb.toFixed(0)} MB, ${packagesOf(fromDocker)} packages`);
+  console.log(`sbom docker-archive:FILE:     ${fromArchive.wallMs.toFixed(0)} ms, peak RSS ${fromArchive.maxRssMb.toFixed(0)} MB, ${packagesOf(fromArchive)} packages`);
+  console.log(`trivy --image-src docker:     ${trivyDocker.wallMs.toFixed(0)} ms, peak RSS ${trivyDocker.maxRssMb.toFixed(0)} MB`);
+  console.log(`ratio docker: / archive:      ${(fromDocker.wallMs / fromArchive.wallMs).toFixed(2)}x (goal <= 1.3x)`);
+  console.log(`trivy / ours (docker:):       ${(trivyDocker.wallMs / fromDocker.wallMs).toFixed(2)}x faster (goal >= 3x)`);
+  console.log(`peak RSS docker:              ${fromDocker.maxRssMb.toFixed(0)} MB (goal <= 150 MB)`);
+
+  const storageEnv = { CONTAINERS_STORAGE_CONF: podman.storageConf };
+  const fromStorage = await withEnv(storageEnv, () => best(sbom(`containers-storage:${NAME}`)));
+  const fromOci = await best(sbom(`oci-archive:${fx.ociArchive}`));
+  const trivyPodman = await withEnv({ XDG_RUNTIME_DIR: podman.env.XDG_RUNTIME_DIR }, () => best(async () => {
+    rmSync(trivyCache, { recursive: true, force: true });
+    return trivyImage('podman')();
+  }));
+  console.log('== containers-storage: (vfs, no daemon) vs the OCI archive of the same image');
+  console.log(`sbom containers-storage:NAME: ${fromStorage.wallMs.toFixed(0)} ms, peak RSS ${fromStorage.maxRssMb.toFixed(0)} MB, ${packagesOf(fromStorage)} packages`);
+  console.log(`sbom oci-archive:FILE:        ${fromOci.wallMs.toFixed(0)} ms, peak RSS ${fromOci.maxRssMb.toFixed(0)} MB, ${packagesOf(fromOci)} packages`);
+  console.log(`trivy --image-src podman:     ${trivyPodman.wallMs.toFixed(0)} ms, peak RSS ${trivyPodman.maxRssMb.toFixed(0)} MB`);
+  console.log(`ratio storage / oci-archive:  ${(fromStorage.wallMs / fromOci.wallMs).toFixed(2)}x (goal <= 1.3x)`);
+  console.log(`trivy / ours (storage):       ${(trivyPodman.wallMs / fromStorage.wallMs).toFixed(2)}x faster (goal >= 3x)`);
+  console.log(`peak RSS containers-storage:  ${fromStorage.maxRssMb.toFixed(0)} MB (goal <= 150 MB)`);
+} finally {
+  await docker.stop();
+  await podman.stop();
+  rmSync(trivyCache, { recursive: true, force: true });
+}
