@@ -8,6 +8,7 @@ import { DEFAULT_MAX_DB_AGE_MS, parseDuration } from '../../vulndb/freshness.js'
 import { parseCommandArgs } from '../args.js';
 import { EXIT_BLOCKED, EXIT_PASS, type Command } from '../command.js';
 import { wantsProgress } from '../io.js';
+import { ATTEST_FLAGS, ATTEST_USAGE, attestPlan, runAttestPlan } from './attest-flags.js';
 import { CACHE_FLAGS, CACHE_USAGE, cacheOptions } from './cache-flags.js';
 import { registryOptions, REGISTRY_FLAGS, REGISTRY_USAGE } from './registry-flags.js';
 
@@ -44,7 +45,7 @@ Output:
   --format NAME[=FILE]    repeatable; ${formatNames().join(', ')} (default: table to stdout)
   --output FILE           shorthand for the one --format going to FILE
   --quiet                 no progress output
-`;
+${ATTEST_USAGE}`;
 
 const command: Command = {
   name: 'scan',
@@ -73,6 +74,7 @@ const command: Command = {
       format: { type: 'string', multiple: true },
       output: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      ...ATTEST_FLAGS,
     });
     if (values.sbom ? positionals.length !== 0 : positionals.length !== 1) {
       throw new PortcullisError(`scan: expected one image argument or --sbom FILE (got ${positionals.length} arguments)`);
@@ -94,13 +96,15 @@ const command: Command = {
     }
     const targets = parseFormatTargets(formats.length ? formats : ['table'], io.cwd);
     const progress = wantsProgress(io, values.quiet === true);
+    const attestation = await attestPlan(values, io);
+    const imageRegistry = await registryOptions(values, io);
 
     const report = await scan({
       image: positionals[0],
       sbom: values.sbom,
       imageOptions: {
         ...(values.platform ? { platform: values.platform } : {}),
-        ...(await registryOptions(values, io)),
+        ...imageRegistry,
       },
       ...cacheOptions(values),
       db: values.db,
@@ -129,6 +133,7 @@ const command: Command = {
     for (const e of report.decision?.expiredExceptions ?? []) {
       io.stderr.write(`portcullis: EXPIRED exception ${e.id} (expired ${e.expires}${e.source ? `, ${e.source}` : ''}) no longer suppresses\n`);
     }
+    if (attestation) await runAttestPlan(attestation, report, io, imageRegistry.registry);
     return report.decision?.blocked ? EXIT_BLOCKED : EXIT_PASS;
   },
 };

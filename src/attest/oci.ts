@@ -1,0 +1,104 @@
+// Attestations in the registry: stored as OCI 1.1 referrers of the image manifest (an artifact
+// manifest holding the Sigstore bundle as its one layer, in the layout cosign's bundle format
+// uses), found again through the referrers API or its tag-schema fallback.
+import { PortcullisError } from '../errors.js';
+import { OCI_MANIFEST } from '../image/media-types.js';
+import { RegistryClient, type RegistryOptions } from '../image/registry/client.js';
+import { openRegistryImage } from '../image/registry/open.js';
+import { RegistryPusher } from '../image/registry/push.js';
+import { formatReference, parseReference, type RegistryReference } from '../image/registry/reference.js';
+import { listReferrers, pushReferrer, type AttachedReferrer } from '../image/registry/referrers.js';
+import type { Platform } from '../image/platform.js';
+import { BUNDLE_V03_MEDIA_TYPE, parseAttestation } from './bundle.js';
+import type { Candidate } from './verify.js';
+
+export const EMPTY_CONFIG = { mediaType: 'application/vnd.oci.empty.v1+json', data: Buffer.from('{}') };
+/** How many referrers are read for one image at most (newest listed last is not guaranteed). */
+export const MAX_ATTESTATIONS = 100;
+
+export interface ResolvedImage {
+  ref: RegistryReference;
+  /** The image manifest digest (an index is narrowed to one platform, as scans do). */
+  digest: string;
+}
+
+/** Resolves a reference to the digest of the image manifest a scan of it reads. */
+export async function resolveImageDigest(text: string, platform: Platform | undefined, opts: RegistryOptions): Promise<ResolvedImage> {
+  const ref = parseReference(text);
+  const image = await openRegistryImage(text, ref, platform, opts);
+  try {
+    return { ref, digest: image.metadata.manifestDigest! };
+  } finally {
+    await image.close();
+  }
+}
+
+/**
+ * Stores a signed attestation (Sigstore bundle JSON) as a referrer of `digest` in `ref`'s
+ * repository. Returns the artifact manifest's digest.
+ */
+export async function pushAttestation(ref: RegistryReference, digest: string, bundleJson: Buffer, predicateType: string, created: string, opts: RegistryOptions): Promise<AttachedReferrer> {
+  const client = new RegistryClient({ ...ref, digest, tag: undefined } as RegistryReference, { ...opts, push: true });
+  try {
+    const subject = await client.getManifest(digest);
+    const pusher = new RegistryPusher(client);
+    const configDigest = await pusher.pushBlob(EMPTY_CONFIG.data);
+    const layerDigest = await pusher.pushBlob(bundleJson);
+    const annotations = {
+      'org.opencontainers.image.created': created,
+      'dev.sigstore.bundle.content': 'dsse-envelope',
+      'dev.sigstore.bundle.predicateType': predicateType,
+    };
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      artifactType: BUNDLE_V03_MEDIA_TYPE,
+      config: { mediaType: EMPTY_CONFIG.mediaType, digest: configDigest, size: EMPTY_CONFIG.data.length, data: EMPTY_CONFIG.data.toString('base64') },
+      layers: [{ mediaType: BUNDLE_V03_MEDIA_TYPE, digest: layerDigest, size: bundleJson.length }],
+      subject: { mediaType: subject.mediaType ?? OCI_MANIFEST, digest, size: subject.body.length },
+      annotations,
+    };
+    return await pushReferrer(client, Buffer.from(JSON.stringify(manifest), 'utf8'), digest, BUNDLE_V03_MEDIA_TYPE, annotations);
+  } finally {
+    await client.close();
+  }
+}
+
+/** The attestations stored as referrers of `digest`: every bundle, its bytes digest-verified. */
+export async function fetchAttestations(ref: RegistryReference, digest: string, opts: RegistryOptions): Promise<{ candidates: Candidate[]; via: string; skipped: number }> {
+  const client = new RegistryClient({ ...ref, digest, tag: undefined } as RegistryReference, opts);
+  try {
+    const listing = await listReferrers(client, digest);
+    const bundles = listing.referrers.filter((r) => r.artifactType === BUNDLE_V03_MEDIA_TYPE || r.artifactType === 'application/vnd.dsse.envelope.v1+json');
+    const candidates: Candidate[] = [];
+    let skipped = 0;
+    for (const r of bundles.slice(-MAX_ATTESTATIONS)) {
+      const where = `${formatReference({ ...ref, tag: undefined, digest: r.digest } as RegistryReference)}`;
+      const m = await client.getManifest(r.digest);
+      let layers: { mediaType?: unknown; digest?: unknown; size?: unknown }[] = [];
+      try {
+        const json = JSON.parse(m.body.toString('utf8')) as { layers?: unknown };
+        layers = Array.isArray(json.layers) ? (json.layers as typeof layers) : [];
+      } catch {
+        skipped++;
+        continue;
+      }
+      const layer = layers[0];
+      if (!layer || typeof layer.digest !== 'string' || typeof layer.size !== 'number') {
+        skipped++;
+        continue;
+      }
+      const blob = await client.getBlob(layer.digest, layer.size, 'attestation');
+      try {
+        candidates.push({ envelope: parseAttestation(blob.toString('utf8'), where).envelope, where });
+      } catch (err) {
+        if (!(err instanceof PortcullisError)) throw err;
+        skipped++;
+      }
+    }
+    return { candidates, via: listing.via, skipped };
+  } finally {
+    await client.close();
+  }
+}
+
