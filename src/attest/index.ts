@@ -1,6 +1,6 @@
 // Public surface of the attestations: build the verdict (VSA), sign it, store it next to the image,
 // find and judge it at deploy time. docs/attestations.md describes the formats.
-export { buildVsa, reportSubject, VSA_PREDICATE_TYPE, VERIFIER_ID, GATE_LEVEL, type VsaPredicate, type VsaStatement } from './vsa.js';
+export { buildVsa, reportSubject, VSA_PREDICATE_TYPE, VERIFIER_ID, GATE_LEVEL, CHECKED_FIELD, type VsaPredicate, type VsaStatement } from './vsa.js';
 export { buildVulnStatement, VULN_PREDICATE_TYPE, type VulnPredicate } from './vuln-predicate.js';
 export { digestPolicies, normalisePolicyDigest, policySetDigest, POLICY_SET_URI, type PolicyDigest } from './policy-digest.js';
 export { STATEMENT_TYPE, makeStatement, type Statement, type ResourceDescriptor } from './statement.js';

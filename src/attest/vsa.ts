@@ -9,6 +9,8 @@ import { imageSubject, makeStatement, type Statement } from './statement.js';
 
 export const VSA_PREDICATE_TYPE = 'https://slsa.dev/verification_summary/v1';
 export const VERIFIER_ID = 'pkg:npm/portcullis';
+/** The extension field holding what the scan checked (VSA: extension field names are URIs). */
+export const CHECKED_FIELD = 'urn:portcullis:checked';
 /** Our verifiedLevels value for a pass (custom values must not start with `SLSA_`). */
 export const GATE_LEVEL = 'PORTCULLIS_VULNERABILITY_GATE';
 
@@ -35,8 +37,8 @@ export interface VsaPredicate {
   policy: { uri: string; digest: { sha256: string } };
   verificationResult: VerificationResult;
   verifiedLevels: string[];
-  /** portcullis' own record of what was checked (consumers ignore unknown fields). */
-  portcullis: CheckedSummary;
+  /** portcullis' own record of what was checked: an extension field, named by a URI as the spec asks. */
+  [CHECKED_FIELD]: CheckedSummary;
 }
 
 export type VsaStatement = Statement<VsaPredicate>;
@@ -90,7 +92,8 @@ export function buildVsa(report: Report, policy: PolicyDigest, now: Date = new D
     resourceUri: `oci://${name}@${digest}`,
     policy: { uri: policy.uri, digest: { sha256: policy.sha256 } },
     verificationResult: result,
-    verifiedLevels: result === 'PASSED' ? [GATE_LEVEL] : [],
-    portcullis: checked,
+    // The spec: the highest level verified, or "FAILED" when the policy verification failed.
+    verifiedLevels: result === 'PASSED' ? [GATE_LEVEL] : ['FAILED'],
+    [CHECKED_FIELD]: checked,
   });
 }
