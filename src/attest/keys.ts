@@ -85,8 +85,13 @@ export function publicKeyPem(publicKey: KeyObject): string {
 
 /** A private key (PKCS#8 or SEC1 PEM; encrypted PKCS#8 with $PORTCULLIS_KEY_PASSPHRASE). */
 export function loadSigningKey(spec: string, opts: KeySourceOptions = {}): SigningKey {
-  const flag = opts.flag ?? '--key';
   const { pem, origin } = readKeySource(spec, opts);
+  return signingKeyFromPem(pem, origin, opts);
+}
+
+/** A private key from PEM text already in hand (a Dagger Secret); `origin` names it in errors. */
+export function signingKeyFromPem(pem: string, origin: string, opts: KeySourceOptions = {}): SigningKey {
+  const flag = opts.flag ?? '--key';
   if (/-----BEGIN [A-Z ]*SIGSTORE PRIVATE KEY-----/.test(pem)) {
     throw new PortcullisError(`${flag}: ${origin} is a cosign-encrypted key; export it as PKCS#8 PEM (see docs/attestations.md)`);
   }
