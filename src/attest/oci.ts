@@ -2,14 +2,14 @@
 // manifest holding the Sigstore bundle as its one layer, in the layout cosign's bundle format
 // uses), found again through the referrers API or its tag-schema fallback.
 import { PortcullisError } from '../errors.js';
-import { OCI_MANIFEST } from '../image/media-types.js';
+import { OCI_CONFIG, OCI_MANIFEST } from '../image/media-types.js';
 import { RegistryClient, type RegistryOptions } from '../image/registry/client.js';
 import { openRegistryImage } from '../image/registry/open.js';
 import { RegistryPusher } from '../image/registry/push.js';
 import { formatReference, parseReference, type RegistryReference } from '../image/registry/reference.js';
-import { listReferrers, pushReferrer, type AttachedReferrer } from '../image/registry/referrers.js';
+import { listReferrers, optionalManifest, pushReferrer, type AttachedReferrer } from '../image/registry/referrers.js';
 import type { Platform } from '../image/platform.js';
-import { BUNDLE_V03_MEDIA_TYPE, parseAttestation } from './bundle.js';
+import { BUNDLE_V03_MEDIA_TYPE, DSSE_MEDIA_TYPE, parseAttestation } from './bundle.js';
 import type { Candidate } from './verify.js';
 
 export const EMPTY_CONFIG = { mediaType: 'application/vnd.oci.empty.v1+json', data: Buffer.from('{}') };
@@ -33,11 +33,64 @@ export async function resolveImageDigest(text: string, platform: Platform | unde
   }
 }
 
+/** cosign's attestation tag for a subject: `sha256-<hex>.att` (cosign specs/ATTESTATION_SPEC.md). */
+export function cosignAttestationTag(digest: string): string {
+  return `${digest.replace(':', '-')}.att`;
+}
+
+/** Layers of the `.att` manifest beyond which a hostile or runaway tag is not read. */
+const MAX_COSIGN_LAYERS = 100;
+
+interface LayerDescriptor {
+  mediaType?: unknown;
+  digest?: unknown;
+  size?: unknown;
+  annotations?: unknown;
+}
+
+function manifestLayers(body: Buffer): LayerDescriptor[] {
+  try {
+    const json = JSON.parse(body.toString('utf8')) as { layers?: unknown };
+    return Array.isArray(json.layers) ? (json.layers as LayerDescriptor[]).slice(0, MAX_COSIGN_LAYERS) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Adds the DSSE envelope as a layer of the image's cosign attestation manifest (the
+ * `sha256-<hex>.att` tag), the layout cosign 2.x, Kyverno `type: Cosign` and sigstore
+ * policy-controller read attestations from. Earlier layers are kept.
+ */
+async function pushCosignTag(client: RegistryClient, digest: string, envelopeJson: Buffer, predicateType: string): Promise<string> {
+  const pusher = new RegistryPusher(client);
+  const tag = cosignAttestationTag(digest);
+  const existing = await optionalManifest(client, `/v2/${client.ref.repository}/manifests/${tag}`, `${OCI_MANIFEST}, application/vnd.docker.distribution.manifest.v2+json`);
+  const layers = existing ? manifestLayers(existing.body) : [];
+  const layerDigest = await pusher.pushBlob(envelopeJson);
+  if (!layers.some((l) => l.digest === layerDigest)) {
+    layers.push({ mediaType: DSSE_MEDIA_TYPE, digest: layerDigest, size: envelopeJson.length, annotations: { 'dev.cosignproject.cosign/signature': '', predicateType } });
+  }
+  const config = Buffer.from(JSON.stringify({ architecture: '', os: '', config: {}, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }), 'utf8');
+  const configDigest = await pusher.pushBlob(config);
+  const manifest = { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: OCI_CONFIG, size: config.length, digest: configDigest }, layers };
+  return (await pusher.putManifest(tag, Buffer.from(JSON.stringify(manifest), 'utf8'), OCI_MANIFEST)).digest;
+}
+
 /**
  * Stores a signed attestation (Sigstore bundle JSON) as a referrer of `digest` in `ref`'s
- * repository. Returns the artifact manifest's digest.
+ * repository, and its DSSE envelope under cosign's `.att` tag (unless `cosignTag` is false).
+ * Returns the artifact manifest's digest.
  */
-export async function pushAttestation(ref: RegistryReference, digest: string, bundleJson: Buffer, predicateType: string, created: string, opts: RegistryOptions): Promise<AttachedReferrer> {
+export async function pushAttestation(
+  ref: RegistryReference,
+  digest: string,
+  bundleJson: Buffer,
+  predicateType: string,
+  created: string,
+  opts: RegistryOptions,
+  cosignTag = true,
+): Promise<AttachedReferrer & { cosignManifest?: string }> {
   const client = new RegistryClient({ ...ref, digest, tag: undefined } as RegistryReference, { ...opts, push: true });
   try {
     const subject = await client.getManifest(digest);
@@ -54,11 +107,15 @@ export async function pushAttestation(ref: RegistryReference, digest: string, bu
       mediaType: OCI_MANIFEST,
       artifactType: BUNDLE_V03_MEDIA_TYPE,
       config: { mediaType: EMPTY_CONFIG.mediaType, digest: configDigest, size: EMPTY_CONFIG.data.length, data: EMPTY_CONFIG.data.toString('base64') },
-      layers: [{ mediaType: BUNDLE_V03_MEDIA_TYPE, digest: layerDigest, size: bundleJson.length }],
+      layers: [{ mediaType: BUNDLE_V03_MEDIA_TYPE, digest: layerDigest, size: bundleJson.length, annotations: { 'org.opencontainers.image.title': `${layerDigest.replace(':', '-')}.sigstore.json` } }],
       subject: { mediaType: subject.mediaType ?? OCI_MANIFEST, digest, size: subject.body.length },
       annotations,
     };
-    return await pushReferrer(client, Buffer.from(JSON.stringify(manifest), 'utf8'), digest, BUNDLE_V03_MEDIA_TYPE, annotations);
+    const attached = await pushReferrer(client, Buffer.from(JSON.stringify(manifest), 'utf8'), digest, BUNDLE_V03_MEDIA_TYPE, annotations);
+    if (!cosignTag) return attached;
+    const envelope = parseAttestation(bundleJson.toString('utf8'), 'attestation').envelope;
+    const cosignManifest = await pushCosignTag(client, digest, Buffer.from(JSON.stringify(envelope), 'utf8'), predicateType);
+    return { ...attached, cosignManifest };
   } finally {
     await client.close();
   }
@@ -96,7 +153,28 @@ export async function fetchAttestations(ref: RegistryReference, digest: string, 
         skipped++;
       }
     }
-    return { candidates, via: listing.via, skipped };
+    // cosign's `.att` tag: DSSE envelopes as layers (written by us, cosign or other tools).
+    const att = await optionalManifest(client, `/v2/${client.ref.repository}/manifests/${cosignAttestationTag(digest)}`, `${OCI_MANIFEST}, application/vnd.docker.distribution.manifest.v2+json`);
+    for (const layer of att ? manifestLayers(att.body) : []) {
+      if (layer.mediaType !== DSSE_MEDIA_TYPE || typeof layer.digest !== 'string' || typeof layer.size !== 'number') continue;
+      const where = `${formatReference({ ...ref, digest: undefined, tag: cosignAttestationTag(digest) } as RegistryReference)} layer ${layer.digest}`;
+      const blob = await client.getBlob(layer.digest, layer.size, 'attestation');
+      try {
+        candidates.push({ envelope: parseAttestation(blob.toString('utf8'), where).envelope, where });
+      } catch (err) {
+        if (!(err instanceof PortcullisError)) throw err;
+        skipped++;
+      }
+    }
+    // The same envelope is usually stored both ways: judge it once.
+    const seen = new Set<string>();
+    const unique = candidates.filter((c) => {
+      const key = `${c.envelope.payloadType}\n${c.envelope.payload}\n${c.envelope.signatures.map((s) => s.sig).join(',')}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    return { candidates: unique, via: att ? `${listing.via}+cosign-tag` : listing.via, skipped };
   } finally {
     await client.close();
   }

@@ -154,7 +154,18 @@ describe('scan --push-attestation, then verify (Basic auth, referrers tag schema
     // The stored layer is the bundle written by --attest, byte for byte.
     const blob = await fetch(`http://${basic.host}/v2/team/app/blobs/${manifest.layers[0]!.digest}`, { headers: { authorization: auth } });
     expect(Buffer.from(await blob.arrayBuffer()).equals(readFileSync(join(dir, 'pass.json')))).toBe(true);
+    // And cosign's layout: the DSSE envelope as a layer under the sha256-<hex>.att tag.
+    const att = await registryGet(basic.host, `/v2/team/app/manifests/${appDigest.replace(':', '-')}.att`, 'application/vnd.oci.image.manifest.v1+json');
+    expect(att.status).toBe(200);
+    const attManifest = att.json as { layers: { mediaType: string; digest: string; annotations: Record<string, string> }[] };
+    expect(attManifest.layers).toHaveLength(1);
+    expect(attManifest.layers[0]).toMatchObject({ mediaType: 'application/vnd.dsse.envelope.v1+json', annotations: { predicateType: 'https://slsa.dev/verification_summary/v1' } });
+    const envBlob = await fetch(`http://${basic.host}/v2/team/app/blobs/${attManifest.layers[0]!.digest}`, { headers: { authorization: auth } });
+    const envelope = JSON.parse(await envBlob.text()) as { payload: string; payloadType: string; signatures: { sig: string }[] };
+    expect(dsseVerifies(envelope, ec.publicKey)).toBe(true);
+    expect(envelope.payload).toBe(passBundle.dsseEnvelope.payload);
     if (HAVE_SHARED) {
+      expect(ociErrors('manifest', attManifest)).toEqual([]);
       expect(ociErrors('manifest', manifest)).toEqual([]);
       expect(ociErrors('index', index)).toEqual([]);
     } else {

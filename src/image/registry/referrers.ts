@@ -58,8 +58,8 @@ function parseIndex(client: RegistryClient, body: Buffer, where: string): { inde
 }
 
 /** GETs a manifest or index that may be absent: undefined on 404. Checked against Docker-Content-Digest. */
-async function optionalIndex(client: RegistryClient, path: string): Promise<{ body: Buffer } | undefined> {
-  const res = await client.request('GET', path, { accept: OCI_INDEX });
+export async function optionalManifest(client: RegistryClient, path: string, accept: string = OCI_INDEX): Promise<{ body: Buffer } | undefined> {
+  const res = await client.request('GET', path, { accept });
   if (res.status === 404) {
     drain(res);
     return undefined;
@@ -79,10 +79,10 @@ async function optionalIndex(client: RegistryClient, path: string): Promise<{ bo
 export async function listReferrers(client: RegistryClient, subject: string, artifactType?: string): Promise<ReferrerListing> {
   const filter = (r: ReferrerDescriptor[]) => (artifactType ? r.filter((d) => d.artifactType === artifactType) : r);
   const api = `/v2/${client.ref.repository}/referrers/${subject}${artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : ''}`;
-  const fromApi = await optionalIndex(client, api);
+  const fromApi = await optionalManifest(client, api);
   if (fromApi) return { via: 'api', referrers: filter(parseIndex(client, fromApi.body, 'referrers API').referrers) };
   const tag = `/v2/${client.ref.repository}/manifests/${referrersTag(subject)}`;
-  const fromTag = await optionalIndex(client, tag);
+  const fromTag = await optionalManifest(client, tag);
   if (!fromTag) return { via: 'none', referrers: [] };
   const { index, referrers } = parseIndex(client, fromTag.body, `tag ${referrersTag(subject)}`);
   return { via: 'tag', referrers: filter(referrers), index };
@@ -104,7 +104,7 @@ export async function pushReferrer(client: RegistryClient, manifest: Buffer, sub
   const pushed = await pusher.putManifest(digestOf(manifest), manifest, OCI_MANIFEST);
   if (pushed.subject === subject) return { ...pushed, indexedBy: 'api' };
   const tagPath = `/v2/${client.ref.repository}/manifests/${referrersTag(subject)}`;
-  const existing = await optionalIndex(client, tagPath);
+  const existing = await optionalManifest(client, tagPath);
   const index = existing ? parseIndex(client, existing.body, `tag ${referrersTag(subject)}`).index : { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };
   const manifests = Array.isArray(index.manifests) ? [...(index.manifests as unknown[])] : [];
   if (!manifests.some((m) => (m as { digest?: unknown })?.digest === pushed.digest)) {
