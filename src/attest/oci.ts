@@ -60,13 +60,16 @@ function manifestLayers(body: Buffer): LayerDescriptor[] {
 /**
  * Adds the DSSE envelope as a layer of the image's cosign attestation manifest (the
  * `sha256-<hex>.att` tag), the layout cosign 2.x, Kyverno `type: Cosign` and sigstore
- * policy-controller read attestations from. Earlier layers are kept.
+ * policy-controller read attestations from. Layers of other predicate types are kept.
  */
 async function pushCosignTag(client: RegistryClient, digest: string, envelopeJson: Buffer, predicateType: string): Promise<string> {
   const pusher = new RegistryPusher(client);
   const tag = cosignAttestationTag(digest);
   const existing = await optionalManifest(client, `/v2/${client.ref.repository}/manifests/${tag}`, `${OCI_MANIFEST}, application/vnd.docker.distribution.manifest.v2+json`);
-  const layers = existing ? manifestLayers(existing.body) : [];
+  // A newer verdict supersedes older ones of the same predicate type here: admission controllers
+  // reading this tag (Kyverno) require every statement of the type to pass its conditions, so an
+  // old FAILED or expired verdict would block for ever. The referrers keep the full history.
+  const layers = (existing ? manifestLayers(existing.body) : []).filter((l) => (l.annotations as Record<string, unknown> | undefined)?.predicateType !== predicateType);
   const layerDigest = await pusher.pushBlob(envelopeJson);
   if (!layers.some((l) => l.digest === layerDigest)) {
     layers.push({ mediaType: DSSE_MEDIA_TYPE, digest: layerDigest, size: envelopeJson.length, annotations: { 'dev.cosignproject.cosign/signature': '', predicateType } });
