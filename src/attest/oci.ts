@@ -2,6 +2,7 @@
 // manifest holding the Sigstore bundle as its one layer, in the layout cosign's bundle format
 // uses), found again through the referrers API or its tag-schema fallback.
 import { PortcullisError } from '../errors.js';
+import { digestOf } from '../image/digest.js';
 import { OCI_CONFIG, OCI_MANIFEST } from '../image/media-types.js';
 import { RegistryClient, type RegistryOptions } from '../image/registry/client.js';
 import { openRegistryImage } from '../image/registry/open.js';
@@ -62,22 +63,42 @@ function manifestLayers(body: Buffer): LayerDescriptor[] {
  * `sha256-<hex>.att` tag), the layout cosign 2.x, Kyverno `type: Cosign` and sigstore
  * policy-controller read attestations from. Layers of other predicate types are kept.
  */
-async function pushCosignTag(client: RegistryClient, digest: string, envelopeJson: Buffer, predicateType: string): Promise<string> {
+async function pushCosignTag(client: RegistryClient, digest: string, envelopeJson: Buffer, predicateType: string, timeVerified: string): Promise<string> {
   const pusher = new RegistryPusher(client);
   const tag = cosignAttestationTag(digest);
-  const existing = await optionalManifest(client, `/v2/${client.ref.repository}/manifests/${tag}`, `${OCI_MANIFEST}, application/vnd.docker.distribution.manifest.v2+json`);
-  // A newer verdict supersedes older ones of the same predicate type here: admission controllers
-  // reading this tag (Kyverno) require every statement of the type to pass its conditions, so an
-  // old FAILED or expired verdict would block for ever. The referrers keep the full history.
-  const layers = (existing ? manifestLayers(existing.body) : []).filter((l) => (l.annotations as Record<string, unknown> | undefined)?.predicateType !== predicateType);
-  const layerDigest = await pusher.pushBlob(envelopeJson);
-  if (!layers.some((l) => l.digest === layerDigest)) {
-    layers.push({ mediaType: DSSE_MEDIA_TYPE, digest: layerDigest, size: envelopeJson.length, annotations: { 'dev.cosignproject.cosign/signature': '', predicateType } });
+  const path = `/v2/${client.ref.repository}/manifests/${tag}`;
+  const existing = await optionalManifest(client, path, `${OCI_MANIFEST}, application/vnd.docker.distribution.manifest.v2+json`);
+  // The tag holds the newest verdict (by timeVerified) of each predicate type: admission
+  // controllers reading it (Kyverno) require every statement of a type to pass, so a superseded
+  // FAILED or expired verdict would block for ever. The referrers keep the full history.
+  const kept: LayerDescriptor[] = [];
+  const at = Date.parse(timeVerified);
+  for (const l of existing ? manifestLayers(existing.body) : []) {
+    if ((l.annotations as Record<string, unknown> | undefined)?.predicateType !== predicateType) {
+      kept.push(l);
+      continue;
+    }
+    if (typeof l.digest !== 'string' || typeof l.size !== 'number') continue;
+    const other = Date.parse(String(await envelopeTime(client, l.digest, l.size)));
+    if (other > at) return existing ? digestOf(existing.body) : ''; // a newer verdict is already there
   }
+  const layerDigest = await pusher.pushBlob(envelopeJson);
+  const layers = [...kept, { mediaType: DSSE_MEDIA_TYPE, digest: layerDigest, size: envelopeJson.length, annotations: { 'dev.cosignproject.cosign/signature': '', predicateType } }];
   const config = Buffer.from(JSON.stringify({ architecture: '', os: '', config: {}, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }), 'utf8');
   const configDigest = await pusher.pushBlob(config);
   const manifest = { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: OCI_CONFIG, size: config.length, digest: configDigest }, layers };
   return (await pusher.putManifest(tag, Buffer.from(JSON.stringify(manifest), 'utf8'), OCI_MANIFEST)).digest;
+}
+
+/** The `timeVerified` an envelope layer claims (unverified: only an ordering hint), or undefined. */
+async function envelopeTime(client: RegistryClient, digest: string, size: number): Promise<unknown> {
+  try {
+    const { envelope } = parseAttestation((await client.getBlob(digest, size, 'attestation')).toString('utf8'), digest);
+    return (JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { predicate?: { timeVerified?: unknown } }).predicate?.timeVerified;
+  } catch (err) {
+    if (err instanceof PortcullisError || err instanceof SyntaxError) return undefined;
+    throw err;
+  }
 }
 
 /**
@@ -117,7 +138,7 @@ export async function pushAttestation(
     const attached = await pushReferrer(client, Buffer.from(JSON.stringify(manifest), 'utf8'), digest, BUNDLE_V03_MEDIA_TYPE, annotations);
     if (!cosignTag) return attached;
     const envelope = parseAttestation(bundleJson.toString('utf8'), 'attestation').envelope;
-    const cosignManifest = await pushCosignTag(client, digest, Buffer.from(JSON.stringify(envelope), 'utf8'), predicateType);
+    const cosignManifest = await pushCosignTag(client, digest, Buffer.from(JSON.stringify(envelope), 'utf8'), predicateType, created);
     return { ...attached, cosignManifest };
   } finally {
     await client.close();

@@ -244,6 +244,16 @@ describe('scan --push-attestation, then verify (Basic auth, referrers tag schema
     const r = await cli(['verify', ref('failed'), '--key', ec.publicPath]);
     expect(r.code).toBe(1);
     expect(oneLine(r)).toMatch(/^portcullis: REJECTED sha256:[a-f0-9]{64}: verdict FAILED under policy file:\/\S*block-all\.yaml /);
+    // An older PASSED verdict pushed afterwards changes nothing: the newest verdict decides, for
+    // portcullis verify and in the .att tag admission controllers read (still the FAILED one alone).
+    expect((await cli(['attest', 'push', ref('failed'), join(dir, 'pass.json')])).code).toBe(0);
+    expect((await cli(['verify', ref('failed'), '--key', ec.publicPath])).code).toBe(1);
+    const att = await registryGet(basic.host, `/v2/team/failed/manifests/${appDigest.replace(':', '-')}.att`, 'application/vnd.oci.image.manifest.v1+json');
+    const layers = (att.json as { layers: { digest: string }[] }).layers;
+    expect(layers).toHaveLength(1);
+    const blob = await fetch(`http://${basic.host}/v2/team/failed/blobs/${layers[0]!.digest}`, { headers: { authorization: auth } });
+    const statement = JSON.parse(Buffer.from((JSON.parse(await blob.text()) as { payload: string }).payload, 'base64').toString('utf8')) as { predicate: { verificationResult: string } };
+    expect(statement.predicate.verificationResult).toBe('FAILED');
   });
 
   it('no attestation at all: 2, one line', async () => {
