@@ -16,6 +16,10 @@ import type { Candidate } from './verify.js';
 export const EMPTY_CONFIG = { mediaType: 'application/vnd.oci.empty.v1+json', data: Buffer.from('{}') };
 /** How many referrers are read for one image at most (newest listed last is not guaranteed). */
 export const MAX_ATTESTATIONS = 100;
+/** One attestation blob (a VSA bundle is a few KiB; a vuln record with many findings, more). */
+export const MAX_ATTESTATION_BYTES = 4 * 1024 * 1024;
+/** All attestation blobs read for one image together: a hostile registry gets bounded memory. */
+export const MAX_ATTESTATIONS_TOTAL_BYTES = 64 * 1024 * 1024;
 
 export interface ResolvedImage {
   ref: RegistryReference;
@@ -153,6 +157,12 @@ export async function fetchAttestations(ref: RegistryReference, digest: string, 
     const bundles = listing.referrers.filter((r) => r.artifactType === BUNDLE_V03_MEDIA_TYPE || r.artifactType === 'application/vnd.dsse.envelope.v1+json');
     const candidates: Candidate[] = [];
     let skipped = 0;
+    let budget = MAX_ATTESTATIONS_TOTAL_BYTES;
+    const affordable = (size: number): boolean => {
+      if (size > MAX_ATTESTATION_BYTES || size > budget) return false;
+      budget -= size;
+      return true;
+    };
     for (const r of bundles.slice(-MAX_ATTESTATIONS)) {
       const where = `${formatReference({ ...ref, tag: undefined, digest: r.digest } as RegistryReference)}`;
       const m = await client.getManifest(r.digest);
@@ -165,7 +175,7 @@ export async function fetchAttestations(ref: RegistryReference, digest: string, 
         continue;
       }
       const layer = layers[0];
-      if (!layer || typeof layer.digest !== 'string' || typeof layer.size !== 'number') {
+      if (!layer || typeof layer.digest !== 'string' || typeof layer.size !== 'number' || !affordable(layer.size)) {
         skipped++;
         continue;
       }
@@ -181,6 +191,10 @@ export async function fetchAttestations(ref: RegistryReference, digest: string, 
     const att = await optionalManifest(client, `/v2/${client.ref.repository}/manifests/${cosignAttestationTag(digest)}`, `${OCI_MANIFEST}, application/vnd.docker.distribution.manifest.v2+json`);
     for (const layer of att ? manifestLayers(att.body) : []) {
       if (layer.mediaType !== DSSE_MEDIA_TYPE || typeof layer.digest !== 'string' || typeof layer.size !== 'number') continue;
+      if (!affordable(layer.size)) {
+        skipped++;
+        continue;
+      }
       const where = `${formatReference({ ...ref, digest: undefined, tag: cosignAttestationTag(digest) } as RegistryReference)} layer ${layer.digest}`;
       const blob = await client.getBlob(layer.digest, layer.size, 'attestation');
       try {

@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushAttestation } from '../../src/attest/oci.js';
 import { parseReference } from '../../src/image/registry/reference.js';
+import { RegistryClient } from '../../src/image/registry/client.js';
+import { RegistryPusher } from '../../src/image/registry/push.js';
+import { pushReferrer } from '../../src/image/registry/referrers.js';
 import { spawnCli, type CliResult } from '../helpers/cli.js';
 import { HAVE_SHARED, PROJECT_ROOT } from '../helpers/shared.js';
 import { buildOciLayout } from '../image/build-layout.js';
@@ -106,7 +109,7 @@ beforeAll(async () => {
   ec = writeKeyPair(dir, 'ec', 'ec');
   ed = writeKeyPair(dir, 'ed', 'ed25519');
   basic = await startRegistry({ kind: 'basic', username: USER, password: PASSWORD });
-  for (const repo of ['app', 'failed', 'tampered', 'expired', 'other', 'none']) {
+  for (const repo of ['app', 'failed', 'tampered', 'expired', 'other', 'none', 'junk']) {
     await skopeoPush(`oci:${app}:v1`, ref(repo), ['--dest-creds', `${USER}:${PASSWORD}`]);
   }
   await skopeoPush(`oci:${other}:v1`, ref('second'), ['--dest-creds', `${USER}:${PASSWORD}`]);
@@ -254,6 +257,25 @@ describe('scan --push-attestation, then verify (Basic auth, referrers tag schema
     const blob = await fetch(`http://${basic.host}/v2/team/failed/blobs/${layers[0]!.digest}`, { headers: { authorization: auth } });
     const statement = JSON.parse(Buffer.from((JSON.parse(await blob.text()) as { payload: string }).payload, 'base64').toString('utf8')) as { predicate: { verificationResult: string } };
     expect(statement.predicate.verificationResult).toBe('FAILED');
+  });
+
+  it('an unreadable or oversized attestation is skipped and said so: 2, one line', async () => {
+    const client = new RegistryClient(parseReference(ref('junk')), { username: USER, password: PASSWORD, env: { HOME: dir }, push: true });
+    try {
+      const pusher = new RegistryPusher(client);
+      const subject = await client.getManifest(appDigest);
+      const config = await pusher.pushBlob(Buffer.from('{}'));
+      for (const junk of [Buffer.from('{"not":"a bundle"}'), Buffer.alloc(4 * 1024 * 1024 + 1, 0x20)]) {
+        const layer = await pusher.pushBlob(junk);
+        const manifest = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: BUNDLE, config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: config, size: 2 }, layers: [{ mediaType: BUNDLE, digest: layer, size: junk.length }], subject: { mediaType: subject.mediaType, digest: appDigest, size: subject.body.length } };
+        await pushReferrer(client, Buffer.from(JSON.stringify(manifest)), appDigest, BUNDLE, {});
+      }
+    } finally {
+      await client.close();
+    }
+    const r = await cli(['verify', ref('junk'), '--key', ec.publicPath]);
+    expect(r.code).toBe(2);
+    expect(oneLine(r)).toBe(`portcullis: UNVERIFIED ${appDigest}: no attestations found (2 unreadable or oversized attestation(s) skipped)`);
   });
 
   it('no attestation at all: 2, one line', async () => {

@@ -46,7 +46,8 @@ const command: Command = {
     const image = await resolveImageDigest(positionals[0]!, values.platform ? parsePlatform(values.platform) : undefined, registry ?? {});
     const found = await fetchAttestations(image.ref, image.digest, registry ?? {});
     const outcome = judgeAttestations(found.candidates, { key, digest: image.digest, ...(policyDigest ? { policyDigest } : {}), ...(maxAgeMs !== undefined ? { maxAgeMs } : {}) });
-    (outcome.code === 0 ? io.stdout : io.stderr).write(`portcullis: ${outcome.line}\n`);
+    const skipped = outcome.code === 2 && found.skipped > 0 ? ` (${found.skipped} unreadable or oversized attestation(s) skipped)` : '';
+    (outcome.code === 0 ? io.stdout : io.stderr).write(`portcullis: ${outcome.line}${skipped}\n`);
     return outcome.code;
   },
 };
