@@ -75,6 +75,8 @@ export function reportSubject(report: Report): { name: string; digest: string } 
 export function buildVsa(report: Report, policy: PolicyDigest, now: Date = new Date()): VsaStatement {
   const d = report.decision;
   if (!d) throw new PortcullisError('no policy decision to attest (--policy none): an attestation records a gate verdict');
+  // An incomplete scan is an error (exit 2), not a verdict: never attest what was not checked.
+  if (report.coverage && !report.coverage.complete) throw new PortcullisError('the scan is incomplete (coverage gaps nobody accepted): there is no verdict to attest');
   const { name, digest } = reportSubject(report);
   const result: VerificationResult = d.blocked ? 'FAILED' : 'PASSED';
   const checked: CheckedSummary = {

@@ -33,7 +33,8 @@ export async function importDb(dir: string): Promise<string> {
     JSON.stringify({
       id: 'DEBIAN-CVE-2019-1010022',
       upstream: ['CVE-2019-1010022'],
-      modified: '2025-06-01T00:00:00Z',
+      // Recent: a DB is as old as its data, and a stale one fails the scan.
+      modified: new Date(Date.now() - 24 * 3_600_000).toISOString(),
       affected: [{ package: { ecosystem: 'Debian:12', name: 'glibc' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }], ecosystem_specific: { urgency: 'unimportant' } }],
     }),
   );

@@ -188,6 +188,10 @@ describe('the verdict statement', () => {
     expect(() => attestReport(none, { cwd: dir })).toThrow(/no policy/);
     const archive = { ...passed, image: { ...passed.image, sourceType: 'docker-archive' } };
     expect(() => attestReport(archive, { cwd: dir })).toThrow(/has no manifest digest to attest/);
+    // A scan with a coverage gap nobody accepted (here: an unread dpkg database) is an error, never a verdict.
+    const unread = { path: '/var/lib/dpkg/status', cataloger: 'dpkg', kind: 'os-pkgdb' as const, code: 'too-large', reason: 'larger than 64 MiB' };
+    const gap = { ...passed, coverage: { ecosystems: [], unread: [unread], unchecked: [], complete: false } };
+    expect(() => attestReport(gap, { cwd: dir })).toThrow(/the scan is incomplete/);
   });
 
   it('the cosign vuln/v1 record validates too', () => {
