@@ -5,7 +5,11 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { argument, dag, func, object, type CacheVolume, type Container, type Secret, type Directory, type File } from '@dagger.io/dagger';
+import { argument, dag, func, object, type CacheVolume, type Container, type Directory, type File, type Secret } from '@dagger.io/dagger';
+import { signStatement } from './attest/bundle.js';
+import { signingKeyFromPem } from './attest/keys.js';
+import { digestPolicies, type PolicyDigest } from './attest/policy-digest.js';
+import { buildVsa } from './attest/vsa.js';
 import { PortcullisError } from './errors.js';
 import { parseSeverityList } from './match/filter.js';
 import { SEVERITIES } from './model/finding.js';
@@ -66,8 +70,16 @@ export class Scan {
   @func()
   json: string;
 
-  constructor(json: string) {
+  /**
+   * The digests of the policies the decision was reached under (JSON; empty without a policy):
+   * taken at scan time, while the policy files are still at hand, for `attestation`.
+   */
+  @func()
+  policyDigest: string;
+
+  constructor(json: string, policyDigest = '') {
     this.json = json;
+    this.policyDigest = policyDigest;
   }
 
   private parsed(): Report {
@@ -110,6 +122,20 @@ export class Scan {
   @func()
   decision(): string {
     return decisionLine(this.parsed());
+  }
+
+  /**
+   * The verdict as a signed attestation: an in-toto Statement (SLSA VSA, PASSED or FAILED) about
+   * the image's manifest digest, in a DSSE envelope inside a Sigstore bundle (docs/attestations.md).
+   * Attach it with `portcullis attest push REF attestation.json`.
+   * @param key the PEM private key (ECDSA P-256 or Ed25519, PKCS#8)
+   */
+  @func()
+  async attestation(key: Secret): Promise<File> {
+    if (!this.policyDigest) throw new PortcullisError('attestation: the scan had no policy decision to attest');
+    const statement = buildVsa(this.parsed(), JSON.parse(this.policyDigest) as PolicyDigest);
+    const signed = signStatement(statement, signingKeyFromPem(await key.plaintext(), 'the key secret', { flag: 'attestation' }));
+    return fileOf('attestation.json', `${JSON.stringify(signed.bundle)}\n`);
   }
 
   /** Fails (non-zero `dagger call` exit) when the policy blocks; otherwise returns the decision line. */
@@ -264,7 +290,9 @@ export class Portcullis {
         env: { ...process.env, ...(cacheKey ? { PORTCULLIS_CACHE_KEY: await cacheKey.plaintext() } : {}) },
         onNotice: (m) => process.stderr.write(`portcullis: ${m}\n`),
       });
-      return new Scan(encoderFor('json').encode(report));
+      // Digested now: the policy files live in `work`, which is removed below.
+      const policyDigest = report.decision ? JSON.stringify(digestPolicies(report.decision.policies, work)) : '';
+      return new Scan(encoderFor('json').encode(report), policyDigest);
     } finally {
       await rm(work, { recursive: true, force: true });
     }

@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CacheVolume, Container, Directory, File } from '@dagger.io/dagger';
+import type { CacheVolume, Container, Directory, File, Secret } from '@dagger.io/dagger';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { dsseVerifies, sigstoreVerify } from '../attest/independent.js';
 import { DB_CACHE_KEY, DB_PATH, NODE_IMAGE, Portcullis, setDaggerClient, type DaggerClient } from '../../src/index.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 import { buildZip } from '../vulndb/zipfix.js';
@@ -151,6 +153,24 @@ describe('module functions over the stand-in', () => {
     const s = await mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.passOci })), [], undefined, [], undefined, false, undefined, undefined, asFile(new FakeFile({ path: f.db })), true);
     expect(s.decision()).toMatch(/^pass: 0 block, 1 warn/);
     expect(s.gate()).toBe(s.decision());
+  });
+
+  it('Scan.attestation(key): a Sigstore bundle of the signed VSA about the scanned manifest digest', async () => {
+    const s = await mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.passOci })), [], undefined, [], undefined, false, undefined, undefined, asFile(new FakeFile({ path: f.db })), true);
+    const pair = generateKeyPairSync('ed25519');
+    const secret = { plaintext: async () => pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() } as unknown as Secret;
+    const bundle = JSON.parse(await ((await s.attestation(secret)) as unknown as FakeFile).contents()) as { mediaType: string; dsseEnvelope: { payloadType: string; payload: string; signatures: { sig: string }[] } };
+    expect(bundle.mediaType).toBe('application/vnd.dev.sigstore.bundle.v0.3+json');
+    expect(dsseVerifies(bundle.dsseEnvelope, pair.publicKey)).toBe(true);
+    expect(() => sigstoreVerify(bundle, pair.publicKey)).not.toThrow();
+    const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8'));
+    const report = JSON.parse(s.json);
+    expect(statement.subject[0].digest.sha256).toBe(report.image.manifestDigest.slice(7));
+    expect(statement.predicate.verificationResult).toBe('PASSED');
+    // The policy was digested at scan time (its temp copy is gone by now): the shipped default.
+    expect(statement.predicate.policy.digest.sha256).toBe(createHash('sha256').update(readFileSync(join(PROJECT_ROOT, 'policies/default.yaml'))).digest('hex'));
+    const bad = { plaintext: async () => 'not a key' } as unknown as Secret;
+    await expect(s.attestation(bad)).rejects.toThrow(/^attestation: the key secret is not a PEM private key$/);
   });
 
   it('scan(tarball) detects a docker-archive too', async () => {

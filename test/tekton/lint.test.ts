@@ -111,12 +111,12 @@ describe('tekton/ files', () => {
 
   it('scan Task: params, workspaces and results as documented; no Chains hints on it', () => {
     const s = byFile('task-scan.yaml').spec;
-    expect(s.params!.map((p) => p.name)).toEqual(['IMAGE', 'IMAGE_TARBALL', 'STORAGE_IMAGE', 'STORAGE_ROOT', 'STORAGE_DRIVER', 'POLICY', 'SEVERITY', 'DB_URL', 'FORMATS', 'PORTCULLIS_IMAGE']);
+    expect(s.params!.map((p) => p.name)).toEqual(['IMAGE', 'IMAGE_TARBALL', 'STORAGE_IMAGE', 'STORAGE_ROOT', 'STORAGE_DRIVER', 'POLICY', 'SEVERITY', 'DB_URL', 'FORMATS', 'PORTCULLIS_IMAGE', 'SIGNING_KEY_FILE']);
     expect(s.params!.every((p) => p.default !== undefined)).toBe(true);
-    expect(Object.fromEntries(s.workspaces!.map((w) => [w.name, w.optional ?? false]))).toEqual({ source: true, image: true, reports: false, db: true, dockerconfig: true });
-    expect(s.results!.map((r) => r.name)).toEqual(['DECISION', 'BLOCKED', 'CRITICAL', 'HIGH', 'REPORT']);
+    expect(Object.fromEntries(s.workspaces!.map((w) => [w.name, w.optional ?? false]))).toEqual({ source: true, image: true, reports: false, db: true, dockerconfig: true, 'signing-key': true });
+    expect(s.results!.map((r) => r.name)).toEqual(['DECISION', 'BLOCKED', 'CRITICAL', 'HIGH', 'REPORT', 'ATTESTATION_DIGEST']);
     expect(s.results!.some((r) => /IMAGE_(URL|DIGEST)|ARTIFACT_/.test(r.name))).toBe(false);
-    expect(s.steps!.map((x) => [x.name, x.onError ?? 'stopAndFail'])).toEqual([['scan', 'continue'], ['results', 'stopAndFail'], ['gate', 'stopAndFail']]);
+    expect(s.steps!.map((x) => [x.name, x.onError ?? 'stopAndFail'])).toEqual([['scan', 'continue'], ['results', 'stopAndFail'], ['gate', 'stopAndFail'], ['attest', 'stopAndFail']]);
     for (const st of s.steps!) expect(st.image).toBe('$(params.PORTCULLIS_IMAGE)');
     // Params reach scripts through env only (no shell injection through a param value).
     for (const st of s.steps!) expect(references(st.script ?? '').filter((r) => r.startsWith('params.'))).toEqual([]);
@@ -124,6 +124,10 @@ describe('tekton/ files', () => {
     expect(push.taskSpec!.results!.map((r) => r.name)).toEqual(['IMAGE_URL', 'IMAGE_DIGEST']);
     expect(push.when).toEqual([{ input: '$(tasks.scan.results.BLOCKED)', operator: 'in', values: ['false'] }]);
     expect(push.runAfter).toEqual(['scan']);
+    // The verdict is attached to the digest the push task reports, only after a pass.
+    const attest = byFile('pipeline-build-scan-push.yaml').spec.tasks!.find((t) => t.name === 'attest')!;
+    expect(attest.runAfter).toEqual(['push']);
+    expect(attest.when).toEqual(push.when);
   });
 
   it('portcullis steps run non-root without privilege escalation, with requests and limits', () => {

@@ -2,6 +2,7 @@
 // buildah task is stood in for by the fixture's OCI archive (buildah needs a privileged pod);
 // scan runs the real Task steps; push runs its real skopeo script against a real local registry.
 import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -46,8 +47,8 @@ describe('portcullis-build-scan-push, run locally', () => {
     if (registry?.pid) process.kill(registry.pid);
   });
 
-  async function run(archive: string, tag: string) {
-    const ws = { source: mkdtempSync(join(f.dir, 'src-')), build: mkdtempSync(join(f.dir, 'build-')), reports: mkdtempSync(join(f.dir, 'reports-')), db: mkdtempSync(join(f.dir, 'db-')) };
+  async function run(archive: string, tag: string, extra: Record<string, string> = {}) {
+    const ws = { source: mkdtempSync(join(f.dir, 'src-')), build: mkdtempSync(join(f.dir, 'build-')), reports: mkdtempSync(join(f.dir, 'reports-')), db: mkdtempSync(join(f.dir, 'db-')), ...extra };
     copyFileSync(f.db, join(ws.db, 'db.sqlite'));
     const result = await runPipeline(pipeline, tasks, {
       params: { IMAGE_URL: `${host}/team/app:${tag}`, TLS_VERIFY: 'false' }, // the local registry speaks plain HTTP
@@ -60,17 +61,34 @@ describe('portcullis-build-scan-push, run locally', () => {
 
   it('a passing image is pushed; the push task reports IMAGE_URL and the real IMAGE_DIGEST', async () => {
     const { result } = await run(f.passOci, 'pass');
-    expect(result.status, JSON.stringify(result.runs.push?.steps ?? result.runs.scan?.steps)).toEqual({ build: 'Succeeded', scan: 'Succeeded', push: 'Succeeded', 'publish-reports': 'Succeeded' });
+    expect(result.status, JSON.stringify(result.runs.push?.steps ?? result.runs.scan?.steps)).toEqual({ build: 'Succeeded', scan: 'Succeeded', push: 'Succeeded', attest: 'Succeeded', 'publish-reports': 'Succeeded' });
     expect(result.succeeded).toBe(true);
     const inspected = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${host}/team/app:pass`], { encoding: 'utf8' }));
-    expect(result.results).toEqual({ IMAGE_URL: `${host}/team/app:pass`, IMAGE_DIGEST: inspected.Digest, DECISION: 'pass' });
+    expect(result.results).toEqual({ IMAGE_URL: `${host}/team/app:pass`, IMAGE_DIGEST: inspected.Digest, DECISION: 'pass', ATTESTATION_DIGEST: '' });
     expect(result.results.IMAGE_DIGEST).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(result.runs['publish-reports'].steps[0].stdout).toMatch(/scan task: Succeeded/);
   });
 
+  it('with a signing key: the image and its signed verdict are pushed together, and portcullis verify accepts it', async () => {
+    const keyWs = mkdtempSync(join(f.dir, 'key-'));
+    const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    writeFileSync(join(keyWs, 'key.pem'), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const pub = join(keyWs, 'pub.pem');
+    writeFileSync(pub, pair.publicKey.export({ type: 'spki', format: 'pem' }));
+    const { result } = await run(f.passOci, 'signed', { 'signing-key': keyWs });
+    expect(result.status, JSON.stringify(result.runs.attest?.steps ?? result.runs.scan?.steps)).toEqual({ build: 'Succeeded', scan: 'Succeeded', push: 'Succeeded', attest: 'Succeeded', 'publish-reports': 'Succeeded' });
+    expect(result.results.ATTESTATION_DIGEST).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // The referrers tag of the pushed digest lists exactly that attestation.
+    const tag = await fetch(`http://${host}/v2/team/app/manifests/${result.results.IMAGE_DIGEST!.replace(':', '-')}`, { headers: { accept: 'application/vnd.oci.image.index.v1+json' } });
+    const index = (await tag.json()) as { manifests: { digest: string }[] };
+    expect(index.manifests.map((m) => m.digest)).toEqual([result.results.ATTESTATION_DIGEST]);
+    const verify = execFileSync(join(f.binDir, 'portcullis'), ['verify', `${host}/team/app:signed`, '--key', pub, '--max-age', '1h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(verify).toMatch(new RegExp(`^portcullis: VERIFIED ${result.results.IMAGE_DIGEST}: PASSED`));
+  });
+
   it('a blocked image is not pushed; finally still publishes the reports', async () => {
     const { result } = await run(f.blockOci, 'blocked');
-    expect(result.status).toEqual({ build: 'Succeeded', scan: 'Failed', push: 'None', 'publish-reports': 'Succeeded' });
+    expect(result.status).toEqual({ build: 'Succeeded', scan: 'Failed', push: 'None', attest: 'None', 'publish-reports': 'Succeeded' });
     expect(result.succeeded).toBe(false);
     expect(result.runs.scan.results.BLOCKED).toBe('true');
     expect(result.runs['publish-reports'].steps[0].stdout).toMatch(/scan task: Failed[\s\S]*report\.json/);

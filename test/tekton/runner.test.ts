@@ -44,9 +44,9 @@ describe('portcullis-scan Task, run locally', () => {
 
   it('a passing image: BLOCKED=false, reports written, the Task succeeds', async () => {
     const r = await run({ IMAGE_TARBALL: 'pass.tar' });
-    expect(codes(r), JSON.stringify(r.steps)).toEqual({ scan: 0, results: 0, gate: 0 });
+    expect(codes(r), JSON.stringify(r.steps)).toEqual({ scan: 0, results: 0, gate: 0, attest: 0 });
     expect(r.succeeded).toBe(true);
-    expect(r.results).toEqual({ DECISION: 'pass', BLOCKED: 'false', CRITICAL: '0', HIGH: '0', REPORT: join(r.reports, 'report.json') });
+    expect(r.results).toEqual({ DECISION: 'pass', BLOCKED: 'false', CRITICAL: '0', HIGH: '0', REPORT: join(r.reports, 'report.json'), ATTESTATION_DIGEST: '' });
     expect(r.resultsBytes).toBeLessThanOrEqual(TERMINATION_MESSAGE_LIMIT);
     for (const name of ['report.json', 'report.sarif', 'report.md']) expect(existsSync(join(r.reports, name)), name).toBe(true);
     expect(JSON.parse(readFileSync(join(r.reports, 'report.sarif'), 'utf8')).version).toBe('2.1.0');
@@ -57,7 +57,7 @@ describe('portcullis-scan Task, run locally', () => {
     const r = await run({ IMAGE_TARBALL: 'block.tar', FORMATS: 'sarif markdown cyclonedx junit' });
     expect(codes(r)).toEqual({ scan: 1, results: 0, gate: 1 });
     expect(r.succeeded).toBe(false);
-    expect(r.results).toEqual({ DECISION: 'blocked', BLOCKED: 'true', CRITICAL: '1', HIGH: '0', REPORT: join(r.reports, 'report.json') });
+    expect(r.results).toEqual({ DECISION: 'blocked', BLOCKED: 'true', CRITICAL: '1', HIGH: '0', REPORT: join(r.reports, 'report.json'), ATTESTATION_DIGEST: '' });
     expect(r.resultsBytes).toBeLessThanOrEqual(TERMINATION_MESSAGE_LIMIT);
     const report = JSON.parse(readFileSync(join(r.reports, 'report.json'), 'utf8'));
     expect(report.decision.blocked).toBe(true);
@@ -78,7 +78,7 @@ describe('portcullis-scan Task, run locally', () => {
     const r = await run({ IMAGE_TARBALL: 'corrupt.tar' });
     expect(codes(r)).toEqual({ scan: 2, results: 0, gate: 2 });
     expect(r.succeeded).toBe(false);
-    expect(r.results).toEqual({ DECISION: 'error', BLOCKED: 'true', CRITICAL: 'n/a', HIGH: 'n/a', REPORT: '' });
+    expect(r.results).toEqual({ DECISION: 'error', BLOCKED: 'true', CRITICAL: 'n/a', HIGH: 'n/a', REPORT: '', ATTESTATION_DIGEST: '' });
     expect(r.steps[0].stderr).toMatch(/corrupt\.tar: not a tar archive/);
     expect(r.steps[2].stderr).toMatch(/the scan failed \(exit 2\)[\s\S]*corrupt\.tar: not a tar archive/);
     expect(existsSync(join(r.reports, 'report.json'))).toBe(false);

@@ -7,5 +7,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   db: { summary: 'Manage the vulnerability database (import, update, status, serve)', load: async () => (await import('./db.js')).default },
   policy: { summary: 'Validate, test and explain policies', load: async () => (await import('./policy.js')).default },
   version: { summary: 'Compare versions as an ecosystem does (debugging matches)', load: async () => (await import('./version.js')).default },
+  attest: { summary: 'Attach a signed gate verdict to an image in its registry', load: async () => (await import('./attest.js')).default },
+  verify: { summary: 'Check at deploy time that an image carries a signed PASSED verdict', load: async () => (await import('./verify.js')).default },
   cache: { summary: 'Manage the layer cache', load: async () => (await import('./cache.js')).default },
 };

@@ -9,6 +9,7 @@ import { parseCommandArgs } from '../args.js';
 import { EXIT_BLOCKED, EXIT_ERROR, EXIT_PASS, type Command } from '../command.js';
 import { coverageGaps } from '../../match/coverage.js';
 import { wantsProgress } from '../io.js';
+import { ATTEST_FLAGS, ATTEST_USAGE, attestPlan, runAttestPlan } from './attest-flags.js';
 import { CACHE_FLAGS, CACHE_USAGE, cacheOptions } from './cache-flags.js';
 import { IMAGE_SRC_FLAGS, IMAGE_SRC_USAGE, imageSourceOptions } from './image-src-flags.js';
 import { registryOptions, REGISTRY_FLAGS, REGISTRY_USAGE } from './registry-flags.js';
@@ -52,7 +53,7 @@ Output:
   --format NAME[=FILE]    repeatable; ${formatNames().join(', ')} (default: table to stdout)
   --output FILE           shorthand for the one --format going to FILE
   --quiet                 no progress output
-`;
+${ATTEST_USAGE}`;
 
 const command: Command = {
   name: 'scan',
@@ -84,6 +85,7 @@ const command: Command = {
       format: { type: 'string', multiple: true },
       output: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      ...ATTEST_FLAGS,
     });
     if (values.sbom ? positionals.length !== 0 : positionals.length !== 1) {
       throw new PortcullisError(`scan: expected one image argument or --sbom FILE (got ${positionals.length} arguments)`);
@@ -105,13 +107,15 @@ const command: Command = {
     }
     const targets = parseFormatTargets(formats.length ? formats : ['table'], io.cwd);
     const progress = wantsProgress(io, values.quiet === true);
+    const attestation = await attestPlan(values, io);
+    const imageRegistry = await registryOptions(values, io);
 
     const report = await scan({
       image: positionals[0],
       sbom: values.sbom,
       imageOptions: {
         ...(values.platform ? { platform: values.platform } : {}),
-        ...(await registryOptions(values, io)),
+        ...imageRegistry,
         ...imageSourceOptions(values, io),
       },
       ...cacheOptions(values),
@@ -149,6 +153,8 @@ const command: Command = {
       io.stderr.write('portcullis: error: the scan is incomplete (exit 2); accept a known gap in a policy\'s spec.coverage.accept, or pass --allow-uncovered\n');
       return EXIT_ERROR;
     }
+    // Only a complete scan is attested (an incomplete one ended above with exit 2).
+    if (attestation) await runAttestPlan(attestation, report, io, imageRegistry.registry);
     return report.decision?.blocked ? EXIT_BLOCKED : EXIT_PASS;
   },
 };

@@ -28,6 +28,8 @@ export interface RegistryOptions {
   retryBaseMs?: number;
   /** Where to read PORTCULLIS_REGISTRY_* and DOCKER_CONFIG (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Ask for push access too (`repository:R:pull,push`): attestation uploads (push.ts). */
+  push?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
@@ -71,7 +73,7 @@ export class RegistryClient {
     const insecure = opts.insecureRegistries ?? [];
     const scheme = allowsPlainHttp(ref.apiHost, insecure) ? 'http' : 'https';
     this.base = new URL(`${scheme}://${ref.apiHost}`);
-    this.scope = `repository:${ref.repository}:pull`;
+    this.scope = `repository:${ref.repository}:${opts.push ? 'pull,push' : 'pull'}`;
     this.transport = new Transport({
       subject: `registry ${ref.registry}`,
       idleTimeoutMs: opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
@@ -106,7 +108,7 @@ export class RegistryClient {
   }
 
   /** An authenticated request under `/v2/…`: on 401 the challenge is answered and it is sent once more. */
-  async request(method: 'GET' | 'HEAD', path: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
+  async request(method: HttpRequest['method'], path: string, headers: Record<string, string> = {}, body?: Buffer): Promise<HttpResponse> {
     const auth = await this.authenticator();
     const url = new URL(path, this.base);
     await auth.prepare(this.scope);
@@ -114,7 +116,7 @@ export class RegistryClient {
       const h: Record<string, string> = { 'user-agent': 'portcullis', ...headers };
       const authorization = auth.headerFor(this.scope);
       if (authorization) h.authorization = authorization;
-      const req: HttpRequest = { method, url, headers: h };
+      const req: HttpRequest = { method, url, headers: h, ...(body !== undefined ? { body } : {}) };
       const res = await this.transport.send(req, this.base.origin);
       if (res.status !== 401) return res;
       drain(res);
@@ -123,7 +125,7 @@ export class RegistryClient {
     }
   }
 
-  private async expectOk(res: HttpResponse, req: Pick<HttpRequest, 'method' | 'url'>, what: string): Promise<void> {
+  async expectOk(res: HttpResponse, req: Pick<HttpRequest, 'method' | 'url'>, what: string): Promise<void> {
     if (res.status >= 200 && res.status < 300) return;
     const detail = await registryErrorText(res);
     // fail() redacts the whole message.

@@ -10,10 +10,11 @@ import type { Redactor } from './redact.js';
 import { backoffDelay, describeNetworkError, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './retry.js';
 
 export interface HttpRequest {
-  method: 'GET' | 'HEAD' | 'POST';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT';
   url: URL;
   headers: Record<string, string>;
-  body?: string;
+  /** A Buffer is re-sent as is on a retry (uploads: src/image/registry/push.ts). */
+  body?: string | Buffer;
 }
 
 export interface HttpResponse {
