@@ -24,7 +24,7 @@ export function writeKeyPair(dir: string, name: string, kind: 'ec' | 'ed25519'):
   return { privatePath, publicPath, privatePem, publicKey: pair.publicKey };
 }
 
-/** A DB holding one Debian:12 record for glibc (LOW urgency: the default policy warns, never blocks). */
+/** A DB holding one Debian:12 record for glibc (LOW urgency: the default policy warns, never blocks) and a KEV catalog. */
 export async function importDb(dir: string): Promise<string> {
   const records = join(dir, 'records');
   mkdirSync(records, { recursive: true });
@@ -38,8 +38,24 @@ export async function importDb(dir: string): Promise<string> {
       affected: [{ package: { ecosystem: 'Debian:12', name: 'glibc' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }], ecosystem_specific: { urgency: 'unimportant' } }],
     }),
   );
+  // A KEV catalog (CISA's feed format, one made-up entry): the default policy reads `kev`, and a DB
+  // without KEV data cannot stand for a real one.
+  const now = new Date().toISOString();
+  const kev = join(dir, 'kev.json');
+  writeFileSync(
+    kev,
+    JSON.stringify({
+      title: 'CISA Catalog of Known Exploited Vulnerabilities',
+      catalogVersion: now.slice(0, 10),
+      dateReleased: now,
+      count: 1,
+      vulnerabilities: [
+        { cveID: 'CVE-2021-44228', vendorProject: 'Test', product: 'test', vulnerabilityName: 'test entry', dateAdded: '2021-12-10', shortDescription: 'test entry', requiredAction: 'Apply updates', dueDate: '2021-12-24', knownRansomwareCampaignUse: 'Unknown', notes: '' },
+      ],
+    }),
+  );
   const db = join(dir, 'db.sqlite');
-  const r = await runCli(['db', 'import', '--db', db, records]);
+  const r = await runCli(['db', 'import', '--db', db, records, kev]);
   expect(r.code, r.stderr).toBe(0);
   return db;
 }
