@@ -105,18 +105,27 @@ function evalRange(cmp: Comparator, range: OsvRange, version: string): { affecte
 // list makes the membership test constant-time for every package checked against it.
 const versionSets = new WeakMap<readonly string[], Set<string>>();
 
-function keyOf(cmp: Comparator | undefined, v: string): string {
+function keyOf(cmp: Comparator | undefined, v: string): string | undefined {
   // Raw strings and keys live in one set: a key is prefixed so it never equals a raw string.
   const k = cmp?.equalityKey?.(v);
-  return k === undefined ? `=${v}` : `~${k}`;
+  return k === undefined ? undefined : `~${k}`;
 }
 
 function listedIn(versions: readonly string[] | undefined, version: string, cmp: Comparator | undefined): boolean {
   if (!Array.isArray(versions) || versions.length === 0) return false;
-  if (versions.includes(version)) return true;
   let set = versionSets.get(versions);
-  if (!set) versionSets.set(versions, (set = new Set(versions.map((v) => keyOf(cmp, v)))));
-  return set.has(keyOf(cmp, version));
+  if (!set) {
+    set = new Set<string>();
+    for (const v of versions) {
+      set.add(`=${v}`);
+      const k = keyOf(cmp, v);
+      if (k !== undefined) set.add(k);
+    }
+    versionSets.set(versions, set);
+  }
+  if (set.has(`=${version}`)) return true;
+  const k = keyOf(cmp, version);
+  return k !== undefined && set.has(k);
 }
 
 export function affects(affected: OsvAffected, version: string): AffectsResult {

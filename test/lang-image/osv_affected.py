@@ -1,7 +1,8 @@
 """Independent OSV evaluation for the scan test: which records affect a package version.
 
 Reads JSON on stdin: {"dirs": [DIR...], "queries": [{"ecosystem", "name", "version", "scheme"}]}
-(scheme "pypi": packaging.version.Version; "semver": SemVer 2.0 precedence) and prints, per
+(scheme "pypi": packaging.version.Version; "semver": SemVer 2.0 precedence; optional "goos" /
+"goarch": govulncheck's module-level platform rule on `ecosystem_specific.imports`) and prints, per
 query, [id, fix] pairs (sorted by id) of the records whose `affected` entry for that package
 contains the version (`fix`: the `fixed` event ending the interval that holds it, or null),
 following the OSV schema's evaluation: each ECOSYSTEM / SEMVER range's events walked in version
@@ -61,6 +62,18 @@ def in_range(events, target, parse):
     return {"fix": later_fixes[0] if later_fixes else None}
 
 
+def on_platform(a, q):
+    """An entry whose imports all name other GOOS/GOARCH is not in the binary (govulncheck)."""
+    imports = (a.get("ecosystem_specific") or {}).get("imports") or []
+    if not imports:
+        return True
+
+    def ok(ours, listed):
+        return not ours or not listed or ours in listed
+
+    return any(ok(q.get("goos"), i.get("goos")) and ok(q.get("goarch"), i.get("goarch")) for i in imports)
+
+
 def affects(record, q):
     """None when not affected, else {"fix": version or None}."""
     if record.get("withdrawn"):
@@ -71,6 +84,8 @@ def affects(record, q):
     for a in record.get("affected", []):
         pkg = a.get("package", {})
         if pkg.get("ecosystem") != q["ecosystem"] or norm(pkg.get("name", "")) != norm(q["name"]):
+            continue
+        if not on_platform(a, q):
             continue
         for r in a.get("ranges", []):
             hit = in_range(r.get("events", []), target, parse) if r.get("type") in ("ECOSYSTEM", "SEMVER") else None

@@ -68,6 +68,9 @@ interface Query {
   ecosystem: string;
   name: string;
   version: string;
+  /** Go: the binary's platform (govulncheck's module-level platform rule). */
+  goos?: string;
+  goarch?: string;
   scheme: 'pypi' | 'semver';
 }
 
@@ -164,8 +167,8 @@ spec:
     expect(fx.goVersion).toMatch(/^go1\.\d+\.\d+$/);
     const stdlib = fx.goVersion.slice(2);
     const [expectedStd, expectedGreet] = independentlyAffected([GO_VULNDB], [
-      { ecosystem: 'Go', name: 'stdlib', version: stdlib, scheme: 'semver' },
-      { ecosystem: 'Go', name: 'example.com/greet', version: '1.4.0', scheme: 'semver' },
+      { ecosystem: 'Go', name: 'stdlib', version: stdlib, scheme: 'semver', goos: 'linux', goarch: 'amd64' },
+      { ecosystem: 'Go', name: 'example.com/greet', version: '1.4.0', scheme: 'semver', goos: 'linux', goarch: 'amd64' },
     ]);
     const go = report.findings!.filter((f) => f.package.type === 'golang');
     const std = go.filter((f) => f.package.name === 'stdlib');
@@ -178,6 +181,7 @@ spec:
       expect(f.package.ecosystem).toBe('Go');
       expect(f.package.version).toBe(`v${stdlib}`);
       expect(f.package.path).toBe(GO_BINARY);
+      expect(f.package.platform).toEqual({ os: 'linux', arch: 'amd64' });
       expect(f.layer.index).toBe(LAYER.go);
     }
   });
