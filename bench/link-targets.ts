@@ -20,7 +20,9 @@ const TARGET = 'usr/share/doc/bash/copyright';
 async function extraLayer(index: number): Promise<Layer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
+  pack.on('data', (c: unknown) => {
+    chunks.push(c as Buffer);
+  });
   const done = new Promise<void>((r) => pack.on('end', () => r()));
   pack.entry({ name: 'var/lib/dpkg/status.d/linked', type: 'link', linkname: TARGET });
   pack.finalize();
