@@ -151,7 +151,8 @@ export function imageContext(report: Report, opts: ContextOptions = {}): ImageCo
   const env = (config.env ?? []).map(splitEnv);
   const baseName = labels['org.opencontainers.image.base.name'] ?? null;
   const updatedAt = report.db?.updatedAt ?? null;
-  const updated = parseTime(updatedAt ?? undefined);
+  // The data's own date (what --max-db-age measures); the fetch time only for an older summary.
+  const updated = parseTime(report.db?.dataDate ?? updatedAt ?? undefined);
   return {
     user: config.user ?? '',
     runsAsRoot: userIsRoot(config.user),

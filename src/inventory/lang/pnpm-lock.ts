@@ -48,6 +48,8 @@ export function pnpmLockPackages(file: WalkedFile, ctx: CatalogContext): Package
   } catch (e) {
     if (!(e instanceof YamlTextError)) throw e;
     warnFile(ctx, file, 'pnpm.lock', `not valid YAML (${e.message})`);
+    // Its packages are unknown: listed under coverage (an alias bomb or broken YAML).
+    ctx.unreadable?.(file, 'malformed', `not valid YAML (${e.message})`);
     return [];
   }
   // pnpm 9+ may put a document for its own env lockfile (packageManagerDependencies) first; the

@@ -95,6 +95,8 @@ export function yarnLockPackages(file: WalkedFile, ctx: CatalogContext): Package
     } catch (e) {
       if (!(e instanceof YamlTextError)) throw e;
       warnFile(ctx, file, 'yarn.lock', `not valid YAML (${e.message})`);
+      // Its packages are unknown: listed under coverage (an alias bomb or broken YAML).
+      ctx.unreadable?.(file, 'malformed', `not valid YAML (${e.message})`);
       return [];
     }
     if (!isRecord(doc)) {
