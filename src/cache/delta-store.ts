@@ -54,7 +54,9 @@ export function layerDeltaStore(local: LayerCache, shared?: SharedTier, openNoti
     sharedUp = false;
     m.degraded = true;
     pending.length = 0;
-    sharedFailure = `shared layer cache ${shared!.cache.description} unavailable (${err instanceof Error ? err.message : String(err)}): scanning without it`;
+    // One line, whatever the error carries (a module load error has a require stack).
+    const why = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
+    sharedFailure = `shared layer cache ${shared!.cache.description} unavailable (${why}): scanning without it`;
   };
 
   return {
