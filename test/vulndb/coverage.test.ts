@@ -190,7 +190,7 @@ describe('data honesty: import', () => {
     writeFileSync(join(dir, 'broken.json'), '{"id": "SECRET-xyz", oops');
     const b = await runCli(['db', 'import', '--db', dbPath, join(dir, 'broken.json')]);
     expect(b.code).toBe(2);
-    expect(b.stderr).toMatch(/invalid JSON at position \d+/);
+    expect(b.stderr).toMatch(/invalid JSON at \d+:\d+ \(/);
     expect(b.stderr).not.toContain('SECRET');
   });
 
