@@ -88,6 +88,23 @@ describe('coverage: the gate never passes what it did not check', () => {
     expect(r.report.coverage!.ecosystems[0]!.packages).toBe(r.report.packages.length);
   });
 
+  it('every finding carries its action and what decided it (`jq \'.findings[] | select(.action=="block")\'` works)', async () => {
+    const r = await scan(img.dockerArchive, debianDb);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.report.findings!.length).toBeGreaterThan(0);
+    for (const f of r.report.findings!) {
+      expect(f.action).toBe('warn');
+      expect(f.decision).toMatchObject({ decidedBy: 'rule', rule: 'warn-rest', source: 'builtin:default' });
+    }
+    const policy = join(dir, 'block-glibc.yaml');
+    writeFileSync(policy, 'apiVersion: portcullis.dev/v1\nkind: Policy\nmetadata: {name: block-glibc}\nspec:\n  rules:\n    - {id: no-glibc, action: block, when: {package.sourceName: glibc}}\n');
+    const b = await scan(img.dockerArchive, debianDb, '--policy', policy);
+    expect(b.code).toBe(1);
+    const blocked = b.report.findings!.filter((f) => f.action === 'block');
+    expect(blocked.map((f) => f.package.name).sort()).toEqual(['libc-bin', 'libc6']);
+    expect(blocked.every((f) => f.decision?.rule === 'no-glibc')).toBe(true);
+  });
+
   it('an npm-only DB scanning a Debian image: exit 2 naming Debian:12, the count and the fix; the report says INCOMPLETE', async () => {
     const r = await scan(img.dockerArchive, npmOnlyDb, '--policy', 'none');
     expect(r.code).toBe(2);
