@@ -13,6 +13,7 @@ import type { Package, PackageType } from '../src/model/package.js';
 import type { Report } from '../src/model/report.js';
 import { importFiles, openLocalDb } from '../src/vulndb/index.js';
 import { debianImage } from '../test/fixtures/debian-image.js';
+import { kevCatalog } from '../test/helpers/kev.js';
 import { measure } from './lib/measure.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -35,13 +36,15 @@ mkdirSync(join(dir, 'debian'));
 const sources = [...new Set(inventory.packages.map((p) => p.sourceName ?? p.name))];
 sources.forEach((name, i) => {
   const rec: OsvRecord = {
-    id: `DEBIAN-CVE-2099-${10000 + i}`, modified: '2025-01-01T00:00:00Z', upstream: [`CVE-2099-${10000 + i}`],
+    id: `DEBIAN-CVE-2099-${10000 + i}`, modified: new Date().toISOString(), upstream: [`CVE-2099-${10000 + i}`],
     severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
     affected: [{ package: { ecosystem: 'Debian:12', name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '99:0' }] }] }],
   };
   writeFileSync(join(dir, 'debian', `${i}.json`), JSON.stringify(rec));
 });
-const inputs = [join(dir, 'debian'), ...(existsSync(SHARED_OSV) ? [SHARED_OSV] : [])];
+// A KEV catalog too: the default gate reads `kev`, and without KEV data it fails closed.
+writeFileSync(join(dir, 'kev.json'), kevCatalog());
+const inputs = [join(dir, 'debian'), join(dir, 'kev.json'), ...(existsSync(SHARED_OSV) ? [SHARED_OSV] : [])];
 const t0 = performance.now();
 const stats = await importFiles(dbPath, inputs, { warn: () => {} });
 console.log(`import: ${JSON.stringify(stats).slice(0, 160)} in ${(performance.now() - t0).toFixed(0)} ms`);
@@ -104,7 +107,8 @@ async function best(args: string[]): Promise<number> {
   return b;
 }
 const sbomMs = await best(['sbom', fx.dockerArchive, '--quiet', '--no-cache']);
-const scanMs = await best(['scan', fx.dockerArchive, '--db', dbPath, '--policy', 'none', '--format', 'json', '--quiet', '--no-cache']);
+// The shared corpus is from 2024: its data date is accepted (the age check is a data-date check).
+const scanMs = await best(['scan', fx.dockerArchive, '--db', dbPath, '--policy', 'none', '--format', 'json', '--quiet', '--no-cache', '--skip-db-age-check']);
 // The same scan through the shipped default gate: what a pipeline runs (policy load + decision).
 const gateMs = await best(['scan', fx.dockerArchive, '--db', dbPath, '--format', 'json', '--quiet', '--no-cache', '--skip-db-age-check']);
 console.log(`scan ${scanMs.toFixed(0)} ms / sbom ${sbomMs.toFixed(0)} ms = ${(scanMs / sbomMs).toFixed(2)}x (goal <= 1.1x)`);
