@@ -136,7 +136,9 @@ export type Expected =
   /** exit 0 or 1, no particular warning required. */
   | { kind: 'ok' }
   /** either a clean error or a clean result: the input is ambiguous; never a crash. */
-  | { kind: 'error-or-ok' };
+  | { kind: 'error-or-ok' }
+  /** exit 2 with one line (`match` in it): something was not checked; the report is still written and says so. */
+  | { kind: 'incomplete'; match?: RegExp };
 
 export interface Tally {
   cases: number;
@@ -179,6 +181,14 @@ export function judge(name: string, r: RunResult, expected: Expected, reportPath
   expect([0, 1, 2], `${name}: exit ${r.code}\n${r.stderr}`).toContain(r.code);
   expect(r.stderr, `${name}: stack trace`).not.toContain('\n    at ');
   expect(r.maxRssMb, `${name}: RSS ${r.maxRssMb} MiB`).toBeLessThanOrEqual(RSS_LIMIT_MB);
+  if (expected.kind === 'incomplete') {
+    expect(r.code, `${name}: exit ${r.code}\n${r.stderr}`).toBe(2);
+    expectOneLineError(r, expected.match);
+    if (!reportPath) return undefined;
+    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as { coverage?: { complete: boolean }; warnings?: { code: string; message: string }[] };
+    expect(report.coverage?.complete, `${name}: coverage`).toBe(false);
+    return report;
+  }
   if (expected.kind === 'error' || (expected.kind === 'error-or-ok' && r.code === 2)) {
     expectOneLineError(r, expected.kind === 'error' ? expected.match : undefined, expected.kind === 'error' ? expected.lines : undefined);
     return undefined;

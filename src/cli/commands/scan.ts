@@ -149,8 +149,9 @@ const command: Command = {
     }
     // Something was not checked and nobody accepted that: never a pass, whatever the findings.
     if (report.coverage && !report.coverage.complete) {
-      for (const gap of coverageGaps(report.coverage)) io.stderr.write(`portcullis: error: ${gap}\n`);
-      io.stderr.write('portcullis: error: the scan is incomplete (exit 2); accept a known gap in a policy\'s spec.coverage.accept, or pass --allow-uncovered\n');
+      // One line (a pipeline's log shows it whole): every gap, then how to accept one.
+      const gaps = coverageGaps(report.coverage);
+      io.stderr.write(`portcullis: incomplete scan, not a pass: ${gaps.join('; ')}; accept a known gap in a policy's spec.coverage.accept, or pass --allow-uncovered\n`);
       return EXIT_ERROR;
     }
     // Only a complete scan is attested (an incomplete one ended above with exit 2).
