@@ -51,6 +51,8 @@ export interface ScanCase {
   timeoutMs?: number;
   /** `sbom` instead of `scan`. */
   command?: 'scan' | 'sbom';
+  /** More `scan` arguments (e.g. `--allow-uncovered` where the case is not about coverage). */
+  extraArgs?: string[];
 }
 
 export interface ScanReport {
@@ -74,7 +76,7 @@ export async function runScanCase(c: ScanCase, db: string): Promise<RunResult> {
     const args =
       c.command === 'sbom'
         ? ['sbom', image, '--quiet', '--output', report]
-        : ['scan', image, '--offline', '--db', db, '--skip-db-age-check', '--policy', 'none', '--quiet', '--format', `json=${report}`];
+        : ['scan', image, '--offline', '--db', db, '--skip-db-age-check', '--policy', 'none', '--quiet', '--format', `json=${report}`, ...(c.extraArgs ?? [])];
     const r = await runCli(args, { cwd: sb.cwd, env: sb.env, timeoutMs: c.timeoutMs ?? 60_000 });
     // An incomplete scan (exit 2) still writes its report, which says what was not checked.
     const reported = r.code !== 2 || c.expected.kind === 'incomplete';
