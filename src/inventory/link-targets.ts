@@ -4,7 +4,7 @@
 // the view (the walker collects them after every layer) and says which real paths to capture under
 // which names in a second, targeted read (walker.ts).
 import { DEFAULT_MAX_FILE_SIZE, type AlsoWantedAs, type FileWanter } from './walk-layer.js';
-import { parentOf, pathHash, usrMergeAliases } from './paths.js';
+import { parentOf, pathHash, sortedHas, usrMergeAliases } from './paths.js';
 import type { WantedFs } from './wanted-fs.js';
 
 /** Capture `real` (a file, or with `dir` every file below that directory) also as `name`. */
@@ -128,18 +128,5 @@ export function alsoWantedAs(redirects: readonly Redirect[]): AlsoWantedAs {
  */
 export function layerMayHold(dirs: readonly number[], redirects: readonly Redirect[]): boolean {
   for (const r of redirects) if (sortedHas(dirs, pathHash(r.dir ? r.real : parentOf(r.real)))) return true;
-  return false;
-}
-
-function sortedHas(sorted: readonly number[], x: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = sorted[mid]!;
-    if (v === x) return true;
-    if (v < x) lo = mid + 1;
-    else hi = mid - 1;
-  }
   return false;
 }

@@ -66,3 +66,17 @@ export function pathHash(path: string): number {
   }
   return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
 }
+
+/** Whether an ascending array of path hashes holds `x` (binary search). */
+export function sortedHas(sorted: readonly number[], x: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid]!;
+    if (v === x) return true;
+    if (v < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}

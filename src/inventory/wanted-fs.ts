@@ -1,7 +1,7 @@
 // The merged view of wanted files and links, built by applying LayerDeltas in layer order.
 import type { LayerRef } from '../model/package.js';
 import type { CapturedFile, DeltaUnread, LayerDelta, LinkEntry } from './layer-delta.js';
-import { clampJoin, parentOf, pathHash, usrMergeAliases } from './paths.js';
+import { clampJoin, parentOf, pathHash, sortedHas, usrMergeAliases } from './paths.js';
 
 export const MAX_LINK_HOPS = 40;
 /** Names one file is looked up under at most (its own, aliases, through symlinked directories). */
@@ -211,17 +211,4 @@ export class WantedFs {
     }
     return (this.reachability = { names, loops, dangling });
   }
-}
-
-function sortedHas(sorted: readonly number[], x: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = sorted[mid]!;
-    if (v === x) return true;
-    if (v < x) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
 }
