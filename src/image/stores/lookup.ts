@@ -39,11 +39,8 @@ export class LookupSource implements ImageSource {
         return image;
       } catch (err) {
         if (c.name === 'registry' && last) {
-          // The registry's own error is the answer, in one line that also names the stores tried.
-          if (misses.length && err instanceof PortcullisError) {
-            const tried = misses.map((m) => m.slice(0, m.indexOf(':'))).join(', ');
-            throw new PortcullisError(`${withoutSubject(err)} (not in ${tried} either)`, { ...(err.subject ? { subject: err.subject } : {}), cause: err });
-          }
+          // The registry's own error (unchanged) is the answer; stderr names the stores tried first.
+          if (misses.length) this.onNotice?.(`${this.name}: not in ${misses.join('; ')}`);
           throw err;
         }
         if (c.name !== 'registry' && !isMiss(err)) throw err;
