@@ -11,6 +11,7 @@ import { signingKeyFromPem } from './attest/keys.js';
 import { digestPolicies, type PolicyDigest } from './attest/policy-digest.js';
 import { buildVsa } from './attest/vsa.js';
 import { PortcullisError } from './errors.js';
+import { coverageGaps } from './match/coverage.js';
 import { parseSeverityList } from './match/filter.js';
 import { SEVERITIES } from './model/finding.js';
 import type { Report } from './model/report.js';
@@ -54,6 +55,8 @@ function fileOf(name: string, contents: string): File {
 function decisionLine(report: Report): string {
   const bySeverity = severityCounts(report.findings ?? []);
   const severities = SEVERITIES.map((s) => `${s} ${bySeverity[s]}`).join(', ');
+  // Something not checked and not accepted: never a pass, whatever the policy says.
+  if (report.coverage && !report.coverage.complete) return `incomplete: ${coverageGaps(report.coverage).join('; ')}`;
   const d = report.decision;
   if (!d) return `no policy: ${report.findings?.length ?? 0} findings (${severities})`;
   const verdict = d.blocked ? 'blocked' : 'pass';
@@ -138,12 +141,15 @@ export class Scan {
     return fileOf('attestation.json', `${JSON.stringify(signed.bundle)}\n`);
   }
 
-  /** Fails (non-zero `dagger call` exit) when the policy blocks; otherwise returns the decision line. */
+  /**
+   * Fails (non-zero `dagger call` exit) when the policy blocks or the scan is incomplete; otherwise
+   * returns the decision line.
+   */
   @func()
   gate(): string {
     const report = this.parsed();
     const line = decisionLine(report);
-    if (report.decision?.blocked) throw new PortcullisError(`portcullis gate: ${line}`);
+    if (report.decision?.blocked || (report.coverage && !report.coverage.complete)) throw new PortcullisError(`portcullis gate: ${line}`);
     return line;
   }
 }

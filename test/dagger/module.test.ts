@@ -13,6 +13,8 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { dsseVerifies, sigstoreVerify } from '../attest/independent.js';
 import { DB_CACHE_KEY, DB_PATH, NODE_IMAGE, Portcullis, setDaggerClient, type DaggerClient } from '../../src/index.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
+import { kevCatalog } from '../helpers/kev.js';
+import { importFiles } from '../../src/vulndb/index.js';
 import { buildZip } from '../vulndb/zipfix.js';
 import { buildPipelineFixture, CRITICAL_ID, MEDIUM_ID, osvRecords, type PipelineFixture } from '../tekton/fixture.js';
 import { containerWithTarball, FakeCacheVolume, FakeClient, FakeContainer, FakeDirectory, FakeFile } from './stand-in.js';
@@ -153,6 +155,18 @@ describe('module functions over the stand-in', () => {
     const s = await mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.passOci })), [], undefined, [], undefined, false, undefined, undefined, asFile(new FakeFile({ path: f.db })), true);
     expect(s.decision()).toMatch(/^pass: 0 block, 1 warn/);
     expect(s.gate()).toBe(s.decision());
+  });
+
+  it('an incomplete scan (the DB holds no Debian:12 data) is never a pass: decision says incomplete, gate fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-dagger-npm-db-'));
+    const npmRecord = { ...(osvRecords()[0] as Record<string, unknown>), id: 'GHSA-test-npm-0001', affected: [{ package: { ecosystem: 'npm', name: 'left-pad' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] }] };
+    writeFileSync(join(dir, 'r.json'), JSON.stringify(npmRecord));
+    writeFileSync(join(dir, 'kev.json'), kevCatalog());
+    await importFiles(join(dir, 'db.sqlite'), [join(dir, 'r.json'), join(dir, 'kev.json')]);
+    const s = await mod.scan(undefined, undefined, asFile(new FakeFile({ path: f.passOci })), [], undefined, [], undefined, false, undefined, undefined, asFile(new FakeFile({ path: join(dir, 'db.sqlite') })), true);
+    expect(s.decision()).toMatch(/^incomplete: \d+ packages in Debian:12 not checked \(no-data/);
+    expect(() => s.gate()).toThrow(/portcullis gate: incomplete/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('Scan.attestation(key): a Sigstore bundle of the signed VSA about the scanned manifest digest', async () => {
