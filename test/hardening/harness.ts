@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'vitest';
 import { PROJECT_ROOT } from '../helpers/shared.js';
+import { errorLines } from '../helpers/cli.js';
 
 export const RSS_LIMIT_MB = 300;
 /** tsx by absolute URL: the CLI runs with cwd in a temp dir, where `--import tsx` would not resolve. */
@@ -158,9 +159,8 @@ export function expectOneLineError(r: RunResult, match?: RegExp, lines: 'one' | 
   expect(r.code, `${r.stderr}\n${r.stdout.slice(0, 500)}`).toBe(2);
   expect(r.stderr).not.toContain('\n    at ');
   expect(r.stderr).not.toMatch(/internal error/);
-  // A bare name that ends at the registry: a notice names the local stores tried before the
-  // registry's own error (docs/image-sources.md); the error is still one line.
-  const got = r.stderr.split('\n').filter((l) => l.trim() !== '' && !/^portcullis: \S+: not in (docker|containerd|podman|containers-storage)\b/.test(l));
+  // A notice naming the local stores tried may come before a registry's error: still one error line.
+  const got = errorLines(r.stderr);
   if (lines === 'one') {
     expect(got, r.stderr).toHaveLength(1);
     expect(got[0]).toMatch(/^portcullis: /);

@@ -7,7 +7,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli as runInProcess } from '../helpers/cli.js';
+import { errorLines, runCli as runInProcess } from '../helpers/cli.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 import { DEBIAN_OS_RELEASE, suiteDb } from './fixtures.js';
 import { rawTar, sandbox, sha256, writeRawImage, type Sandbox } from './harness.js';
@@ -139,7 +139,7 @@ function check(c: Case, r: { code: number; stdout: string; stderr: string }): vo
   if (c.error) {
     expect(r.code, r.stderr).toBe(2);
     // The error line (a notice naming the local stores tried may come before a registry's error).
-    const first = r.stderr.split('\n').find((l) => l !== '' && !/^portcullis: \S+: not in (docker|containerd|podman)\b/.test(l))!;
+    const first = errorLines(r.stderr)[0]!;
     expect(first).toContain(c.error.file);
     if (c.error.position) expect(first, 'a LINE:COL position').toMatch(/(?<![0-9a-z])\d+:\d+(?=[:)\s])/);
   } else {

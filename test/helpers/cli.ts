@@ -66,3 +66,11 @@ export function spawnCli(
     child.stdin?.end(opts.stdin ?? '');
   });
 }
+
+/**
+ * stderr lines other than the notice a bare image name gives when it ends at the registry (the
+ * local stores tried first, docs/image-sources.md): what one-line error checks judge.
+ */
+export function errorLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l.trim() !== '' && !/^portcullis: \S+: not in (docker|containerd|podman|containers-storage)\b/.test(l));
+}
