@@ -69,6 +69,8 @@ export interface Cataloger {
    * directory on the way is followed to wherever it leads (FileWanter.anchors). Package dbs only.
    */
   readonly anchors?: readonly string[];
+  /** Paths below a directory this cataloger wants because of the directory's name (FileWanter.linkProbes). */
+  readonly linkProbes?: readonly string[];
   /**
    * `file`: a package's layer is the layer that last wrote its file (one package per manifest).
    * `history`: the inventory re-parses the db as it stood after each layer and attributes each

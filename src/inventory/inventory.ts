@@ -11,6 +11,8 @@ import type { CatalogContext, Cataloger, WalkedFile } from './cataloger.js';
 import { detectOs, osDetector } from './os-detect.js';
 import { osvEcosystemFor } from './os-ecosystem.js';
 import { CATALOGERS } from './registry.js';
+import { redirectConcerns } from './link-targets.js';
+import { parentOf } from './paths.js';
 import { filesFor, unreadFor } from './view.js';
 import { walkStreamedLayers } from './walk-streamed.js';
 import { walkLayers, type LayerDeltaStore, type WalkProgress } from './walker.js';
@@ -83,15 +85,27 @@ async function safeParse(c: Cataloger, files: WalkedFile[], ctx: CatalogContext)
   }
 }
 
+/** The layer of the symlink that is `path` or one of its directories (the one that moved it). */
+function linkLayerOn(fs: WantedFs, path: string): number {
+  for (let p = path; p !== '/'; p = parentOf(p)) {
+    const l = fs.links.get(p);
+    if (l) return l.layer.index;
+  }
+  return 0;
+}
+
 export async function inventoryImage(image: Image, opts: InventoryOptions = {}): Promise<Inventory> {
   const catalogers = opts.catalogers ?? CATALOGERS;
   const historyOnes = catalogers.filter((c) => c.attribution === 'history');
   const snapshots = new Map<Cataloger, Snapshot[]>(historyOnes.map((c) => [c, []]));
   const lastSig = new Map<Cataloger, string>();
   const unread = new Map<string, UnreadFile>();
-  const addUnread = (u: UnreadFile): void => {
+  /** False when the file was listed already (by an earlier, more precise reason). */
+  const addUnread = (u: UnreadFile): boolean => {
     const k = `${u.cataloger}\u0000${u.path}`;
-    if (!unread.has(k)) unread.set(k, u);
+    if (unread.has(k)) return false;
+    unread.set(k, u);
+    return true;
   };
 
   const walkOptions = {
@@ -116,9 +130,9 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
   const wanters = [osDetector, ...catalogers];
   // A daemon's export stream is read once, layers in stream order (src/image/stores). It cannot be
   // read again for link targets: a wanted link whose target was not captured is listed as unread.
-  const { fs, warnings } = image.streamed
+  const { fs, warnings, missed } = image.streamed
     ? await walkStreamedLayers(image, image.streamed, wanters, walkOptions)
-    : await walkLayers(image.layers, wanters, walkOptions);
+    : { ...(await walkLayers(image.layers, wanters, walkOptions)), missed: [] };
 
   const warn = (w: ScanWarning) => warnings.push(w);
   const os = detectOs(filesFor(fs, osDetector));
@@ -129,9 +143,14 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
   const packages: Package[] = [];
   for (const c of catalogers) {
     const kind = c.kind === 'os' ? 'os-pkgdb' : 'manifest';
+    for (const r of missed) {
+      if (!redirectConcerns(c, r)) continue;
+      const layer = linkLayerOn(fs, r.name);
+      const reason = `symbolic link to ${r.dir ? 'the directory ' : ''}${r.real}, which a read-once image stream cannot read again; scan the image from an archive or a registry to read it`;
+      if (addUnread({ path: r.name, cataloger: c.name, kind, code: 'link', reason, layer })) warn({ code: 'walker.link-unresolved', message: `${r.name}: ${reason}; not read`, path: r.name, layer });
+    }
     for (const u of unreadFor(fs, c)) {
-      addUnread({ path: u.path, cataloger: c.name, kind, code: u.code, reason: u.reason, layer: u.layer });
-      if (u.code === 'link') warn({ code: 'walker.link-unresolved', message: `${u.path}: ${u.reason}; not read`, path: u.path, layer: u.layer });
+      if (addUnread({ path: u.path, cataloger: c.name, kind, code: u.code, reason: u.reason, layer: u.layer }) && u.code === 'link') warn({ code: 'walker.link-unresolved', message: `${u.path}: ${u.reason}; not read`, path: u.path, layer: u.layer });
     }
     const files = filesFor(fs, c, warn);
     if (files.length === 0) continue;

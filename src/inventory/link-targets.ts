@@ -67,6 +67,18 @@ export class LinkTargets {
     return v;
   }
 
+  /** Whether a wanter takes a probe path below directory `name` but not the same below `real`. */
+  private wantedBelow(name: string, real: string): boolean {
+    const key = `d\u0000${name}\u0000${real}`;
+    let v = this.probed.get(key);
+    if (v === undefined) {
+      const r: Redirect = { real, name, dir: true };
+      v = this.wanters.some((w) => !w.anchors?.includes(`${name}/`) && redirectConcerns(w, r));
+      this.probed.set(key, v);
+    }
+    return v;
+  }
+
   /** Looks at one state of the view (after a layer was applied). */
   observe(fs: WantedFs): void {
     for (const d of fs.reachable().dangling) {
@@ -80,6 +92,12 @@ export class LinkTargets {
         t = next.target;
         this.add({ real: t, name: d.link.path, dir: false });
       }
+    }
+    // Symlinked directories whose name is what makes the files below them wanted
+    // (`/app/node_modules -> /cache/nm`): read the target's files under the link's name.
+    for (const d of fs.reachable().dangling) {
+      if (d.hardlink || d.real === '/') continue;
+      if (this.wantedBelow(d.link.path, d.real)) this.add({ real: d.real, name: d.link.path, dir: true });
     }
     // Locations a wanter asks for by exact path: a link on the way (a directory of it that is a
     // symlink) moves the file to a path nobody asked for.
@@ -99,6 +117,15 @@ export class LinkTargets {
       }
     }
   }
+}
+
+/** Whether `w` is among the wanters a redirect was made for (what a missed redirect leaves unread). */
+export function redirectConcerns(w: FileWanter, r: Redirect): boolean {
+  if (w.sniff) return false;
+  if (!r.dir) return wantedOnlyThroughLink([w], r.name, r.real).length > 0;
+  if (w.anchors?.includes(`${r.name}/`)) return true;
+  const size = PROBE_SIZES[1]!;
+  return (w.linkProbes ?? []).some((p) => wantsAs(w, `${r.name}/${p}`, size) && !wantsAs(w, `${r.real}/${p}`, size));
 }
 
 /** The extra names of a file in the second pass: for each redirect that covers its path. */

@@ -30,6 +30,13 @@ export interface FileWanter {
    * content wherever they are need none.
    */
   readonly anchors?: readonly string[];
+  /**
+   * Paths below a directory (`x/package.json`) that this wanter takes because of the directory's
+   * name (`…/node_modules/`). A symlinked directory whose name makes such a path wanted while the
+   * directory it leads to does not is read through the link (walker.ts, second pass). Wanters
+   * that take files by content or by their own name wherever they are need none.
+   */
+  readonly linkProbes?: readonly string[];
 }
 
 /** How many leading bytes sniff() sees. */

@@ -5,6 +5,7 @@
 import type { Image, StreamedLayers } from '../model/image.js';
 import type { ScanWarning } from '../model/warning.js';
 import type { LayerDelta } from './layer-delta.js';
+import { layerMayHold, LinkTargets, type Redirect } from './link-targets.js';
 import { walkLayer, type FileWanter } from './walk-layer.js';
 import { layerRefOf, type WalkOptions } from './walker.js';
 import { WantedFs } from './wanted-fs.js';
@@ -14,7 +15,7 @@ export async function walkStreamedLayers(
   streamed: StreamedLayers,
   wanters: readonly FileWanter[],
   opts: Pick<WalkOptions, 'onLayer' | 'onProgress'> = {},
-): Promise<{ fs: WantedFs; warnings: ScanWarning[] }> {
+): Promise<{ fs: WantedFs; warnings: ScanWarning[]; missed: Redirect[] }> {
   const deltas = new Map<string, LayerDelta>();
   let n = 0;
   for await (const arrival of streamed.arrivals()) {
@@ -28,6 +29,9 @@ export async function walkStreamedLayers(
   // Only now is it known (and checked) which blob is which layer.
   const order = await streamed.finish();
   const fs = new WantedFs();
+  // What a file source would read in a second pass (links to files nobody asked for): a stream
+  // cannot be read again, so these stay unread (the inventory lists them).
+  const targets = new LinkTargets(wanters);
   const warnings: ScanWarning[] = [];
   image.layers.forEach((layer, i) => {
     const delta = deltas.get(order[i]!);
@@ -36,6 +40,9 @@ export async function walkStreamedLayers(
     fs.apply(delta, ref);
     for (const w of delta.warnings) warnings.push({ ...w, layer: layer.index });
     opts.onLayer?.(fs, ref);
+    targets.observe(fs);
   });
-  return { fs, warnings };
+  // Only where some layer holds a file there (a directory link to an empty place misses nothing).
+  const missed = targets.list().filter((r) => [...deltas.values()].some((d) => layerMayHold(d.dirs, [r])));
+  return { fs, warnings, missed };
 }

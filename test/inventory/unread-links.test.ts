@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deserialiseLayerDelta, serialiseLayerDelta } from '../../src/cache/layer-delta-codec.js';
@@ -216,6 +217,93 @@ describe('package dbs behind symlinks', () => {
   it('a symlink loop at the db is unread (link)', async () => {
     const inv = await inventoryOf([[OS_RELEASE, { name: 'var/lib/dpkg/status', type: 'symlink', linkname: 'status' }]]);
     expect(inv.unread).toEqual([expect.objectContaining({ path: '/var/lib/dpkg/status', code: 'link' })]);
+  });
+});
+
+/** The image as a read-once stream delivers it (a daemon's export): arrivals in reverse order. */
+function asStream(image: Image): Image {
+  const layers = [...image.layers];
+  return {
+    ...image,
+    streamed: {
+      async *arrivals() {
+        for (const l of [...layers].reverse()) yield { name: l.digest, stream: (await l.open()) as Readable };
+      },
+      finish: async () => layers.map((l) => l.digest),
+    },
+  };
+}
+
+const NPM_PKG = (name: string, version: string) => JSON.stringify({ name, version, license: 'MIT' });
+const GEMSPEC = (name: string, version: string) => `Gem::Specification.new do |s|\n  s.name = "${name}".freeze\n  s.version = "${version}"\nend\n`;
+
+describe('language packages behind a symlinked directory whose name makes them packages', () => {
+  it('GNU tar layer: /app/node_modules -> /cache/nm (ln -s): the packages are read under the link’s name', async () => {
+    const root = tree({
+      files: {
+        'cache/nm/express/package.json': NPM_PKG('express', '4.17.1'),
+        'cache/nm/@babel/core/package.json': NPM_PKG('@babel/core', '7.22.0'),
+      },
+      symlinks: { 'app/node_modules': '../cache/nm' },
+    });
+    const tar = await gnuTar(root);
+    expect(await tarListing(tar)).toMatch(/^l.* \.\/app\/node_modules -> \.\.\/cache\/nm$/m);
+    const inv = await inventoryImage(imageOfTars([tar]));
+    expect(names(inv)).toEqual(['@babel/core@7.22.0', 'express@4.17.1']);
+    expect(inv.packages.map((p) => p.path).sort()).toEqual(['/app/node_modules/@babel/core/package.json', '/app/node_modules/express/package.json']);
+    expect(inv.unread).toEqual([]);
+  });
+
+  it('the link in a later layer than the tree, and one package dir as a link of its own', async () => {
+    const inv = await inventoryOf([
+      [{ name: 'srv/deps/lodash/package.json', data: NPM_PKG('lodash', '4.17.20') }, { name: 'srv/one/package.json', data: NPM_PKG('minimist', '1.2.5') }],
+      [{ name: 'app/node_modules', type: 'symlink', linkname: '/srv/deps' }],
+      [{ name: 'web/node_modules/minimist', type: 'symlink', linkname: '../../srv/one' }],
+    ]);
+    expect(names(inv)).toEqual(['lodash@4.17.20', 'minimist@1.2.5']);
+    expect(inv.packages.find((p) => p.name === 'lodash')!.path).toBe('/app/node_modules/lodash/package.json');
+    expect(inv.unread).toEqual([]);
+  });
+
+  it('gems behind a symlinked specifications/ directory', async () => {
+    const inv = await inventoryOf([
+      [{ name: 'opt/gemspecs/rack-2.2.3.gemspec', data: GEMSPEC('rack', '2.2.3') }],
+      [{ name: 'usr/local/bundle/specifications', type: 'symlink', linkname: '/opt/gemspecs' }],
+    ]);
+    expect(names(inv)).toEqual(['rack@2.2.3']);
+  });
+
+  it('a link whose target is itself such a directory (pnpm-style node_modules/x -> .pnpm/…/node_modules/x) needs no second pass', async () => {
+    const image = await imageOf([
+      [
+        { name: 'app/node_modules/.pnpm/ms@2.1.2/node_modules/ms/package.json', data: NPM_PKG('ms', '2.1.2') },
+        { name: 'app/node_modules/ms', type: 'symlink', linkname: '.pnpm/ms@2.1.2/node_modules/ms' },
+      ],
+    ]);
+    const walked = await walkLayers(image.layers, CATALOGERS);
+    expect(walked.redirects).toEqual([]);
+  });
+
+  it('from a read-once stream the tree cannot be read again: the link is listed unread (manifest, link), never silently empty', async () => {
+    const image = asStream(
+      await imageOf([
+        [OS_RELEASE, { name: 'var/lib/dpkg/status', data: DB_A }, { name: 'cache/nm/express/package.json', data: NPM_PKG('express', '4.17.1') }],
+        [{ name: 'app/node_modules', type: 'symlink', linkname: '/cache/nm' }],
+      ]),
+    );
+    const inv = await inventoryImage(image);
+    expect(names(inv)).toEqual(['bash@5.2.15-2', 'libssl3@3.0.11-1']); // express is only a package through the link
+    expect(inv.unread).toEqual([
+      expect.objectContaining({ path: '/app/node_modules', cataloger: 'npm', kind: 'manifest', code: 'link', layer: 1, reason: expect.stringContaining('read-once') }),
+    ]);
+    expect(inv.warnings.filter((w) => w.code === 'walker.link-unresolved')).toHaveLength(1);
+  });
+
+  it('from a read-once stream a symlinked dpkg directory is an unread OS db (exit 2 upstream), with the precise reason', async () => {
+    const image = asStream(await imageOf([[OS_RELEASE, { name: 'data/dpkg/status', data: DB_A }], [{ name: 'var/lib/dpkg', type: 'symlink', linkname: '/data/dpkg' }]]));
+    const inv = await inventoryImage(image);
+    expect(inv.packages).toEqual([]);
+    expect(inv.unread).toEqual([expect.objectContaining({ path: '/var/lib/dpkg/status', cataloger: 'dpkg', kind: 'os-pkgdb', code: 'link', reason: expect.stringContaining('read-once') })]);
   });
 });
 

@@ -88,6 +88,8 @@ export const npmCataloger: Cataloger = {
   kind: 'language',
   attribution: 'file',
   maxFileSize: 64 * 1024 * 1024,
+  // node_modules/ is what makes a package.json below it an installed package.
+  linkProbes: ['x/package.json', '@s/x/package.json', 'package.json', '.package-lock.json'],
   wants(path: string): boolean {
     if (!path.endsWith('.json') && !path.endsWith('.lock') && !path.endsWith('.yaml')) return false;
     return INSTALLED.test(path) || path.endsWith(HIDDEN_LOCK) || isLockfile(path);

@@ -29,6 +29,7 @@ export const composerCataloger: Cataloger = {
   kind: 'language',
   attribution: 'file',
   maxFileSize: 64 * 1024 * 1024,
+  linkProbes: ['composer/installed.json', 'installed.json'],
   wants(path: string): boolean {
     return path.endsWith(INSTALLED) || (basename(path) === 'composer.lock' && !path.includes('/vendor/'));
   },

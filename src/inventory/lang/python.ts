@@ -96,6 +96,8 @@ export const pythonCataloger: Cataloger = {
   kind: 'language',
   attribution: 'file',
   maxFileSize: MAX_EGG,
+  // An .egg counts only under site-packages/ or dist-packages/ (a .dist-info counts anywhere).
+  linkProbes: ['x.egg'],
   wants(path: string, size: number): boolean {
     if (path.endsWith('.dist-info/METADATA') || path.endsWith('.egg-info/PKG-INFO') || path.endsWith('/EGG-INFO/PKG-INFO')) return size <= MAX_METADATA;
     if (path.endsWith('.egg-info')) return size <= MAX_METADATA;

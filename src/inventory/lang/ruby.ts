@@ -31,6 +31,7 @@ export const gemspecCataloger: Cataloger = {
   kind: 'language',
   attribution: 'file',
   maxFileSize: 4 * 1024 * 1024,
+  linkProbes: ['x.gemspec'],
   wants(path: string): boolean {
     return path.endsWith('.gemspec') && path.includes('/specifications/');
   },
