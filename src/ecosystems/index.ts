@@ -141,6 +141,17 @@ export function spdxPurposeFor(type: string): 'INSTALL' | 'LIBRARY' {
   return BY_TYPE.get(type)?.[0]?.spdxPurpose ?? 'LIBRARY';
 }
 
+/**
+ * The catalogers that read the package database of the detected OS (`dpkg` for Debian), and the
+ * OS's name for messages; undefined when the OS is not one we know.
+ */
+export function osPackageDb(os: OsInfo): { label: string; catalogers: readonly string[] } | undefined {
+  const e = BY_OS_ID.get(os.id);
+  if (e?.os) return { label: e.os.label, catalogers: e.catalogers };
+  const u = UNSUPPORTED_BY_ID.get(os.id);
+  return u ? { label: u.label(os), catalogers: u.catalogers } : undefined;
+}
+
 /** OSV ecosystem string for the detected OS (`Debian:12`, `Ubuntu:22.04:LTS`…); '' when unknown or unsupported. */
 export function osvEcosystemFor(os?: OsInfo): string {
   if (!os) return '';

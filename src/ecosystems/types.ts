@@ -98,4 +98,6 @@ export interface UnsupportedOs {
   /** `Amazon Linux 2`: the best name for the detected release. */
   label(os: OsInfo): string;
   reason: string;
+  /** Catalogers that read its package database (`rpm-db`). */
+  catalogers: readonly string[];
 }

@@ -14,23 +14,27 @@ export const UNSUPPORTED_OSES: readonly UnsupportedOs[] = [
     releaseLine: { prefix: 'amazon linux' },
     label: labelled('Amazon Linux'),
     reason: 'OSV has no Amazon Linux ecosystem (its advisories, ALAS, are not published as OSV)',
+    catalogers: ['rpm-db'],
   },
   {
     ids: ['fedora'],
     releaseLine: { prefix: 'fedora', file: '/etc/fedora-release' },
     label: labelled('Fedora'),
     reason: 'OSV has no Fedora ecosystem',
+    catalogers: ['rpm-db'],
   },
   {
     ids: ['ol'],
     purlIds: ['oracle'],
     label: labelled('Oracle Linux'),
     reason: 'OSV has no Oracle Linux ecosystem (its advisories, ELSA, are not published as OSV)',
+    catalogers: ['rpm-db'],
   },
   {
     ids: ['centos'],
     releaseLine: { prefix: 'centos', file: '/etc/centos-release' },
     label: labelled('CentOS'),
     reason: 'OSV has no CentOS ecosystem',
+    catalogers: ['rpm-db'],
   },
 ];

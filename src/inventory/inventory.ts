@@ -10,6 +10,7 @@ import type { ScanWarning } from '../model/warning.js';
 import type { CatalogContext, Cataloger, WalkedFile } from './cataloger.js';
 import { detectOs, osDetector } from './os-detect.js';
 import { osvEcosystemFor } from './os-ecosystem.js';
+import { osPackageDb } from '../ecosystems/index.js';
 import { CATALOGERS } from './registry.js';
 import { redirectConcerns } from './link-targets.js';
 import { parentOf } from './paths.js';
@@ -85,6 +86,29 @@ async function safeParse(c: Cataloger, files: WalkedFile[], ctx: CatalogContext)
   }
 }
 
+/**
+ * An image that says which OS it is but holds none of that OS's package database (`rm -rf
+ * /var/lib/dpkg`, a chiselled image without a manifest): its OS packages are on disk but unknown.
+ * Listed as an unread OS db (`missing`), so the scan is incomplete unless a policy accepts it —
+ * never a PASS that checked nothing. Not when the catalogers were left out (`--pkg-types`).
+ */
+function missingOsDb(os: OsInfo, fs: WantedFs, catalogers: readonly Cataloger[], withFiles: ReadonlySet<string>, unread: ReadonlyMap<string, UnreadFile>, add: (u: UnreadFile) => boolean): void {
+  const db = osPackageDb(os);
+  const own = catalogers.filter((c) => db?.catalogers.includes(c.name));
+  if (!db || own.length === 0) return;
+  if (own.some((c) => withFiles.has(c.name) || [...unread.values()].some((u) => u.cataloger === c.name))) return;
+  const c = own[0]!;
+  const layer = fs.files.get(os.detectedFrom)?.layer.index;
+  add({
+    path: c.anchors?.[0] ?? os.detectedFrom,
+    cataloger: c.name,
+    kind: 'os-pkgdb',
+    code: 'missing',
+    reason: `${os.detectedFrom} says ${db.label}, but the image holds no ${c.name} package database; its OS packages are unknown`,
+    ...(layer !== undefined ? { layer } : {}),
+  });
+}
+
 /** The layer of the symlink that is `path` or one of its directories (the one that moved it). */
 function linkLayerOn(fs: WantedFs, path: string): number {
   for (let p = path; p !== '/'; p = parentOf(p)) {
@@ -141,6 +165,7 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
   const quiet: CatalogContext = { ...ctx, warn: () => undefined };
 
   const packages: Package[] = [];
+  const withFiles = new Set<string>();
   for (const c of catalogers) {
     const kind = c.kind === 'os' ? 'os-pkgdb' : 'manifest';
     for (const r of missed) {
@@ -154,6 +179,7 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
     }
     const files = filesFor(fs, c, warn);
     if (files.length === 0) continue;
+    withFiles.add(c.name);
     const own: CatalogContext = {
       ...ctx,
       unreadable: (file, code, reason) =>
@@ -175,6 +201,7 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
     }
     for (const p of found) packages.push(p);
   }
+  if (os) missingOsDb(os, fs, catalogers, withFiles, unread, addUnread);
   defaultPlatform(packages, image.metadata.config);
   packages.sort(comparePackages);
   warnings.sort((a, b) => (a.layer ?? -1) - (b.layer ?? -1) || compare(a.path ?? '', b.path ?? '') || compare(a.code, b.code) || compare(a.message, b.message));

@@ -66,7 +66,10 @@ export interface UnreadFile {
   cataloger: string;
   /** `os-pkgdb`: an OS package database (dpkg, rpm, apk); `manifest`: a language package file. */
   kind: 'os-pkgdb' | 'manifest';
-  /** Machine-readable: `too-large`, `malformed`, `unreadable`, `link`, `error`. */
+  /**
+   * Machine-readable: `too-large`, `malformed`, `unreadable`, `link`, `error`; `missing`: the OS
+   * the image names has no package database in it at all (`path` is where it belongs).
+   */
   code: string;
   /** One line: why it was not read (never the file's content). */
   reason: string;

@@ -75,7 +75,8 @@ describe('deeply nested JSON / YAML and huge versions through the real CLI', () 
         {
           name: `image config 100,000 deep in ${where}`,
           build: (sb) => {
-            const t = rawTar([{ name: 'etc/os-release', data: Buffer.from(DEBIAN_OS_RELEASE) }]);
+            // A Debian with nothing installed: os-release and an empty dpkg status.
+            const t = rawTar([{ name: 'etc/os-release', data: Buffer.from(DEBIAN_OS_RELEASE) }, { name: 'var/lib/dpkg/status', data: Buffer.alloc(0) }]);
             return writeRawImage(sb.input, [{ blob: t, diffId: sha256(t) }], { configText: `{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["${sha256(t)}"]},"config":${deep}}` });
           },
           expected,

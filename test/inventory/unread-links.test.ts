@@ -211,7 +211,10 @@ describe('package dbs behind symlinks', () => {
 
   it('a dangling db symlink is unread (link)', async () => {
     const inv = await inventoryOf([[OS_RELEASE, { name: 'var/lib/rpm/rpmdb.sqlite', type: 'symlink', linkname: '/nowhere/rpmdb.sqlite' }]]);
-    expect(inv.unread).toEqual([expect.objectContaining({ path: '/var/lib/rpm/rpmdb.sqlite', cataloger: 'rpm-db', kind: 'os-pkgdb', code: 'link' })]);
+    expect(inv.unread).toEqual([
+      expect.objectContaining({ path: '/var/lib/dpkg/status', cataloger: 'dpkg', code: 'missing' }), // the image says Debian
+      expect.objectContaining({ path: '/var/lib/rpm/rpmdb.sqlite', cataloger: 'rpm-db', kind: 'os-pkgdb', code: 'link' }),
+    ]);
   });
 
   it('a symlink loop at the db is unread (link)', async () => {
@@ -444,6 +447,32 @@ describe('unread package files', () => {
     const inv = await inventoryOf([[{ name: 'var/lib/boom/db', data: 'x' }]], [boom, rpmCataloger]);
     expect(inv.unread).toEqual([{ path: '/var/lib/boom/db', cataloger: 'boom-os', kind: 'os-pkgdb', code: 'error', reason: 'cataloger boom-os failed (TypeError); see warnings', layer: 0 }]);
     expect(inv.warnings.map((w) => w.code)).toEqual(['cataloger.error']);
+  });
+
+  it('an image that names its OS but holds none of its package db (rm -rf /var/lib/dpkg) is an unread OS db (missing)', async () => {
+    const inv = await inventoryOf([
+      [OS_RELEASE, { name: 'var/lib/dpkg/status', data: DB_A }, { name: 'usr/bin/curl', data: 'x' }],
+      [{ name: 'var/lib/.wh.dpkg', data: '' }],
+    ]);
+    expect(inv.packages).toEqual([]);
+    expect(inv.unread).toEqual([
+      { path: '/var/lib/dpkg/status', cataloger: 'dpkg', kind: 'os-pkgdb', code: 'missing', layer: 0, reason: '/etc/os-release says Debian, but the image holds no dpkg package database; its OS packages are unknown' },
+    ]);
+  });
+
+  it('the same for Alpine (apk) and Amazon Linux (rpm)', async () => {
+    const alpine = await inventoryOf([[{ name: 'etc/os-release', data: 'ID=alpine\nVERSION_ID=3.20.3\n' }]]);
+    expect(alpine.unread).toEqual([expect.objectContaining({ cataloger: 'apk', code: 'missing', path: '/lib/apk/db/installed' })]);
+    const amzn = await inventoryOf([[{ name: 'etc/os-release', data: 'ID="amzn"\nVERSION_ID="2"\n' }]]);
+    expect(amzn.unread).toEqual([expect.objectContaining({ cataloger: 'rpm-db', code: 'missing', kind: 'os-pkgdb' })]);
+  });
+
+  it('not missing: an empty dpkg status, a distroless status.d, no OS named, or dpkg left out of the scan', async () => {
+    expect((await inventoryOf([[OS_RELEASE, { name: 'var/lib/dpkg/status', data: '' }]])).unread).toEqual([]);
+    expect((await inventoryOf([[OS_RELEASE, { name: 'var/lib/dpkg/status.d/base', data: stanza('base-files', '12.4') }]])).unread).toEqual([]);
+    expect((await inventoryOf([[{ name: 'usr/bin/x', data: 'x' }]])).unread).toEqual([]);
+    const npmOnly = CATALOGERS.filter((c) => c.name === 'npm');
+    expect((await inventoryOf([[OS_RELEASE]], npmOnly)).unread).toEqual([]);
   });
 
   it('a language manifest that is not JSON is unread (manifest, malformed)', async () => {
