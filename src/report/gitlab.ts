@@ -212,9 +212,21 @@ function messages(report: Report): { level: Level; value: string }[] {
   return [...kept, { level: 'warn', value: `${oneLine.length - kept.length} more messages are in the full report` }];
 }
 
+/**
+ * The image as GitLab shows and groups it: a full reference when the source recorded one; a bare
+ * ref name (an OCI layout's `v1`) only with its repository; else what the user named.
+ */
+export function gitlabImageName(report: Report): string {
+  const tag = report.image.tags[0]?.trim();
+  if (tag && /[/:@]/.test(tag)) return tag;
+  const repo = report.image.repository?.trim();
+  if (repo) return tag ? `${repo}:${tag}` : repo;
+  return report.image.source.trim() || imageName(report).trim() || 'unknown';
+}
+
 export function encodeGitlab(report: Report): string {
   const findings = sortedFindings(report);
-  const image = imageName(report).trim() || 'unknown';
+  const image = gitlabImageName(report);
   const os = operatingSystem(report);
   const ids = findingIds(findings, imageRepository(image));
   const tool = { id: 'portcullis', name: 'portcullis', version: report.tool.version || 'unknown', vendor: { name: 'portcullis' }, url: INFORMATION_URI };

@@ -8,7 +8,7 @@ import { computeCoverage } from '../../src/match/coverage.js';
 import type { EcosystemData } from '../../src/model/coverage.js';
 import type { Report } from '../../src/model/report.js';
 import { acceptCoverage } from '../../src/policy/coverage.js';
-import { GITLAB_SCHEMA_VERSION, gitlabCvssVector, imageRepository } from '../../src/report/gitlab.js';
+import { GITLAB_SCHEMA_VERSION, gitlabCvssVector, gitlabImageName, imageRepository } from '../../src/report/gitlab.js';
 import { encoderFor } from '../../src/report/index.js';
 import { URL_NAMESPACE, uuidV5 } from '../../src/report/uuid.js';
 import { gitlabFactErrors } from './gitlab-schema-facts.js';
@@ -170,6 +170,13 @@ describe('finding ids: stable across pipelines, distinct across findings', () =>
     expect(imageRepository('registry.example.com:5000/team/app:1.4.2')).toBe('registry.example.com:5000/team/app');
     expect(imageRepository('registry.example.com:5000/team/app@sha256:abcd')).toBe('registry.example.com:5000/team/app');
     expect(imageRepository('app')).toBe('app');
+  });
+
+  it('the image GitLab shows: a full reference, a bare ref name only with its repository, else the source', () => {
+    const r = sampleReport();
+    expect(gitlabImageName(r)).toBe('registry.example.com/team/app:1.4.2');
+    expect(gitlabImageName({ ...r, image: { ...r.image, tags: ['v1'], repository: 'example.com/app' } })).toBe('example.com/app:v1');
+    expect(gitlabImageName({ ...r, image: { ...r.image, tags: ['v1'], repository: undefined, source: '/builds/x/app.oci.tar' } })).toBe('/builds/x/app.oci.tar');
   });
 
   it('the same image repository, package and advisory give the same id in another pipeline', () => {
