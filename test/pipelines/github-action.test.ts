@@ -131,3 +131,16 @@ describe('the action, run as the runner runs it', () => {
     expect(r.summary).toMatch(/\*\*ERROR\*\*: the scan did not finish \(exit 2\)/);
   }, 120_000);
 });
+
+describe('docs/pipelines.md', () => {
+  it('the GitHub example passes inputs the action declares and reads outputs it sets', async () => {
+    const yaml = (await import('js-yaml')).default;
+    const doc = readFileSync(join(PROJECT_ROOT, 'docs', 'pipelines.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## GitHub Actions: `action.yml`'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const steps = (yaml.load(block) as Json).jobs.scan.steps as Json[];
+    const ours = steps.find((s) => s.id === 'portcullis')!;
+    for (const k of Object.keys(ours.with)) expect(Object.keys(action.inputs)).toContain(k);
+    for (const m of block.matchAll(/steps\.portcullis\.outputs\.([a-z-]+)/g)) expect(Object.keys(action.outputs)).toContain(m[1]);
+  });
+});

@@ -161,3 +161,17 @@ describe('the job, run as a runner runs it', () => {
     expect(await creds('docker.io/library/debian:12')).toBe('user= password=');
   });
 });
+
+describe('docs/pipelines.md', () => {
+  it('the GitLab example includes the component with inputs it declares, of their types', async () => {
+    const { readFileSync: read } = await import('node:fs');
+    const yaml = (await import('js-yaml')).default;
+    const doc = read(join(PROJECT_ROOT, 'docs', 'pipelines.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## GitLab CI: `templates/portcullis.yml`'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const include = (yaml.load(block) as Json).include[0];
+    expect(include.component).toMatch(/\/portcullis@/);
+    const job = interpolate(loadTemplate(TEMPLATE), include.inputs).portcullis;
+    expect(job.variables.PORTCULLIS_POLICY).toBe('.portcullis.yaml');
+  });
+});
