@@ -176,7 +176,14 @@ function findingIds(findings: Finding[], repo: string): string[] {
     [repo, f.package.type, f.package.name, f.package.arch ?? '', f.package.path, f.id, ...(withVersion ? [f.package.version] : [])].join('\n');
   const counts = new Map<string, number>();
   for (const f of findings) counts.set(key(f, false), (counts.get(key(f, false)) ?? 0) + 1);
-  return findings.map((f) => uuidV5(key(f, counts.get(key(f, false))! > 1), FINDING_NAMESPACE));
+  // Findings alike in all of that (purls differing only in qualifiers) still get distinct ids.
+  const seen = new Map<string, number>();
+  return findings.map((f) => {
+    const k = key(f, counts.get(key(f, false))! > 1);
+    const n = seen.get(k) ?? 0;
+    seen.set(k, n + 1);
+    return uuidV5(n ? `${k}\n#${n}` : k, FINDING_NAMESPACE);
+  });
 }
 
 type Level = 'info' | 'warn' | 'fatal';

@@ -205,6 +205,14 @@ describe('finding ids: stable across pipelines, distinct across findings', () =>
     const ids = encode(r).vulnerabilities.filter((v: Json) => v.name === 'CVE-2023-38545').map((v: Json) => v.id);
     expect(new Set(ids).size).toBe(2);
   });
+
+  it('findings alike in everything the id is made of still get distinct ids', () => {
+    const r = sampleReport({ noDecision: true });
+    const f = r.findings!.find((x) => x.id === 'CVE-2023-38545')!;
+    r.findings!.push({ ...f, package: { ...f.package, purl: `${f.package.purl}&x=1` } });
+    const all = encode(r).vulnerabilities.map((v: Json) => v.id);
+    expect(new Set(all).size).toBe(all.length);
+  });
 });
 
 describe('what was not checked is visible to GitLab', () => {
