@@ -4,6 +4,12 @@ import type { Report } from '../model/report.js';
 export interface EncodeOptions {
   color?: boolean;
   width?: number;
+  /**
+   * SARIF only: `github` (default) keeps the file within what GitHub code scanning accepts and
+   * shows (src/report/sarif.ts, GITHUB_SARIF_LIMITS), saying in the run properties what it left
+   * out; `none` writes every result.
+   */
+  sarifLimits?: 'github' | 'none';
 }
 
 /** An encoder is a pure function of the Report (plus presentation options). */

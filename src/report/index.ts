@@ -1,6 +1,7 @@
 import { PortcullisError } from '../errors.js';
 import type { Encoder } from './encoder.js';
 import { cyclonedxEncoder } from './cyclonedx.js';
+import { gitlabEncoder } from './gitlab.js';
 import { htmlEncoder } from './html.js';
 import { jsonEncoder } from './json.js';
 import { junitEncoder } from './junit.js';
@@ -19,6 +20,7 @@ const ENCODERS: Encoder[] = [
   junitEncoder,
   markdownEncoder,
   htmlEncoder,
+  gitlabEncoder,
 ];
 
 export function encoderFor(name: string): Encoder {

@@ -1,17 +1,38 @@
 // SARIF 2.1.0 as GitHub code scanning reads it: one rule per vulnerability id, one result per
 // finding located at the file in the image the package was read from.
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import type { Action } from '../model/decision.js';
 import { findingKey, type Finding, type Severity } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import {
-  advisoryUrl, bestScore, decisionFor, imageDigest, imageName, severityCounts, findingsById, sortedFindings, unique, verdictOf,
+  advisoryUrl, bestScore, compareByAction, compareFindings, decisionFor, imageDigest, imageName, severityCounts, findingsById, sortedFindings, unique, verdictOf,
 } from './common.js';
-import type { Encoder } from './encoder.js';
+import type { EncodeOptions, Encoder } from './encoder.js';
 import { mdCell as mdEscape } from './markdown.js';
 import type { SarifLevel, SarifLog, SarifReportingDescriptor, SarifResult, SarifRun } from './types/sarif.js';
 
 const INFORMATION_URI = 'https://github.com/portcullis-scanner/portcullis';
+
+/**
+ * What GitHub code scanning accepts in one SARIF upload (docs: "SARIF results exceed limits"; the
+ * upload API): files over a limit are rejected, and of the results only the first 5,000 are kept.
+ * We write one run, one location per result, and fewer rules than results; so what can bind is the
+ * result count (we keep the 5,000 that matter most: blocking first, then by severity), the tags per
+ * rule (20 accepted, 10 shown) and the compressed size.
+ */
+export const GITHUB_SARIF_LIMITS = {
+  runsPerFile: 20,
+  resultsPerRun: 25_000,
+  /** Results GitHub keeps and shows of one run. */
+  shownResultsPerRun: 5_000,
+  rulesPerRun: 25_000,
+  locationsPerResult: 1_000,
+  tagsPerRule: 20,
+  shownTagsPerRule: 10,
+  /** Upload size, gzip-compressed. */
+  gzipBytes: 10 * 1024 * 1024,
+} as const;
 /** The image's root filesystem; results are relative to it. */
 const URI_BASE_ID = 'IMAGE_ROOT';
 
@@ -72,15 +93,47 @@ function ruleFor(id: string, findings: Finding[]): SarifReportingDescriptor {
     defaultConfiguration: { level: 'warning' },
     properties: {
       ...(severity ? { 'security-severity': severity } : {}),
-      tags: unique(['security', 'vulnerability', f.severity.toLowerCase(), ...findings.map((x) => x.package.type)]),
+      tags: unique(['security', 'vulnerability', f.severity.toLowerCase(), ...findings.map((x) => x.package.type)]).slice(0, GITHUB_SARIF_LIMITS.shownTagsPerRule),
       precision: 'very-high',
     },
   };
 }
 
-function encodeSarif(report: Report): string {
-  const findings = sortedFindings(report);
-  const groups = findingsById(report);
+/** What the GitHub limits left out, for the run properties. */
+interface Truncation {
+  limits: 'github';
+  results: number;
+  kept: number;
+  reasons: string[];
+}
+
+function encodeSarif(report: Report, options: EncodeOptions = {}): string {
+  const all = sortedFindings(report);
+  if (options.sarifLimits === 'none') return encodeRun(report, all);
+  // The findings that matter most first: blocking, warn, ignore, undecided; each by severity.
+  const priority = [...all].sort(compareByAction(report.decision));
+  const reasons: string[] = [];
+  let keep = all.length;
+  if (keep > GITHUB_SARIF_LIMITS.shownResultsPerRun) {
+    keep = GITHUB_SARIF_LIMITS.shownResultsPerRun;
+    reasons.push(`GitHub keeps ${GITHUB_SARIF_LIMITS.shownResultsPerRun} results of a run`);
+  }
+  const encodeKept = (n: number, why: string[]): string => {
+    if (n === all.length) return encodeRun(report, all);
+    const kept = priority.slice(0, n).sort(compareFindings);
+    return encodeRun(report, kept, { limits: 'github', results: all.length, kept: n, reasons: why });
+  };
+  let text = encodeKept(keep, reasons);
+  // Over the upload size: halve what is kept until it fits (a few encodes at most).
+  while (keep > 0 && gzipSync(text).length > GITHUB_SARIF_LIMITS.gzipBytes) {
+    keep = Math.floor(keep / 2);
+    text = encodeKept(keep, [...reasons, `GitHub accepts ${GITHUB_SARIF_LIMITS.gzipBytes / 1024 / 1024} MiB of gzip-compressed SARIF`]);
+  }
+  return text;
+}
+
+function encodeRun(report: Report, findings: Finding[], truncation?: Truncation): string {
+  const groups = truncation ? groupById(findings) : findingsById(report);
   const ruleIds = groups.map(([id]) => id);
   const rules = groups.map(([id, fs]) => ruleFor(id, fs));
   const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
@@ -143,8 +196,9 @@ function encodeSarif(report: Report): string {
     properties: {
       verdict: verdictOf(report),
       image: { name: imageName(report), digest: imageDigest(report), source: report.image.source },
-      counts: severityCounts(findings),
+      counts: severityCounts(report.findings ?? []),
       ...(report.coverage ? { coverage: report.coverage } : {}),
+      ...(truncation ? { truncation } : {}),
       ...(decision
         ? {
             decision: {
@@ -163,9 +217,20 @@ function encodeSarif(report: Report): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
+/** The findings (already in finding order) grouped by id, ids sorted. */
+function groupById(findings: Finding[]): [string, Finding[]][] {
+  const byId = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const list = byId.get(f.id);
+    if (list) list.push(f);
+    else byId.set(f.id, [f]);
+  }
+  return [...byId].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 export const sarifEncoder: Encoder = {
   name: 'sarif',
   extension: 'sarif',
   mediaType: 'application/sarif+json',
-  encode: encodeSarif,
+  encode: (report, options) => encodeSarif(report, options),
 };

@@ -80,7 +80,7 @@ describe('security review', () => {
       try {
         const sbom = join(sb.input, 's.json');
         writeFileSync(sbom, JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', version: 1, components: [{ type: 'library', name: 'left-pad', version: '1.0.0', purl: 'pkg:npm/left-pad@1.0.0' }] }));
-        const formats = ['json', 'table', 'sarif', 'cyclonedx', 'spdx', 'junit', 'markdown', 'html'];
+        const formats = ['json', 'table', 'sarif', 'cyclonedx', 'spdx', 'junit', 'markdown', 'html', 'gitlab'];
         const before = sb.snapshot();
         // cwd is sb.cwd; ../out/sub/NAME lands in sb.out.
         const r = await runCli(['scan', '--sbom', sbom, '--db', db.db, '--offline', '--skip-db-age-check', '--policy', 'none', '--allow-uncovered', '--quiet', ...formats.flatMap((f) => ['--format', `${f}=../out/sub/${f}.out`])], { cwd: sb.cwd, env: sb.env, timeoutMs: 60_000 });

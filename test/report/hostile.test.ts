@@ -9,7 +9,7 @@ const evilName = `evil${HOSTILE}`;
 
 describe('hostile strings in every format', () => {
   it('JSON-based formats keep the exact text after parsing', () => {
-    for (const f of ['json', 'sarif', 'cyclonedx', 'spdx']) {
+    for (const f of ['json', 'sarif', 'cyclonedx', 'spdx', 'gitlab']) {
       const text = encoderFor(f).encode(report);
       expect(text, f).not.toMatch(/[\u0000-\u001f](?<![\n])/);
       expect(JSON.stringify(JSON.parse(text)), f).toContain(JSON.stringify(evilName).slice(1, -1));
@@ -35,6 +35,6 @@ describe('hostile strings in every format', () => {
   });
 
   it('every registered format is covered here', () => {
-    expect(formatNames().sort()).toEqual(['cyclonedx', 'html', 'json', 'junit', 'markdown', 'sarif', 'spdx', 'table']);
+    expect(formatNames().sort()).toEqual(['cyclonedx', 'gitlab', 'html', 'json', 'junit', 'markdown', 'sarif', 'spdx', 'table']);
   });
 });

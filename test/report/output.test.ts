@@ -40,7 +40,7 @@ describe('parseFormatTargets', () => {
   });
 
   it('knows every encoder', () => {
-    expect(formatNames()).toEqual(['json', 'table', 'sarif', 'cyclonedx', 'spdx', 'junit', 'markdown', 'html']);
+    expect(formatNames()).toEqual(['json', 'table', 'sarif', 'cyclonedx', 'spdx', 'junit', 'markdown', 'html', 'gitlab']);
   });
 });
 
