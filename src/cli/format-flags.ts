@@ -1,6 +1,7 @@
 // `--format NAME[=FILE]` (repeatable) and `--output FILE`: one syntax for every command that
 // writes reports (scan, sbom), parsed here once.
 import { PortcullisError } from '../errors.js';
+import { formatNames } from '../report/index.js';
 import { parseFormatTargets, type FormatTarget } from '../report/output.js';
 
 export const FORMAT_FLAGS = {
@@ -14,6 +15,12 @@ export interface FormatChoice {
   /** What is written when no --format is given: to stdout, or to --output FILE. */
   default: string;
 }
+
+/** `scan`: every report format; the table for people by default. */
+export const SCAN_OUTPUT: FormatChoice = { formats: formatNames(), default: 'table' };
+
+/** `sbom`: the inventory as an SBOM (json is the native report: docs/report-format.md), or a package list. */
+export const SBOM_OUTPUT: FormatChoice = { formats: ['json', 'cyclonedx', 'spdx', 'table'], default: 'json' };
 
 /** The help lines for the two flags, the same wording for every command (descriptions at `width`). */
 export function formatUsage(choice: FormatChoice, width = 26): string {

@@ -79,6 +79,20 @@ describe('report formats and the verdict line', () => {
     expect((await runCli(['sbom', '--help'])).stdout).toContain('--output FILE           write the one format (--format NAME, else json) to FILE');
   });
 
+  it('the table on a non-terminal stdout fits 80 columns by default, $COLUMNS when set', async () => {
+    for (const [columns, width] of [[undefined, 80], ['120', 120]] as const) {
+      const r = await runCli(['scan', img.dockerArchive, '--policy', 'none', '--quiet'], { env: { ...env(), COLUMNS: columns } });
+      expect(r.code, r.stderr).toBe(0);
+      const lines = r.stdout.split('\n');
+      const start = lines.findIndex((l) => l.startsWith('PACKAGE'));
+      const table = lines.slice(start, lines.indexOf('', start));
+      expect(table.length).toBeGreaterThan(3);
+      for (const l of table) expect([...l].length, `${width}: ${l}`).toBeLessThanOrEqual(width);
+      for (const name of ['libc6', 'libc-bin']) expect(table.some((l) => l.startsWith(`${name} `) && l.includes('DEBIAN-CVE-2019-1010022'))).toBe(true);
+      expect(r.stdout).toMatch(/^Total: 2 vulnerabilities \(CRITICAL \d+, HIGH \d+, MEDIUM \d+, LOW \d+, UNKNOWN \d+\)$/m);
+    }
+  });
+
   it('a pass, a block and a run without policy each end with one verdict line on stderr; --quiet silences it', async () => {
     const json = join(dir, 'r.json');
     const pass = await runCli(['scan', img.dockerArchive, '--format', `json=${json}`], { env: env() });

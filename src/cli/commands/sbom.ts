@@ -4,13 +4,10 @@ import { inventoryReport } from '../../scan/inventory-report.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { wantsProgress } from '../io.js';
-import { FORMAT_FLAGS, formatTargets, formatUsage, type FormatChoice } from '../format-flags.js';
+import { FORMAT_FLAGS, formatTargets, formatUsage, SBOM_OUTPUT } from '../format-flags.js';
 import { CACHE_FLAGS, CACHE_USAGE, cacheOptions } from './cache-flags.js';
 import { IMAGE_SRC_FLAGS, IMAGE_SRC_USAGE, imageSourceOptions } from './image-src-flags.js';
 import { registryOptions, REGISTRY_FLAGS, REGISTRY_USAGE } from './registry-flags.js';
-
-/** The inventory as an SBOM (json is the native report: docs/report-format.md), or a package list. */
-const SBOM_FORMATS: FormatChoice = { formats: ['json', 'cyclonedx', 'spdx', 'table'], default: 'json' };
 
 const usage = `Usage: portcullis sbom <image> [options]
 
@@ -22,7 +19,7 @@ Formats: json (the native report), cyclonedx (1.6 JSON), spdx (2.3 JSON), table 
          NAME[:TAG]: tried in each --image-src in order
 
 Options:
-${formatUsage(SBOM_FORMATS)}  --platform P            os/arch[/variant] to pick from a multi-platform image
+${formatUsage(SBOM_OUTPUT)}  --platform P            os/arch[/variant] to pick from a multi-platform image
   --quiet                 no progress output
 ${IMAGE_SRC_USAGE}${CACHE_USAGE}${REGISTRY_USAGE}`;
 
@@ -40,7 +37,7 @@ const command: Command = {
       ...IMAGE_SRC_FLAGS,
     });
     if (positionals.length !== 1) throw new PortcullisError(`sbom: expected one image argument (got ${positionals.length})`);
-    const targets = formatTargets(values, SBOM_FORMATS, io.cwd);
+    const targets = formatTargets(values, SBOM_OUTPUT, io.cwd);
     const progress = wantsProgress(io, values.quiet === true);
     const report = await inventoryReport(
       {

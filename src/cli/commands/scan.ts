@@ -1,7 +1,6 @@
 import { PortcullisError } from '../../errors.js';
 import { parsePkgTypes, parseSeverityList } from '../../match/filter.js';
 import { SEVERITY_PREFERENCES, type SeverityPreference } from '../../match/severity.js';
-import { formatNames } from '../../report/index.js';
 import { writeReports } from '../../report/output.js';
 import { scan } from '../../scan/scan.js';
 import { DEFAULT_MAX_DB_AGE_MS, parseDuration } from '../../vulndb/freshness.js';
@@ -9,14 +8,12 @@ import { parseCommandArgs } from '../args.js';
 import { EXIT_BLOCKED, EXIT_ERROR, EXIT_PASS, type Command } from '../command.js';
 import { coverageGaps } from '../../match/coverage.js';
 import { wantsProgress } from '../io.js';
-import { FORMAT_FLAGS, formatTargets, formatUsage, type FormatChoice } from '../format-flags.js';
+import { FORMAT_FLAGS, formatTargets, formatUsage, SCAN_OUTPUT } from '../format-flags.js';
 import { verdictLine } from '../verdict.js';
 import { ATTEST_FLAGS, ATTEST_USAGE, attestPlan, runAttestPlan } from './attest-flags.js';
 import { CACHE_FLAGS, CACHE_USAGE, cacheOptions } from './cache-flags.js';
 import { IMAGE_SRC_FLAGS, IMAGE_SRC_USAGE, imageSourceOptions } from './image-src-flags.js';
 import { registryOptions, REGISTRY_FLAGS, REGISTRY_USAGE } from './registry-flags.js';
-
-const SCAN_FORMATS: FormatChoice = { formats: formatNames(), default: 'table' };
 
 const usage = `Usage: portcullis scan <image> [options]
        portcullis scan --sbom FILE [options]
@@ -54,7 +51,7 @@ Gate:
   --baseline REPORT.json  only findings absent from this earlier report can block
   --base-layers N         the first N layers are the base image (policy context layer.base)
 Output:
-${formatUsage(SCAN_FORMATS)}  --quiet                 no progress output, and no verdict line on stderr
+${formatUsage(SCAN_OUTPUT)}  --quiet                 no progress output, and no verdict line on stderr
 ${ATTEST_USAGE}`;
 
 const command: Command = {
@@ -100,7 +97,7 @@ const command: Command = {
     const baseLayers = values['base-layers'];
     if (baseLayers !== undefined && !/^\d+$/.test(baseLayers)) throw new PortcullisError(`--base-layers: "${baseLayers}" is not a whole number`);
 
-    const targets = formatTargets(values, SCAN_FORMATS, io.cwd);
+    const targets = formatTargets(values, SCAN_OUTPUT, io.cwd);
     const progress = wantsProgress(io, values.quiet === true);
     const attestation = await attestPlan(values, io);
     const imageRegistry = await registryOptions(values, io);
