@@ -25,7 +25,7 @@ ${IMAGE_SRC_USAGE}${CACHE_USAGE}${REGISTRY_USAGE}`;
 
 const command: Command = {
   name: 'sbom',
-  summary: 'Inventory an image and write an SBOM (native JSON, CycloneDX or SPDX)',
+  summary: 'Inventory the packages of an image (native JSON, CycloneDX, SPDX or a table)',
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs('sbom', args, {
