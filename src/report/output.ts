@@ -50,12 +50,19 @@ export function parseFormatTargets(values: readonly string[], cwd = process.cwd(
   return targets;
 }
 
-/** Colour on a terminal unless NO_COLOR is set; FORCE_COLOR forces it. */
+/** Width of stdout when it is not a terminal (a CI log, a pipe) and $COLUMNS does not say. */
+export const DEFAULT_WIDTH = 80;
+
+/**
+ * Colour on a terminal unless NO_COLOR is set; FORCE_COLOR forces it. The width is the
+ * terminal's; elsewhere $COLUMNS, else 80. (Files are not fitted: writeReports gives them none.)
+ */
 export function stdoutOptions(io: ReportIO): EncodeOptions {
   const env = io.env ?? {};
   const tty = io.stdout.isTTY === true;
   const color = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' ? true : tty && env.NO_COLOR === undefined && env.TERM !== 'dumb';
-  return { color, width: tty && io.stdout.columns ? io.stdout.columns : undefined };
+  const columns = /^\d+$/.test(env.COLUMNS ?? '') && Number(env.COLUMNS) > 0 ? Number(env.COLUMNS) : undefined;
+  return { color, width: tty && io.stdout.columns ? io.stdout.columns : (columns ?? DEFAULT_WIDTH) };
 }
 
 async function checkTarget(path: string): Promise<boolean> {

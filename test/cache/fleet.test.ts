@@ -192,7 +192,7 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
 
     const scan = async (env: NodeJS.ProcessEnv, args: string[] = []) => {
       const out = join(work, `scan-${randomBytes(4).toString('hex')}.json`);
-      const r = await runCli(['scan', images.base, '--policy', policy, '--format', `json=${out}`, '--skip-db-age-check', ...args], { env: { ...env, PORTCULLIS_DB: db } });
+      const r = await runCli(['scan', images.base, '--policy', policy, '--format', `json=${out}`, '--skip-db-age-check', '--quiet', ...args], { env: { ...env, PORTCULLIS_DB: db } });
       let report: Report | undefined;
       try {
         report = JSON.parse(readFileSync(out, 'utf8'));

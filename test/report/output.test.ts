@@ -58,10 +58,12 @@ describe('writeReports', () => {
     expect(out.text()).not.toMatch(/\u001b\[/);
   });
 
-  it('colours and fits stdout only on a TTY, honouring NO_COLOR', async () => {
+  it('colours stdout only on a TTY, honouring NO_COLOR; fits it to the terminal, else $COLUMNS, else 80', async () => {
     expect(stdoutOptions({ stdout: capture(true, 90).stream, env: {} })).toEqual({ color: true, width: 90 });
     expect(stdoutOptions({ stdout: capture(true, 90).stream, env: { NO_COLOR: '1' } })).toEqual({ color: false, width: 90 });
-    expect(stdoutOptions({ stdout: capture(false).stream, env: {} })).toEqual({ color: false, width: undefined });
+    expect(stdoutOptions({ stdout: capture(false).stream, env: {} })).toEqual({ color: false, width: 80 });
+    expect(stdoutOptions({ stdout: capture(false).stream, env: { COLUMNS: '132' } })).toEqual({ color: false, width: 132 });
+    expect(stdoutOptions({ stdout: capture(false).stream, env: { COLUMNS: 'wide' } })).toEqual({ color: false, width: 80 });
     const out = capture(true, 80);
     await writeReports(sampleReport(), [{ format: 'table' }], { stdout: out.stream, env: {} });
     expect(out.text()).toMatch(/\u001b\[/);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encoderFor } from '../../src/report/index.js';
-import { fitWidths } from '../../src/report/table.js';
+import { layoutColumns, wrapCell, wrapProse } from '../../src/report/table.js';
 import { hostileReport, sampleReport } from './sample-report.js';
 
 const table = encoderFor('table');
@@ -52,30 +52,70 @@ describe('table', () => {
     expect(table.encode(t)).toBe(table.encode(s));
   });
 
-  it('fits table rows into the terminal width', () => {
-    for (const width of [70, 80, 100, 120]) {
-      const out = table.encode(sampleReport(), { color: true, width });
-      const lines = out.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
-      const start = lines.findIndex((l) => l.startsWith('PACK'));
-      const tableLines = lines.slice(start, lines.indexOf('', start));
-      expect(tableLines.length).toBe(2 + 8 + 4); // header, rule, 8 findings, 4 group separators
-      for (const l of tableLines) expect([...l].length, `${width}: ${l}`).toBeLessThanOrEqual(width);
-    }
-    const narrow = table.encode(sampleReport(), { width: 70 });
-    expect(narrow).toContain('…');
-    // A narrow severity column drops the source rather than cutting the severity.
-    expect(narrow).toMatch(/CVE-2023-38545\s+CRITICAL\s/);
+  const strip = (t: string) => t.replace(/\u001b\[[0-9;]*m/g, '');
+
+  for (const width of [80, 120]) {
+    it(`at ${width} columns no line is wider, and no package name, id, title or total is cut`, () => {
+      const report = sampleReport();
+      const out = strip(table.encode(report, { color: true, width }));
+      const lines = out.split('\n');
+      for (const l of lines) expect([...l].length, `${width}: ${l}`).toBeLessThanOrEqual(width);
+      expect(out).not.toContain('…');
+      // Every package name and every advisory id stands whole on the line of its finding.
+      for (const f of report.findings!) {
+        expect(lines.some((l) => l.startsWith(`${f.package.name} `) && l.includes(` ${f.id} `)), `${f.package.name} ${f.id}`).toBe(true);
+      }
+      // The title keeps the image name and the whole digest; the totals keep every count.
+      expect(lines[0]).toMatch(/^registry\.example\.com\/team\/app:1\.4\.2\b/);
+      expect(lines.some((l) => l.includes(`(${report.image.manifestDigest})`))).toBe(true);
+      expect(out).toContain('Total: 8 vulnerabilities (CRITICAL 2, HIGH 3, MEDIUM 1, LOW 1, UNKNOWN 1)');
+      expect(out).toMatch(/block 3, warn 2, ignore 3/);
+      expect(out).toMatch(/^BLOCKED: 4 items blocked by policy/m);
+    });
+  }
+
+  it('at 120 columns every column is there; at 80 the lowest ones give way, and the table says so', () => {
+    const wide = strip(table.encode(sampleReport(), { width: 120 }));
+    expect(wide.split('\n').find((l) => l.startsWith('PACKAGE'))!.split(/\s{2,}/)).toEqual(['PACKAGE', 'INSTALLED', 'VULNERABILITY', 'SEVERITY', 'STATUS', 'FIXED IN', 'ACTION', 'LAYER']);
+    expect(wide).toMatch(/^libcurl4\s+7\.88\.1-10\+deb12u5\s+CVE-2023-38545\s+CRITICAL \(cvss\)\s+fixed\s+7\.88\.1-10\+deb12u4\s+block\s+1$/m);
+    expect(wide).not.toContain('left out');
+    const narrow = strip(table.encode(sampleReport(), { width: 80 }));
+    expect(narrow.split('\n').find((l) => l.startsWith('PACKAGE'))!.split(/\s{2,}/)).toEqual(['PACKAGE', 'INSTALLED', 'VULNERABILITY', 'SEVERITY', 'FIXED IN', 'ACTION']);
+    expect(narrow).toMatch(/\(LAYER, STATUS left out to fit 80 columns/);
+    // A narrow severity column drops the source rather than cutting the severity; long versions
+    // wrap onto a continuation line, whole.
+    expect(narrow).toMatch(/^libcurl4\s+7\.88\.1-10\+\s+CVE-2023-38545\s+CRITICAL\s+7\.88\.1-10\+\s+block$/m);
+    expect(narrow).toMatch(/^\s{17}deb12u5\s+deb12u4$/m);
   });
 
-  it('fitWidths shrinks the widest shrinkable column and respects minimums', () => {
+  it('without a width (a file) nothing is fitted: one line a finding, every column', () => {
+    const out = table.encode(sampleReport());
+    expect(rows(out)).toHaveLength(8);
+    expect(out).toContain('Total: 8 vulnerabilities (CRITICAL 2, HIGH 3, MEDIUM 1, LOW 1, UNKNOWN 1); block 3, warn 2, ignore 3');
+  });
+
+  it('layoutColumns shortens, then wraps the widest wrapping column, then drops by priority, never cutting the rest', () => {
     const cols = [
-      { title: 'A', shrinkable: true, min: 3 },
-      { title: 'B', shrinkable: true, min: 3 },
-      { title: 'C', shrinkable: false, min: 5 },
+      { title: 'A', min: 3 },
+      { title: 'B', wrap: true, min: 4, drop: 1 },
+      { title: 'C', min: 5, drop: 0 },
     ];
-    expect(fitWidths([30, 10, 5], cols, 30)).toEqual([11, 10, 5]);
-    expect(fitWidths([30, 10, 5], cols, 5)).toEqual([3, 3, 5]);
-    expect(fitWidths([30, 10, 5], cols, undefined)).toEqual([30, 10, 5]);
+    const row = (a: string, b: string, c: string) => [{ text: a }, { text: b }, { text: c }];
+    const rowsOf = [row('a'.repeat(20), 'b'.repeat(10), 'c'.repeat(5))];
+    expect(layoutColumns(cols, rowsOf, undefined)).toEqual({ shown: [0, 1, 2], widths: [20, 10, 5], dropped: [] });
+    expect(layoutColumns(cols, rowsOf, 35)).toEqual({ shown: [0, 1, 2], widths: [20, 6, 5], dropped: [] });
+    expect(layoutColumns(cols, rowsOf, 30)).toEqual({ shown: [0, 1], widths: [20, 8], dropped: ['C'] });
+    // Nothing left to give way: wider than asked, the name whole.
+    expect(layoutColumns(cols, rowsOf, 10)).toEqual({ shown: [0], widths: [20], dropped: ['C', 'B'] });
+  });
+
+  it('wraps cells at punctuation and prose at spaces, never cutting a long word', () => {
+    expect(wrapCell('7.88.1-10+deb12u5', 10)).toEqual(['7.88.1-10+', 'deb12u5']);
+    expect(wrapCell('will not fix', 6)).toEqual(['will', 'not', 'fix']);
+    expect(wrapCell('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
+    expect(wrapProse('one two three four', 9)).toEqual(['one two', '  three', '  four']);
+    expect(wrapProse('  x sha256:0123456789abcdef', 12)).toEqual(['  x', '    sha256:0123456789abcdef']);
+    expect(wrapProse('short', 80)).toEqual(['short']);
   });
 
   it('lists packages for an sbom report', () => {

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { PortcullisError } from '../../errors.js';
 import { parsePlatform } from '../../image/platform.js';
 import { readBoundedText } from '../../policy/json-file.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, unknownSubcommand } from '../args.js';
 import { EXIT_PASS, type Command } from '../command.js';
 import { registryOptions, REGISTRY_FLAGS, REGISTRY_USAGE } from './registry-flags.js';
 
@@ -34,7 +34,7 @@ const command: Command = {
       ...REGISTRY_FLAGS,
     });
     const [sub, ref, file, ...extra] = positionals;
-    if (sub !== 'push') throw new PortcullisError(`attest: unknown subcommand ${JSON.stringify(sub ?? '')} (expected "push")`);
+    if (sub !== 'push') throw unknownSubcommand('attest', sub, ['push']);
     if (!ref || !file || extra.length) throw new PortcullisError('attest push: expected <image-ref> <FILE>');
     const { parseAttestation, bundleOf, resolveImageDigest, pushAttestation } = await import('../../attest/index.js');
     const path = resolve(io.cwd, file);

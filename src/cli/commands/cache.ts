@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { checkCacheDir, DEFAULT_SHARED_MAX_ENTRY, DEFAULT_SHARED_TIMEOUT_MS, DEFAULT_CACHE_TTL_MS, openLayerCache, parseCacheBackend, RedisLayerCache } from '../../cache/index.js';
 import { errorMessage, PortcullisError } from '../../errors.js';
 import { parseDuration } from '../../vulndb/freshness.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, unknownSubcommand } from '../args.js';
 import type { Command } from '../command.js';
 import { CACHE_BACKEND_FLAGS } from './cache-flags.js';
 
@@ -43,10 +43,7 @@ const command: Command = {
     const { values, positionals } = parseCommandArgs('cache', args, CACHE_BACKEND_FLAGS);
     const [sub, ...rest] = positionals;
     if (rest.length > 0) throw new PortcullisError(`cache: unexpected argument ${JSON.stringify(rest[0])}`);
-    if (sub !== 'info' && sub !== 'clean') {
-      if (sub === undefined) throw new PortcullisError('cache: expected a subcommand: info or clean');
-      throw new PortcullisError(`cache: unknown subcommand ${JSON.stringify(sub)} (expected info or clean)`);
-    }
+    if (sub !== 'info' && sub !== 'clean') throw unknownSubcommand('cache', sub, ['info', 'clean']);
     const dir = values['cache-dir'] !== undefined ? resolve(io.cwd, values['cache-dir']) : undefined;
     const cache = openLayerCache({ ...(dir !== undefined ? { dir } : {}), env: io.env });
     // The same trust rule as a scan: a directory others can write is not touched.

@@ -1,6 +1,6 @@
 import { PortcullisError } from '../../errors.js';
 import type { Command } from '../command.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, unknownSubcommand } from '../args.js';
 import { wantsProgress, type CliIO } from '../io.js';
 import { resolveDbPath } from '../../vulndb/paths.js';
 import { importFiles } from '../../vulndb/import-files.js';
@@ -10,32 +10,80 @@ import { updateSourcesFromEnv, updateDb } from '../../vulndb/update.js';
 import { progressReporter } from '../../vulndb/progress.js';
 import { checkFileOrDirectory, readRegularFileSync } from '../../util/regular-file.js';
 
-const USAGE = `Usage: portcullis db <subcommand> [options]
+const DB_OPTION = `  --db FILE           database file (env PORTCULLIS_DB; default $XDG_CACHE_HOME/portcullis/db.sqlite)`;
 
-Subcommands:
-  import PATH…        Import OSV JSON files, directories, OSV all.zip archives, and enrichment
-                      feeds (CISA KEV JSON, FIRST EPSS CSV[.gz], NVD CVE API 2.0 JSON), by content
-      --ecosystem E   Keep only records of ecosystem E (repeatable; "Debian:12" matches
-                      "Debian:12" and "Debian:12:…")
-  import-nvd FILE…    Import NVD CVE API 2.0 JSON files (CVSS vectors and base scores)
-  update              Download the needed ecosystems (and with --enrichment KEV + EPSS)
-      --ecosystem E   Ecosystem to fetch (repeatable; default: those already in the DB)
-      --source URL    Source URL template, {ecosystem} is replaced (repeatable, in order;
-                      default https://osv-vulnerabilities.storage.googleapis.com/{ecosystem}/all.zip)
-      --mirror URL    Fallback URL template (repeatable; env PORTCULLIS_DB_MIRRORS)
-      --enrichment    Also fetch the KEV catalog and EPSS scores
-      --kev-url URL / --epss-url URL   Enrichment feed URLs (env PORTCULLIS_KEV_URL, PORTCULLIS_EPSS_URL)
-      --force         Ignore stored ETag / Last-Modified
-      --retries N     Retries per source (default 2)
-  status              Show sources, ecosystems (records, newest record), data date, intel counts
-      --format text|json
-  serve               Serve the DB over HTTP (OSV API compatible, read-only)
-      --listen HOST:PORT   (default 127.0.0.1:8080)
-      --token-file FILE    Require "Authorization: Bearer <token>"
+/** Each subcommand's own help (`portcullis db import --help`); the group's help lists them all. */
+const SUBCOMMANDS: Record<string, string> = {
+  import: `Usage: portcullis db import PATH... [options]
+
+Imports OSV JSON files, directories, OSV all.zip archives, and enrichment feeds (CISA KEV JSON,
+FIRST EPSS CSV[.gz], NVD CVE API 2.0 JSON) into the local DB; each input is recognised by content.
 
 Options:
-  --db FILE   Database file (env PORTCULLIS_DB; default $XDG_CACHE_HOME/portcullis/db.sqlite)
-  --quiet     No progress or warnings on stderr
+  --ecosystem E       keep only records of ecosystem E (repeatable; "Debian:12" matches
+                      "Debian:12" and "Debian:12:…")
+${DB_OPTION}
+  --quiet             no warnings on stderr
+`,
+  'import-nvd': `Usage: portcullis db import-nvd FILE... [options]
+
+Imports NVD CVE API 2.0 JSON files (CVSS vectors and base scores); exit 2 when the input holds
+no NVD CVE record.
+
+Options:
+${DB_OPTION}
+  --quiet             no warnings on stderr
+`,
+  update: `Usage: portcullis db update [options]
+
+Downloads the OSV data of the needed ecosystems (and with --enrichment the KEV and EPSS feeds).
+
+Options:
+  --ecosystem E       ecosystem to fetch (repeatable; default: those already in the DB)
+  --source URL        source URL template, {ecosystem} is replaced (repeatable, in order; env
+                      PORTCULLIS_DB_SOURCES; default
+                      https://osv-vulnerabilities.storage.googleapis.com/{ecosystem}/all.zip)
+  --mirror URL        fallback URL template (repeatable; env PORTCULLIS_DB_MIRRORS)
+  --enrichment        also fetch the KEV catalog and EPSS scores
+  --kev-url URL       KEV feed URL (repeatable; env PORTCULLIS_KEV_URL)
+  --epss-url URL      EPSS feed URL (repeatable; env PORTCULLIS_EPSS_URL)
+  --force             ignore the stored ETag / Last-Modified
+  --retries N         retries per source, 0..10 (default 2)
+${DB_OPTION}
+  --quiet             no progress or warnings on stderr
+`,
+  status: `Usage: portcullis db status [options]
+
+Shows the DB's sources, ecosystems (records, newest record), data date and intel counts.
+
+Options:
+  --format text|json  (default text)
+${DB_OPTION}
+`,
+  serve: `Usage: portcullis db serve [options]
+
+Serves the DB over HTTP, read-only, compatible with the OSV API (what scan --db-url queries).
+Runs until SIGTERM or SIGINT.
+
+Options:
+  --listen HOST:PORT  where to listen (default 127.0.0.1:8080)
+  --token-file FILE   require "Authorization: Bearer <token>" with the token in FILE
+${DB_OPTION}
+  --quiet             has no effect here: serve always prints where it listens
+`,
+};
+
+const USAGE = `Usage: portcullis db <subcommand> [options]
+
+Subcommands (each has its own --help: portcullis db import --help):
+  import PATH...      import OSV JSON files/dirs/all.zip, KEV JSON, EPSS CSV[.gz], NVD CVE JSON
+  import-nvd FILE...  import NVD CVE API 2.0 JSON files (CVSS vectors and base scores)
+  update              download the needed ecosystems (and with --enrichment KEV + EPSS)
+  status              show sources, ecosystems, data date and intel counts
+  serve               serve the DB over HTTP (OSV API compatible, read-only)
+
+Common options:
+${DB_OPTION}
 `;
 
 function dbPath(values: { db?: string }, io: CliIO): string {
@@ -43,7 +91,7 @@ function dbPath(values: { db?: string }, io: CliIO): string {
 }
 
 async function runImport(args: string[], io: CliIO, nvdOnly: boolean): Promise<number> {
-  const { values, positionals } = parseCommandArgs('db import', args, {
+  const { values, positionals } = parseCommandArgs(nvdOnly ? 'db import-nvd' : 'db import', args, {
     db: { type: 'string' },
     ecosystem: { type: 'string', multiple: true },
     quiet: { type: 'boolean' },
@@ -177,6 +225,7 @@ const command: Command = {
   name: 'db',
   summary: 'Manage the vulnerability database (import, update, status, serve)',
   usage: USAGE,
+  subcommands: SUBCOMMANDS,
   async run(args, io) {
     const [sub, ...rest] = args;
     switch (sub) {
@@ -191,7 +240,7 @@ const command: Command = {
       case 'serve':
         return runServe(rest, io);
       default:
-        throw new PortcullisError(sub ? `db: unknown subcommand "${sub}" (import, import-nvd, update, status, serve)` : 'db: name a subcommand (import, import-nvd, update, status, serve)');
+        throw unknownSubcommand('db', sub, Object.keys(SUBCOMMANDS));
     }
   },
 };

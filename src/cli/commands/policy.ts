@@ -2,7 +2,7 @@
 import { PortcullisError, errorMessage } from '../../errors.js';
 import type { Decision } from '../../model/decision.js';
 import type { Report } from '../../model/report.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, unknownSubcommand } from '../args.js';
 import { EXIT_BLOCKED, EXIT_ERROR, EXIT_PASS, type Command } from '../command.js';
 import type { CliIO } from '../io.js';
 import { formatIssue, loadPolicies, validatePolicyFile, type PolicySet } from '../../policy/index.js';
@@ -10,6 +10,33 @@ import { explainFinding, findFindings } from '../../policy/explain.js';
 import { isRecord, readJsonFile } from '../../policy/json-file.js';
 import { findPolicyTests, runPolicyTestFile } from '../../policy/policy-test.js';
 import { resolve } from 'node:path';
+
+/** Each subcommand's own help (`portcullis policy test --help`). */
+const SUBCOMMANDS: Record<string, string> = {
+  validate: `Usage: portcullis policy validate FILE...
+
+Checks policy files. Prints each problem as FILE:LINE:COLUMN: MESSAGE.
+Exit 0 when all are valid, 2 otherwise. Policy format: docs/policy.md
+`,
+  test: `Usage: portcullis policy test PATH... [--verbose]
+
+Runs policy tests (kind: PolicyTest YAML files; directories are searched for *.yaml).
+Exit 0 when every case passes, 1 when a case fails, 2 on an invalid test or policy.
+
+Options:
+  -v, --verbose       list passing cases too
+`,
+  explain: `Usage: portcullis policy explain REPORT.json --finding ID [--policy FILE]...
+
+Explains why a finding (id, alias or finding key) in a scan report got its action: the deciding
+rule, its file, and the context values it tested. The policies named in the report's decision
+are reloaded unless --policy is given.
+
+Options:
+  --finding ID        the finding to explain (required)
+  --policy FILE       policy file(s) to judge with instead of the report's, repeatable
+`,
+};
 
 const USAGE = `Usage:
   portcullis policy validate FILE...
@@ -23,7 +50,8 @@ const USAGE = `Usage:
       the deciding rule, its file, and the context values it tested. The policies named in the
       report's decision are reloaded unless --policy is given.
 
-Policy format: docs/policy.md`;
+Each subcommand has its own --help (portcullis policy test --help). Policy format: docs/policy.md
+`;
 
 async function validate(files: string[], io: CliIO): Promise<number> {
   if (files.length === 0) throw new PortcullisError('policy validate: name at least one policy file');
@@ -97,6 +125,7 @@ const command: Command = {
   name: 'policy',
   summary: 'Validate, test and explain policies',
   usage: USAGE,
+  subcommands: SUBCOMMANDS,
   async run(argv, io) {
     const [sub, ...rest] = argv;
     switch (sub) {
@@ -114,7 +143,7 @@ const command: Command = {
         return explain(positionals, values.finding, values.policy, io);
       }
       default:
-        throw new PortcullisError(sub ? `policy: unknown subcommand "${sub}" (validate, test, explain)` : 'policy: name a subcommand (validate, test, explain)');
+        throw unknownSubcommand('policy', sub, Object.keys(SUBCOMMANDS));
     }
   },
 };

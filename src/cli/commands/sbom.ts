@@ -1,11 +1,10 @@
-import { resolve } from 'node:path';
 import { PortcullisError } from '../../errors.js';
-import { encoderFor } from '../../report/index.js';
+import { writeReports } from '../../report/output.js';
 import { inventoryReport } from '../../scan/inventory-report.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { wantsProgress } from '../io.js';
+import { FORMAT_FLAGS, formatTargets, formatUsage, SBOM_OUTPUT } from '../format-flags.js';
 import { CACHE_FLAGS, CACHE_USAGE, cacheOptions } from './cache-flags.js';
 import { IMAGE_SRC_FLAGS, IMAGE_SRC_USAGE, imageSourceOptions } from './image-src-flags.js';
 import { registryOptions, REGISTRY_FLAGS, REGISTRY_USAGE } from './registry-flags.js';
@@ -13,26 +12,24 @@ import { registryOptions, REGISTRY_FLAGS, REGISTRY_USAGE } from './registry-flag
 const usage = `Usage: portcullis sbom <image> [options]
 
 Inventories the packages in an image (no vulnerability matching) and writes an SBOM.
+Formats: json (the native report), cyclonedx (1.6 JSON), spdx (2.3 JSON), table (for people).
 
 <image>: docker-archive:PATH | oci-archive:PATH | oci:DIR[:TAG] | PATH (detected)
          docker:NAME | podman:NAME | containerd:NAME | containers-storage:NAME | docker://REF
          NAME[:TAG]: tried in each --image-src in order
 
 Options:
-  --format F      json (native report, default) | cyclonedx | spdx (see docs/report-format.md)
-  --output FILE   write to FILE (atomically) instead of stdout
-  --platform P    os/arch[/variant] to pick from a multi-platform image
-  --quiet         no progress output
+${formatUsage(SBOM_OUTPUT)}  --platform P            os/arch[/variant] to pick from a multi-platform image
+  --quiet                 no progress output
 ${IMAGE_SRC_USAGE}${CACHE_USAGE}${REGISTRY_USAGE}`;
 
 const command: Command = {
   name: 'sbom',
-  summary: 'Inventory an image and write an SBOM (native JSON, CycloneDX or SPDX)',
+  summary: 'Inventory the packages of an image (native JSON, CycloneDX, SPDX or a table)',
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs('sbom', args, {
-      format: { type: 'string', default: 'json' },
-      output: { type: 'string' },
+      ...FORMAT_FLAGS,
       platform: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       ...CACHE_FLAGS,
@@ -40,7 +37,7 @@ const command: Command = {
       ...IMAGE_SRC_FLAGS,
     });
     if (positionals.length !== 1) throw new PortcullisError(`sbom: expected one image argument (got ${positionals.length})`);
-    const encoder = encoderFor(values.format as string);
+    const targets = formatTargets(values, SBOM_OUTPUT, io.cwd);
     const progress = wantsProgress(io, values.quiet === true);
     const report = await inventoryReport(
       {
@@ -58,9 +55,7 @@ const command: Command = {
       io.cwd,
     );
     if (progress) io.stderr.write('\r\x1b[K');
-    const text = encoder.encode(report);
-    if (values.output) await writeFileAtomic(resolve(io.cwd, values.output), text);
-    else io.stdout.write(text);
+    await writeReports(report, targets, io);
     return 0;
   },
 };

@@ -1,14 +1,15 @@
 import { PortcullisError } from '../../errors.js';
 import { parsePkgTypes, parseSeverityList } from '../../match/filter.js';
 import { SEVERITY_PREFERENCES, type SeverityPreference } from '../../match/severity.js';
-import { formatNames } from '../../report/index.js';
-import { parseFormatTargets, writeReports } from '../../report/output.js';
+import { writeReports } from '../../report/output.js';
 import { scan } from '../../scan/scan.js';
 import { DEFAULT_MAX_DB_AGE_MS, parseDuration } from '../../vulndb/freshness.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT_BLOCKED, EXIT_ERROR, EXIT_PASS, type Command } from '../command.js';
 import { coverageGaps } from '../../match/coverage.js';
 import { wantsProgress } from '../io.js';
+import { FORMAT_FLAGS, formatTargets, formatUsage, SCAN_OUTPUT } from '../format-flags.js';
+import { verdictLine } from '../verdict.js';
 import { ATTEST_FLAGS, ATTEST_USAGE, attestPlan, runAttestPlan } from './attest-flags.js';
 import { CACHE_FLAGS, CACHE_USAGE, cacheOptions } from './cache-flags.js';
 import { IMAGE_SRC_FLAGS, IMAGE_SRC_USAGE, imageSourceOptions } from './image-src-flags.js';
@@ -50,9 +51,7 @@ Gate:
   --baseline REPORT.json  only findings absent from this earlier report can block
   --base-layers N         the first N layers are the base image (policy context layer.base)
 Output:
-  --format NAME[=FILE]    repeatable; ${formatNames().join(', ')} (default: table to stdout)
-  --output FILE           shorthand for the one --format going to FILE
-  --quiet                 no progress output
+${formatUsage(SCAN_OUTPUT)}  --quiet                 no progress output, and no verdict line on stderr
 ${ATTEST_USAGE}`;
 
 const command: Command = {
@@ -82,8 +81,7 @@ const command: Command = {
       ignorefile: { type: 'string' },
       baseline: { type: 'string' },
       'base-layers': { type: 'string' },
-      format: { type: 'string', multiple: true },
-      output: { type: 'string' },
+      ...FORMAT_FLAGS,
       quiet: { type: 'boolean', default: false },
       ...ATTEST_FLAGS,
     });
@@ -99,13 +97,7 @@ const command: Command = {
     const baseLayers = values['base-layers'];
     if (baseLayers !== undefined && !/^\d+$/.test(baseLayers)) throw new PortcullisError(`--base-layers: "${baseLayers}" is not a whole number`);
 
-    const formats = [...(values.format ?? [])];
-    if (values.output) {
-      if (formats.some((f) => f.includes('='))) throw new PortcullisError('--output: use either --output or --format NAME=FILE');
-      if (formats.length > 1) throw new PortcullisError('--output takes one --format; give the others NAME=FILE');
-      formats.splice(0, formats.length, `${formats[0] ?? 'json'}=${values.output}`);
-    }
-    const targets = parseFormatTargets(formats.length ? formats : ['table'], io.cwd);
+    const targets = formatTargets(values, SCAN_OUTPUT, io.cwd);
     const progress = wantsProgress(io, values.quiet === true);
     const attestation = await attestPlan(values, io);
     const imageRegistry = await registryOptions(values, io);
@@ -156,6 +148,8 @@ const command: Command = {
     }
     // Only a complete scan is attested (an incomplete one ended above with exit 2).
     if (attestation) await runAttestPlan(attestation, report, io, imageRegistry.registry);
+    // Last, so an error before it stays the run's one line; never silent when reports went to files.
+    if (values.quiet !== true) io.stderr.write(`portcullis: ${verdictLine(report)}\n`);
     return report.decision?.blocked ? EXIT_BLOCKED : EXIT_PASS;
   },
 };

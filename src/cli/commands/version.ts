@@ -1,7 +1,7 @@
 // `portcullis version compare`: the version comparators as a command (and a fast batch filter).
 import { createInterface } from 'node:readline';
 import { PortcullisError } from '../../errors.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, unknownSubcommand } from '../args.js';
 import type { Command } from '../command.js';
 import type { CliIO } from '../io.js';
 import { getComparator, InvalidVersionError, knownEcosystems, type Comparator } from '../../version/index.js';
@@ -51,7 +51,7 @@ const command: Command = {
       stdin: { type: 'boolean' },
     });
     const [sub, ...rest] = positionals;
-    if (sub !== 'compare') throw new PortcullisError(`version: unknown subcommand ${JSON.stringify(sub ?? '')} (expected "compare")`);
+    if (sub !== 'compare') throw unknownSubcommand('version', sub, ['compare']);
     if (!values.ecosystem) throw new PortcullisError('version compare: --ecosystem is required');
     const cmp = getComparator(values.ecosystem);
     if (!cmp) {
