@@ -2,7 +2,6 @@
 // Prints, measured in this one run (ratios and rates, no pass/fail on absolute time):
 //   * the match phase for 1,000 packages against a real DB, warm (goal <= 20 ms)
 //   * `portcullis scan` wall time / `portcullis sbom` wall time on the Debian test image (goal <= 1.1x)
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +14,11 @@ import { importFiles, openLocalDb } from '../src/vulndb/index.js';
 import { debianImage } from '../test/fixtures/debian-image.js';
 import { kevCatalog } from '../test/helpers/kev.js';
 import { measure } from './lib/measure.js';
+import { buildCli } from '../test/helpers/build-cli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // The built CLI, as users run it (`npm ci` builds it; rebuilt here so it matches the sources).
-execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
+buildCli();
 const CLI = join(ROOT, 'bin/portcullis.js');
 const SHARED_OSV = join(ROOT, '..', 'shared', 'data', 'osv');
 const TYPES: Record<string, PackageType> = { Go: 'golang', PyPI: 'pypi', Maven: 'maven', npm: 'npm', 'crates.io': 'cargo', RubyGems: 'gem', NuGet: 'nuget', Packagist: 'composer' };
