@@ -1,6 +1,7 @@
 // Start-up cost of the CLI. Run: node --import tsx bench/startup.ts
 // Prints, measured in this one run (interleaved rounds, medians; ratios, no absolute goal):
 //   * `portcullis --version` (bin/portcullis.js as installed) against a bare `node -e 0`
+//   * the policy schema check a gated scan runs: ajv compiling it in the run vs the precompiled module
 //   * the module loading of `sbom` and `scan` (`CMD --help` loads the command's whole module graph
 //     and runs nothing) through tsc's per-file output (dist/cli/) and through the bundle
 //     (dist/cli-bundle/, scripts/bundle-cli.mjs) that bin/portcullis.js runs
@@ -16,6 +17,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const RUN_ENTRY = 'const { main } = await import(process.argv[1]); process.exitCode = await main(process.argv.slice(2));';
 const entry = (rel: string, args: string[]) => ['--input-type=module', '-e', RUN_ENTRY, join(PROJECT_ROOT, rel), ...args];
 const TSC = 'dist/cli/main.js';
+const dist = (rel: string) => JSON.stringify(join(PROJECT_ROOT, 'dist', rel));
+const module = (code: string) => ['--input-type=module', '-e', code];
 const BUNDLE = 'dist/cli-bundle/main.js';
 
 const cases: Record<string, string[]> = {
@@ -25,6 +28,10 @@ const cases: Record<string, string[]> = {
   'sbom --help, bundle': entry(BUNDLE, ['sbom', '--help']),
   'scan --help, per-file': entry(TSC, ['scan', '--help']),
   'scan --help, bundle': entry(BUNDLE, ['scan', '--help']),
+  // The gate's schema check: ajv loaded and compiling the policy schema in the run (as before
+  // scripts/gen-policy-validator.ts), against the precompiled module a scan now loads.
+  'policy schema, ajv': module(`const { makeValidator } = await import(${dist('policy/ajv-compile.js')}); const { POLICY_SCHEMA } = await import(${dist('policy/schema.js')}); makeValidator(POLICY_SCHEMA)({});`),
+  'policy schema, precompiled': module(`const { validate } = await import(${dist('policy/policy-validator.generated.js')}); validate({});`),
 };
 const runs: Record<string, Measured[]> = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 for (let r = 0; r < ROUNDS; r++) {
@@ -45,3 +52,5 @@ for (const c of ['sbom', 'scan']) {
       `whole run ${(wall(b) / wall(pf)).toFixed(2)}x`,
   );
 }
+const [ajvMs, preMs] = [wall('policy schema, ajv') - node, wall('policy schema, precompiled') - node];
+console.log(`policy schema check, load + first use above bare node: precompiled/ajv = wall ${(preMs / ajvMs).toFixed(2)}x (${preMs.toFixed(0)} vs ${ajvMs.toFixed(0)} ms), saved ${(ajvMs - preMs).toFixed(0)} ms a gated scan`);

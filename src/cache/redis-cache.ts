@@ -33,6 +33,12 @@ export const redisKeyOf = (key: string): string => REDIS_KEY_PREFIX + createHash
 
 type Client = RedisClientType;
 
+/**
+ * @redis/client is CommonJS: its exports are the `default` of the imported namespace both under
+ * Node and in the esbuild bundle (whose import() of a CommonJS chunk has no named exports).
+ */
+const redisClientModule = async () => (await import('@redis/client')).default;
+
 async function withDeadline<T>(what: string, ms: number, work: Promise<T>, onTimeout: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -109,7 +115,7 @@ export class RedisLayerCache {
     this.connecting ??= (async () => {
       // Loaded only when a shared cache is configured: the client alone (@redis/client, which the
       // `redis` package wraps), not the Redis Stack modules (JSON, search, time series, bloom) we never use.
-      const { createClient } = await import('@redis/client');
+      const { createClient } = await redisClientModule();
       const { spec, timeoutMs } = this.opts;
       const socket = {
         host: spec.host,
@@ -163,7 +169,7 @@ export class RedisLayerCache {
    */
   async getMany(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
     if (keys.length === 0) return [];
-    const { RESP_TYPES } = await import('@redis/client');
+    const { RESP_TYPES } = await redisClientModule();
     return this.call('reading the shared cache', async (client) => {
       const buffers = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
       const multi = buffers.multi();
