@@ -9,7 +9,6 @@
 // image that fixed cost weighs; the big image shows the cache's effect. Set BENCH_SKIP_BIG=1 to
 // skip the big image. Wall time and CPU time (user + system, all threads) are both printed: on a
 // machine shared with other work, CPU time is the steadier measure of what the scan itself costs.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,9 +17,10 @@ import { debianImage } from '../test/fixtures/debian-image.js';
 import { bigDebianImage } from './lib/big-image.js';
 import { skopeoPush, startRegistry } from '../test/registry/harness.js';
 import { measure } from './lib/measure.js';
+import { buildCli } from '../test/helpers/build-cli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
+buildCli();
 const CLI = join(ROOT, 'bin/portcullis.js');
 const fx = await debianImage();
 const registry = await startRegistry();

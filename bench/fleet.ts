@@ -16,9 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { debianImage } from '../test/fixtures/debian-image.js';
 import { startRedis } from '../test/cache/redis-harness.js';
 import { measure } from './lib/measure.js';
+import { buildCli } from '../test/helpers/build-cli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
+buildCli();
 const CLI = join(ROOT, 'bin/portcullis.js');
 const fx = await debianImage();
 const work = mkdtempSync(join(tmpdir(), 'portcullis-bench-fleet-'));

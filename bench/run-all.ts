@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['sbom', 'scan', 'cache', 'fleet', 'registry', 'db', 'policy', 'lang', 'load'];
+const BENCHES = ['startup', 'sbom', 'scan', 'cache', 'fleet', 'registry', 'db', 'policy', 'lang', 'load'];
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const failed: string[] = [];
 for (const name of BENCHES) {

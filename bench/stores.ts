@@ -6,7 +6,6 @@
 //   * peak RSS of the child (goal <= 150 MB)
 //   * the same for `containers-storage:NAME` vs `oci-archive:FILE`, and Trivy `--image-src podman`
 //     (Trivy has no daemonless containers-storage source) on a podman service over that store.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { debianImage } from '../test/fixtures/debian-image.js';
 import { exec, startDockerd, startPodman } from '../test/stores/daemons.js';
 import { measure, type Measured } from './lib/measure.js';
 import { trivyBinary } from './lib/trivy.js';
+import { buildCli } from '../test/helpers/build-cli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/portcullis.js');
@@ -47,7 +47,7 @@ async function withEnv<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise
 const sbom = (image: string) => () => measure(process.execPath, [BIN, 'sbom', image, '--quiet', '--no-cache']);
 const packagesOf = (m: Measured) => (JSON.parse(m.stdout) as { packages: unknown[] }).packages.length;
 
-execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+buildCli();
 const fx = await debianImage();
 const trivy = await trivyBinary();
 const trivyCache = mkdtempSync(join(tmpdir(), 'pc-trivy-cache-'));

@@ -1,11 +1,11 @@
-// The shared layer cache on Redis (node-redis). An accelerator, never a dependency: every call has
-// a deadline, the client never reconnects or queues offline, and any failure is thrown for the
-// caller to turn into one warning and a cold scan. Entries are the same authenticated envelopes
+// The shared layer cache on Redis (node-redis' @redis/client). An accelerator, never a dependency:
+// every call has a deadline, the client never reconnects or queues offline, and any failure is
+// thrown for the caller to turn into one warning and a cold scan. Entries are the same authenticated envelopes
 // as on disk (entry.ts); this file only moves bytes.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import type { RedisClientType } from 'redis';
+import type { RedisClientType } from '@redis/client';
 import { errorMessage, PortcullisError } from '../errors.js';
 import type { RedisBackendSpec } from './backend.js';
 
@@ -32,6 +32,12 @@ export class SharedCacheError extends Error {}
 export const redisKeyOf = (key: string): string => REDIS_KEY_PREFIX + createHash('sha256').update(key).digest('hex');
 
 type Client = RedisClientType;
+
+/**
+ * @redis/client is CommonJS: its exports are the `default` of the imported namespace both under
+ * Node and in the esbuild bundle (whose import() of a CommonJS chunk has no named exports).
+ */
+const redisClientModule = async () => (await import('@redis/client')).default;
 
 async function withDeadline<T>(what: string, ms: number, work: Promise<T>, onTimeout: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -107,8 +113,9 @@ export class RedisLayerCache {
 
   private connect(): Promise<Client> {
     this.connecting ??= (async () => {
-      // Loaded only when a shared cache is configured.
-      const { createClient } = await import('redis');
+      // Loaded only when a shared cache is configured: the client alone (@redis/client, which the
+      // `redis` package wraps), not the Redis Stack modules (JSON, search, time series, bloom) we never use.
+      const { createClient } = await redisClientModule();
       const { spec, timeoutMs } = this.opts;
       const socket = {
         host: spec.host,
@@ -162,7 +169,7 @@ export class RedisLayerCache {
    */
   async getMany(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
     if (keys.length === 0) return [];
-    const { RESP_TYPES } = await import('redis');
+    const { RESP_TYPES } = await redisClientModule();
     return this.call('reading the shared cache', async (client) => {
       const buffers = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
       const multi = buffers.multi();

@@ -83,6 +83,12 @@ const storeKey = (wanters: readonly FileWanter[]): { name: string; version: numb
   ...wanters.map((w) => ({ name: w.name, version: w.version ?? 0 })),
 ];
 
+/** The redirects decide what the second pass captures: they are part of its key. */
+const secondPassKey = (wanters: readonly FileWanter[], pass: SecondPass): { name: string; version: number }[] => [
+  ...storeKey(wanters),
+  { name: `links-${pass.key}`, version: 1 },
+];
+
 /**
  * A cache hit never skips checking the local bytes: a layer's own `verify()` hashes the stored
  * blob against its descriptor (no tar parsing, no decompression; a registry blob fetched by digest
@@ -104,9 +110,7 @@ export async function verifyLayerBytes(layer: Layer): Promise<void> {
 /** The delta of a layer: from the store when it has it (bytes still verified), else walked (and then stored). */
 async function deltaFor(layer: Layer, wanters: readonly FileWanter[], store: LayerDeltaStore | undefined, pass?: SecondPass): Promise<LayerDelta> {
   if (!store) return deltaOfLayer(layer, wanters, pass?.also);
-  const key = storeKey(wanters);
-  // The redirects decide what the second pass captures: they are part of its key.
-  if (pass) key.push({ name: `links-${pass.key}`, version: 1 });
+  const key = pass ? secondPassKey(wanters, pass) : storeKey(wanters);
   const hit = await store.get(layer, key).catch(() => undefined);
   if (hit) {
     await verifyLayerBytes(layer);
@@ -155,7 +159,7 @@ export async function walkLayers(layers: readonly Layer[], wanters: readonly Fil
   const targets = new LinkTargets(wanters);
   let fs = new WantedFs();
   const all = layers.map((_, i) => i);
-  // One batched lookup for the first pass (a second pass, rare, looks up its own keys one by one).
+  // One batched lookup for the first pass (a second pass has its own, below).
   await opts.store?.prefetch?.(layers, storeKey(wanters)).catch(() => undefined);
   await inOrder(
     all,
@@ -181,6 +185,9 @@ export async function walkLayers(layers: readonly Layer[], wanters: readonly Fil
     if (reread.length > 0) {
       const key = createHash('sha256').update(JSON.stringify(redirects)).digest('hex').slice(0, 32);
       const pass: SecondPass = { also: alsoWantedAs(redirects), key };
+      // Its keys in one batched lookup too: a fresh runner finds the second-pass deltas another
+      // runner stored (without it they were looked up in the local directory only, and re-read).
+      await opts.store?.prefetch?.(reread.map((i) => layers[i]!), secondPassKey(wanters, pass)).catch(() => undefined);
       await inOrder(reread, (i) => deltaFor(layers[i]!, wanters, opts.store, pass), (i, delta) => {
         deltas[i] = delta;
       });

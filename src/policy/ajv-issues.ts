@@ -1,5 +1,5 @@
 // Runs an ajv schema over located YAML and turns its errors into `file:line:column: message`.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { PolicyIssue } from './types.js';
 import { escapePointer, type LocatedYaml } from './yaml-positions.js';
 
@@ -9,17 +9,6 @@ export function isIsoDate(s: string): boolean {
   if (!m) return false;
   const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
   return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
-}
-
-/**
- * Compiles one of our schemas. Checking the schema itself against the JSON Schema meta-schema
- * (`validateSchema`) costs more than compiling it, on every run; our schemas are constants, so the
- * tests do that check once (test/policy/schemas-valid.test.ts) and runs skip it.
- */
-export function makeValidator(schema: object, opts: { validateSchema?: boolean } = {}): ValidateFunction {
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, validateSchema: opts.validateSchema ?? false });
-  ajv.addFormat('date', { type: 'string', validate: isIsoDate });
-  return ajv.compile(schema);
 }
 
 function describe(e: ErrorObject): { pointer: string; atKey: boolean; message: string } {

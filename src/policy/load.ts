@@ -6,18 +6,20 @@ import { emptyCoverageRules, mergeCoverageRules, type CoverageAccept, type Cover
 import { readBoundedText } from './json-file.js';
 import { MAX_POLICY_FILE_BYTES } from './limits.js';
 import { FINDING_SHAPE, IMAGE_SHAPE, type Shape } from './context-shape.js';
-import { makeValidator, pointerLabel, schemaIssues } from './ajv-issues.js';
+import type { ValidateFunction } from 'ajv';
+import { pointerLabel, schemaIssues } from './ajv-issues.js';
 import { compileLogic } from './logic/compile.js';
 import { validateLogic } from './logic/validate.js';
 import { shippedPolicy } from './package-root.js';
 import { parsePurl } from './purl-match.js';
-import { POLICY_SCHEMA } from './schema.js';
+import { validate as validatePolicySchema } from './policy-validator.generated.js';
 import { compileShorthand, isJsonLogic } from './shorthand.js';
 import { formatIssue, type PolicyIssue, type PolicySet } from './types.js';
 import { loadLocatedYaml, YamlSyntaxError, type LocatedYaml } from './yaml-positions.js';
 
 export { MAX_POLICY_FILE_BYTES } from './limits.js';
-let validator: ReturnType<typeof makeValidator> | undefined;
+// POLICY_SCHEMA (schema.ts), compiled ahead of time: no ajv load or compile in a scan.
+const validator = validatePolicySchema as ValidateFunction;
 
 export function emptyPolicySet(): PolicySet {
   return { policies: [], rules: [], limits: [], exceptions: [], imageRules: [], coverage: emptyCoverageRules() };
@@ -59,7 +61,6 @@ export function parsePolicy(text: string, file: string, source: string, absFile:
     if (err instanceof YamlSyntaxError) return { issues: [{ file: err.file, ...err.position, message: err.problem }], set };
     throw err;
   }
-  validator ??= makeValidator(POLICY_SCHEMA);
   const issues = schemaIssues(validator, doc, file, pointerLabel);
   if (issues.length) return { issues, set };
 

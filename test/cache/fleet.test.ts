@@ -1,5 +1,6 @@
 // Issue 21: a layer cache shared by a fleet of runners on a real, private redis-server. Runners
 // are separate local cache dirs (and key-file homes) sharing one Redis and one PORTCULLIS_CACHE_KEY.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,9 @@ import { resolveImageSource } from '../../src/image/resolve.js';
 import { inventoryImage } from '../../src/inventory/inventory.js';
 import type { Report } from '../../src/model/report.js';
 import { debianImage, type DebianImageFixture } from '../fixtures/debian-image.js';
+import { buildCli } from '../helpers/build-cli.js';
 import { runCli } from '../helpers/cli.js';
+import { PROJECT_ROOT } from '../helpers/shared.js';
 import { fleetImages, type FleetImages } from './fleet-image.js';
 import { haveRedis, startRedis, type PrivateRedis } from './redis-harness.js';
 
@@ -134,6 +137,25 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
     expect(fourth.metrics).toMatchObject({ sharedHits: 4, misses: 0 });
     expect(JSON.stringify(fourth.packages)).toBe(JSON.stringify(truthApp.packages));
   }, 300_000);
+
+  it('the built CLI (bin/portcullis.js over the bundle) shares layers through Redis too', async () => {
+    // The bundle loads the Redis client from its own chunk: a load that went wrong would only show
+    // as a degraded (cold) scan, so check the shared hits of the installed entry point.
+    buildCli();
+    redis.cli(['FLUSHALL']);
+    const built = (env: NodeJS.ProcessEnv) =>
+      new Promise<Report>((resolve, reject) => {
+        execFile(process.execPath, [join(PROJECT_ROOT, 'bin/portcullis.js'), 'sbom', images.base, '--quiet'], { encoding: 'utf8', env: { PATH: process.env.PATH, CI: 'true', ...env } }, (err, stdout, stderr) =>
+          err || stderr ? reject(new Error(`${err?.message ?? ''} ${stderr}`)) : resolve(JSON.parse(stdout) as Report),
+        );
+      });
+    const first = await built(runner().env);
+    expect(first.tool.cache).toMatchObject({ backend: 'redis', misses: 3, sharedStored: 3 });
+    expect(first.tool.cache?.degraded).toBeUndefined();
+    const second = await built(runner().env);
+    expect(second.tool.cache).toMatchObject({ backend: 'redis', hits: 3, sharedHits: 3, misses: 0 });
+    expect(inventoryOf(second)).toBe(inventoryOf(truthBase));
+  }, 600_000);
 
   it('a connection the server closed while the walk ran (idle timeout) is opened again for the write', async () => {
     redis.cli(['FLUSHALL']);

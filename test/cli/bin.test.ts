@@ -1,12 +1,15 @@
 // The installed entry point: `npm ci` builds dist/ (prepare), then bin/portcullis.js runs it.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildCli } from '../helpers/build-cli.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 
-function run(args: string[], cwd = PROJECT_ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(args: string[], cwd = PROJECT_ROOT, root = PROJECT_ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(PROJECT_ROOT, 'bin/portcullis.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } }, (err, stdout, stderr) =>
+    execFile(process.execPath, [join(root, 'bin/portcullis.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } }, (err, stdout, stderr) =>
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
     );
   });
@@ -14,7 +17,7 @@ function run(args: string[], cwd = PROJECT_ROOT): Promise<{ code: number; stdout
 
 describe('bin/portcullis.js over the built dist/', () => {
   beforeAll(() => {
-    execFileSync(process.execPath, [join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT });
+    buildCli();
   }, 300_000);
 
   it('prints its version and help, and exit codes follow the contract', async () => {
@@ -33,5 +36,42 @@ describe('bin/portcullis.js over the built dist/', () => {
     const r = await run(['policy', 'test', join(PROJECT_ROOT, 'policies/tests')], '/');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/PASS: \d+\/\d+/);
+  });
+
+  it('--debug stack traces name the TypeScript sources through the bundle\'s source maps', async () => {
+    const r = await run(['db', 'status', '--db', '/nonexistent/portcullis.db', '--debug']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^portcullis: \/nonexistent\/portcullis\.db: /);
+    expect(r.stderr).toMatch(/at \S+ \(.*\/src\/vulndb\/store\.ts:\d+:\d+\)/);
+    expect(r.stderr).not.toMatch(/dist\/cli-bundle/);
+  });
+
+  it('runs the bundle when it is current, and tsc\'s per-file output when the bundle is stale', async () => {
+    // A copy of the install in which the entry that must NOT run is broken: the run succeeds only
+    // through the other one.
+    const root = mkdtempSync(join(tmpdir(), 'portcullis-bin-'));
+    try {
+      for (const p of ['bin', 'dist', 'package.json', 'policies']) cpSync(join(PROJECT_ROOT, p), join(root, p), { recursive: true });
+      symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'));
+      const tscMain = join(root, 'dist/cli/main.js');
+      const bundleMain = join(root, 'dist/cli-bundle/main.js');
+      const broken = "throw new Error('wrong entry loaded');\n";
+      const at = (s: number) => new Date(Date.now() + s * 1000);
+
+      writeFileSync(tscMain, broken);
+      utimesSync(tscMain, at(-60), at(-60));
+      const fresh = await run(['--version'], root, root);
+      expect(fresh.stderr).toBe('');
+      expect(fresh.stdout).toMatch(/^portcullis \d+\.\d+\.\d+\n$/);
+
+      cpSync(join(PROJECT_ROOT, 'dist/cli/main.js'), tscMain);
+      writeFileSync(bundleMain, broken);
+      utimesSync(bundleMain, at(-60), at(-60));
+      const stale = await run(['--version'], root, root);
+      expect(stale.stderr).toBe('');
+      expect(stale.stdout).toMatch(/^portcullis \d+\.\d+\.\d+\n$/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -3,11 +3,12 @@
 // the parser stops, as a YAML tag or alias, as a whole file…), and the token must appear in
 // neither stdout nor stderr — of the built CLI (bin/portcullis.js over dist/) and of the CLI run
 // in-process (test/helpers/cli.ts). Errors still name the file, and a position where one exists.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { errorLines, runCli as runInProcess } from '../helpers/cli.js';
+import { buildCli } from '../helpers/build-cli.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 import { DEBIAN_OS_RELEASE, suiteDb } from './fixtures.js';
 import { rawTar, sandbox, sha256, writeRawImage, type Sandbox } from './harness.js';
@@ -151,7 +152,7 @@ describe('no input file content in any message', () => {
   const db = suiteDb('no-secret-echo');
 
   beforeAll(() => {
-    execFileSync(process.execPath, [join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT });
+    buildCli();
   }, 300_000);
 
   for (const c of CASES) {

@@ -368,6 +368,52 @@ describe('the second pass is bounded', () => {
     expect(hits).toBe(5);
     expect(warm).toEqual(cold);
   });
+
+  it('a fresh runner finds the second pass\'s deltas too: its keys are looked up in a batch (prefetch), as a shared cache answers', async () => {
+    // A shared tier as the fleet's: what other runners stored, reachable only through prefetch().
+    const shared = new Map<string, Buffer>();
+    const keyOf = (diffId: string, ws: readonly { name: string; version: number }[]) => `${diffId}|${ws.map((w) => `${w.name}@${w.version}`).join(',')}`;
+    const freshRunner = () => {
+      const fetched = new Map<string, Buffer>();
+      const prefetched: number[] = [];
+      const got = { hits: 0, misses: 0 };
+      const store: LayerDeltaStore = {
+        async prefetch(layers, ws) {
+          prefetched.push(layers.length);
+          for (const l of layers) {
+            const b = shared.get(keyOf(l.diffId, ws));
+            if (b) fetched.set(keyOf(l.diffId, ws), b);
+          }
+        },
+        async get(layer, ws) {
+          const b = fetched.get(keyOf(layer.diffId, ws));
+          got[b ? 'hits' : 'misses']++;
+          return b ? deserialiseLayerDelta(b) : undefined;
+        },
+        async put(layer, ws, delta: LayerDelta) {
+          shared.set(keyOf(layer.diffId, ws), serialiseLayerDelta(delta));
+        },
+      };
+      return { store, prefetched, got };
+    };
+    const image = await imageOf([
+      [OS_RELEASE, { name: 'data/dpkg/status', data: DB_A }],
+      [{ name: 'var/lib/dpkg', type: 'symlink', linkname: '/data/dpkg' }],
+      [{ name: 'data/dpkg/status', data: DB_B }],
+    ]);
+    const first = freshRunner();
+    const cold = await inventoryImage(image, { store: first.store });
+    // 3 first-pass lookups, then 2 for the layers that hold /data/dpkg, each pass in one batch.
+    expect(first.prefetched).toEqual([3, 2]);
+    expect(first.got).toEqual({ hits: 0, misses: 5 });
+    expect(shared.size).toBe(5);
+
+    const second = freshRunner();
+    const warm = await inventoryImage(image, { store: second.store });
+    expect(second.prefetched).toEqual([3, 2]);
+    expect(second.got).toEqual({ hits: 5, misses: 0 });
+    expect(warm).toEqual(cold);
+  });
 });
 
 describe('unread package files', () => {

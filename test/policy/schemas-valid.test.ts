@@ -1,7 +1,7 @@
 // Runs skip checking our schemas against the JSON Schema meta-schema (see makeValidator); this is
 // where that check happens, for every schema the policy engine compiles.
 import { describe, expect, it } from 'vitest';
-import { makeValidator } from '../../src/policy/ajv-issues.js';
+import { makeValidator } from '../../src/policy/ajv-compile.js';
 import { POLICY_TEST_SCHEMA } from '../../src/policy/policy-test-schema.js';
 import { POLICY_SCHEMA } from '../../src/policy/schema.js';
 
