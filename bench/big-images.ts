@@ -5,6 +5,7 @@
 //   BIG_COPIES  node_modules copies (default 4: ~110k files, ~1.3 GB in the files shape)
 //   BIG_JAR_DIRS app dirs holding every Debian jar (default 12: ~850 jars + 3 fat jars)
 //   BENCH_RUNS  rounds (default 3; medians are printed)
+//   BASELINE_BIN another build's bin/portcullis.js (e.g. of main), run in the same rounds: before/after
 // Printed ratios (goal from issue 20):
 //   trivy / ours on the docker-archive (>= 4x), ours / per-entry floor (<= 1.5x: GNU tar listing
 //   every entry of every layer, `tar -xOf image.tar LAYERS | tar -itf -`), ours (OCI, gzip layers) /
@@ -18,12 +19,14 @@ import { debianImage } from '../test/fixtures/debian-image.js';
 import { bigShape, type Shape } from './lib/big-shapes.js';
 import { measure, type Measured } from './lib/measure.js';
 import { trivyBinary } from './lib/trivy.js';
+import { writeEmptyJavaDb } from '../test/lang-image/trivy.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/portcullis.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const COPIES = Number(process.env.BIG_COPIES ?? 4);
 const JAR_DIRS = Number(process.env.BIG_JAR_DIRS ?? 12);
+const BASELINE = process.env.BASELINE_BIN;
 const SHAPES = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['files', 'jars', 'both']) as Shape[];
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -41,7 +44,13 @@ function purls(bom: string): Set<string> {
   const out = new Set<string>();
   const walk = (cs: { purl?: string; components?: unknown[] }[] | undefined): void => {
     for (const c of cs ?? []) {
-      if (c.purl) out.add(decodeURIComponent(c.purl.split('?')[0]!));
+      if (c.purl) {
+        // Trivy keeps a deb epoch in the `epoch` qualifier, we in the version: compare with it in.
+        const [head, query] = c.purl.split('?') as [string, string | undefined];
+        const epoch = new URLSearchParams(query ?? '').get('epoch');
+        const at = head.lastIndexOf('@');
+        out.add(decodeURIComponent(epoch && epoch !== '0' ? `${head.slice(0, at + 1)}${epoch}:${head.slice(at + 1)}` : head));
+      }
       walk(c.components as { purl?: string }[] | undefined);
     }
   };
@@ -60,9 +69,12 @@ for (const shape of SHAPES) {
   const tarBytes = img.layerNames.length;
   const cmds: Record<string, () => Promise<Measured>> = {
     ours: () => measure(process.execPath, [BIN, 'sbom', `docker-archive:${img.dockerArchive}`, '--quiet', '--no-cache', '--format', 'cyclonedx']),
+    ...(BASELINE ? { before: () => measure(process.execPath, [BASELINE, 'sbom', `docker-archive:${img.dockerArchive}`, '--quiet', '--no-cache', '--format', 'cyclonedx']) } : {}),
     oursOci: () => measure(process.execPath, [BIN, 'sbom', img.ociRef, '--quiet', '--no-cache']),
     trivy: () => {
+      // Cold: a fresh cache dir each run, with only the empty Java DB its jar analyzer insists on.
       const cache = mkdtempSync(join(tmpdir(), 'pc-trivy-cold-'));
+      writeEmptyJavaDb(cache);
       const args = ['image', '--input', img.dockerArchive, '--format', 'cyclonedx', '--scanners', 'license', '--offline-scan', '--skip-db-update', '--skip-java-db-update', '--cache-dir', cache, '--quiet'];
       return measure(trivy, args).finally(() => rmSync(cache, { recursive: true, force: true }));
     },
@@ -79,6 +91,7 @@ for (const shape of SHAPES) {
   const size = Number(execFileSync('stat', ['-c', '%s', img.dockerArchive], { encoding: 'utf8' }).trim());
   console.log(`== ${shape}: docker-archive ${(size / 1e6).toFixed(0)} MB, ${tarBytes} layers, ${entries} tar entries (medians of ${RUNS} interleaved rounds)`);
   console.log(`ours docker-archive:   ${ms('ours').toFixed(0)} ms, peak RSS ${rss('ours').toFixed(0)} MB, cpu ${median(got.ours!.map((m) => m.cpuMs)).toFixed(0)} ms`);
+  if (BASELINE) console.log(`baseline build:        ${ms('before').toFixed(0)} ms, peak RSS ${rss('before').toFixed(0)} MB, cpu ${median(got.before!.map((m) => m.cpuMs)).toFixed(0)} ms; ours / baseline ${(ms('ours') / ms('before')).toFixed(2)}x`);
   console.log(`ours oci (gzip):       ${ms('oursOci').toFixed(0)} ms, peak RSS ${rss('oursOci').toFixed(0)} MB`);
   console.log(`trivy (cold cache):    ${ms('trivy').toFixed(0)} ms, peak RSS ${rss('trivy').toFixed(0)} MB`);
   console.log(`per-entry floor (tar): ${ms('floor').toFixed(0)} ms;  gzip -dc of the layers: ${ms('gunzip').toFixed(0)} ms`);
