@@ -1,13 +1,10 @@
 // Reads ONE layer tar stream, once, and returns its LayerDelta. Only files some wanter asks for are
 // buffered (bounded by the wanter's maxFileSize); every other entry is drained without keeping data.
 import type { Readable } from 'node:stream';
-import type TarStream from 'tar-stream';
 import { ImageError, errorMessage } from '../errors.js';
 import type { CapturedFile, DeltaUnread, DeltaWarning, LayerDelta, LinkEntry } from './layer-delta.js';
-import { lazyRequire } from '../util/lazy-require.js';
 import { baseName, normaliseEntryName, parentOf, pathHash, usrMergeAliases } from './paths.js';
-
-const tarStream = lazyRequire<typeof TarStream>('tar-stream');
+import { readTar, type TarEntrySink, type TarHeader } from './tar-reader.js';
 
 export const DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024;
 const WHITEOUT_PREFIX = '.wh.';
@@ -162,86 +159,83 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
   const dropped = new Set<string>();
   const shadowed = new HashList();
   const warnings: DeltaWarning[] = [];
-  const extract = tarStream().extract();
   const scratch = new Scratch();
 
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('finish', resolve);
-    extract.on('error', (err: Error) => reject(err));
-    stream.on('error', (err: Error) => reject(err));
-  });
-
   /**
-   * Reads one wanted file: first its head for the wanters' sniff() (when every wanter sniffs), then,
-   * unless all of them said no or it is over the size limit, the whole file; then each distilling
-   * wanter's distill(). Records the file, or the path as dropped when nothing was kept.
+   * The sink of one wanted file: first its head for the wanters' sniff() (when every wanter sniffs),
+   * then, unless all of them said no or it is over the size limit, the whole file; then each
+   * distilling wanter's distill(). Records the file, or the path as dropped when nothing was kept.
    */
-  const capture = (entry: NodeJS.EventEmitter, path: string, size: number, mode: number, wanted: FileWanter[]): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      const headSize = wanted.every((w) => w.sniff) ? Math.min(size, SNIFF_BYTES) : 0;
-      const head: Buffer[] = [];
-      let headGot = 0;
-      let collector: Collector | undefined;
-      let scratchBuf: Buffer | undefined;
-      let skipping = false;
-      let keepers = wanted;
+  const capture = (path: string, size: number, mode: number, wanted: FileWanter[]): TarEntrySink => {
+    const headSize = wanted.every((w) => w.sniff) ? Math.min(size, SNIFF_BYTES) : 0;
+    const head: Buffer[] = [];
+    let headGot = 0;
+    let collector: Collector | undefined;
+    let scratchBuf: Buffer | undefined;
+    let skipping = false;
+    let keepers = wanted;
 
-      const decide = (): void => {
-        if (headSize > 0) {
-          const h = Buffer.concat(head, headGot).subarray(0, headSize);
-          keepers = wanted.filter((w) => !w.sniff || w.sniff(path, h));
-          if (keepers.length === 0) {
-            dropped.add(path);
-            skipping = true;
-            return;
-          }
+    const decide = (): void => {
+      if (headSize > 0) {
+        const h = Buffer.concat(head, headGot).subarray(0, headSize);
+        keepers = wanted.filter((w) => !w.sniff || w.sniff(path, h));
+        if (keepers.length === 0) {
+          dropped.add(path);
+          skipping = true;
+          return;
         }
-        // Each wanter's own limit: a file over one wanter's limit (the OS detector's 64 KiB for a
-        // status.d file) is still read for a wanter that takes it (dpkg's 64 MiB).
-        const limitOf = (w: FileWanter): number => w.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
-        const over = keepers.filter((w) => size > limitOf(w));
-        if (over.length > 0) {
-          const names = over.map((w) => w.name);
-          const limit = Math.min(...over.map(limitOf));
-          warnings.push({
-            code: 'walker.file-too-large',
-            message: `${path} is ${size} bytes, over the ${limit}-byte limit of ${names.join(', ')}; not read`,
-            path,
-          });
-          unread.set(path, { path, size, wanters: names, code: 'too-large', reason: `${size} bytes, over the ${limit}-byte limit; not read` });
-          keepers = keepers.filter((w) => size <= limitOf(w));
-          if (keepers.length === 0) {
-            dropped.add(path);
-            skipping = true;
-            return;
-          }
+      }
+      // Each wanter's own limit: a file over one wanter's limit (the OS detector's 64 KiB for a
+      // status.d file) is still read for a wanter that takes it (dpkg's 64 MiB).
+      const limitOf = (w: FileWanter): number => w.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+      const over = keepers.filter((w) => size > limitOf(w));
+      if (over.length > 0) {
+        const names = over.map((w) => w.name);
+        const limit = Math.min(...over.map(limitOf));
+        warnings.push({
+          code: 'walker.file-too-large',
+          message: `${path} is ${size} bytes, over the ${limit}-byte limit of ${names.join(', ')}; not read`,
+          path,
+        });
+        unread.set(path, { path, size, wanters: names, code: 'too-large', reason: `${size} bytes, over the ${limit}-byte limit; not read` });
+        keepers = keepers.filter((w) => size <= limitOf(w));
+        if (keepers.length === 0) {
+          dropped.add(path);
+          skipping = true;
+          return;
         }
-        const limit = Math.max(...keepers.map(limitOf));
-        const onlyDistilled = keepers.every((w) => w.distill);
-        if (onlyDistilled) scratchBuf = scratch.take(size);
-        const target = scratchBuf ?? (size <= PREALLOC_MAX ? Buffer.allocUnsafe(size) : undefined);
-        collector = new Collector(target, limit);
-        for (const h of head) collector.push(h);
-      };
+      }
+      const limit = Math.max(...keepers.map(limitOf));
+      const onlyDistilled = keepers.every((w) => w.distill);
+      if (onlyDistilled) scratchBuf = scratch.take(size);
+      const target = scratchBuf ?? (size <= PREALLOC_MAX ? Buffer.allocUnsafe(size) : undefined);
+      collector = new Collector(target, limit);
+      for (const h of head) collector.push(h);
+    };
 
-      if (headSize === 0) decide();
-      entry.on('data', (chunk: Buffer) => {
+    if (headSize === 0) decide();
+    return {
+      data(chunk: Buffer): void {
         if (skipping) return;
         if (collector) {
           collector.push(chunk);
           return;
         }
-        head.push(chunk);
-        headGot += chunk.length;
-        if (headGot >= headSize) decide();
-      });
-      entry.on('end', () => {
-        if (!collector && !skipping) decide(); // a file shorter than its head (tar-stream errors on truncation)
-        if (skipping || !collector) return resolve();
-        const data = collector.result();
-        finish(path, size, mode, keepers, data, scratchBuf).then(resolve, reject);
-      });
-    });
+        // The head is small: a copy, so it never pins a large chunk of the stream.
+        const take = Math.min(chunk.length, headSize - headGot);
+        head.push(Buffer.from(chunk.subarray(0, take)));
+        headGot += take;
+        if (headGot < headSize) return;
+        decide();
+        if (collector && take < chunk.length) (collector as Collector).push(chunk.subarray(take));
+      },
+      end(): void | Promise<void> {
+        if (!collector && !skipping) decide(); // an empty file (no data to sniff)
+        if (skipping || !collector) return;
+        return finish(path, size, mode, keepers, collector.result(), scratchBuf);
+      },
+    };
+  };
 
   const finish = async (path: string, size: number, mode: number, keepers: FileWanter[], data: Buffer, scratchBuf: Buffer | undefined): Promise<void> => {
     const distilled: Record<string, Buffer> = {};
@@ -271,42 +265,25 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
     files.set(path, f);
   };
 
-  extract.on('entry', (header, entry, next) => {
-    // Entry errors also reach `extract` (handled below); this keeps them from being unhandled.
-    entry.on('error', () => undefined);
-    const drain = () => {
-      entry.on('end', () => next());
-      entry.resume();
-    };
-    // tar-stream decodes a size field that is neither octal nor a valid base-256 number as null,
-    // and never ends the body of a directory that declares a size: both would hang the walk.
-    const size = header.size as number | null | undefined;
-    if (size !== undefined && !(typeof size === 'number' && Number.isSafeInteger(size) && size >= 0)) {
-      extract.destroy(new ImageError(`${label}: entry "${header.name}" has an unreadable size field`));
-      return;
-    }
-    if (header.type === 'directory' && (size ?? 0) > 0) {
-      extract.destroy(new ImageError(`${label}: directory entry "${header.name}" declares ${size} bytes of content`));
-      return;
-    }
+  const onEntry = (header: TarHeader): TarEntrySink | undefined => {
+    // A size field that is neither octal nor a valid base-256 number, and a directory that
+    // declares content, are refused (tar-stream, the reader before, would hang on both).
+    const size = header.size;
+    if (size === null) throw new ImageError(`${label}: entry "${header.name}" has an unreadable size field`);
+    if (header.type === 'directory' && size > 0) throw new ImageError(`${label}: directory entry "${header.name}" declares ${size} bytes of content`);
     const path = normaliseEntryName(header.name);
-    if (path === undefined) {
-      extract.destroy(new ImageError(`${label}: entry "${header.name}" escapes the image root`));
-      return;
-    }
+    if (path === undefined) throw new ImageError(`${label}: entry "${header.name}" escapes the image root`);
     const base = baseName(path);
     if (base.startsWith(WHITEOUT_PREFIX)) {
       const dir = parentOf(path);
       if (base === OPAQUE_MARKER) opaqueDirs.add(dir);
       else whiteouts.add(`${dir === '/' ? '' : dir}/${base.slice(WHITEOUT_PREFIX.length)}`);
-      drain();
-      return;
+      return undefined;
     }
     const mode = header.mode ?? 0;
     switch (header.type) {
       case 'file':
       case 'contiguous-file': {
-        const size = header.size ?? 0;
         // A later plain write of the same path in this layer replaces an earlier one.
         files.delete(path);
         links.delete(path);
@@ -318,40 +295,32 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
           // A file a wanter would take under this name at another size (a Go binary replaced by a
           // small script) must still hide the earlier layers' copy: record it as dropped.
           if (wantedAtLimit(wanters, path, also)) shadowed.push(pathHash(path));
-          drain();
-          return;
+          return undefined;
         }
-        capture(entry, path, size, mode, wanted).then(() => next(), (err: unknown) => extract.destroy(err as Error));
-        return;
+        return capture(path, size, mode, wanted);
       }
       case 'symlink':
         files.delete(path);
         dropped.delete(path);
         unread.delete(path);
         links.set(path, { path, target: header.linkname ?? '', kind: 'symlink' });
-        drain();
-        return;
+        return undefined;
       case 'link': {
         const target = normaliseEntryName(header.linkname ?? '');
-        if (target === undefined) {
-          extract.destroy(new ImageError(`${label}: hard link "${header.name}" -> "${header.linkname}" escapes the image root`));
-          return;
-        }
+        if (target === undefined) throw new ImageError(`${label}: hard link "${header.name}" -> "${header.linkname}" escapes the image root`);
         files.delete(path);
         dropped.delete(path);
         unread.delete(path);
         links.set(path, { path, target, kind: 'hardlink' });
-        drain();
-        return;
+        return undefined;
       }
       default:
-        drain();
+        return undefined;
     }
-  });
+  };
 
-  stream.pipe(extract);
   try {
-    await done;
+    await readTar(stream, onEntry);
   } catch (err) {
     stream.destroy();
     if (err instanceof ImageError) throw err;

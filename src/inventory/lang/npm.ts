@@ -4,13 +4,21 @@
 // dev flags, so nothing is counted twice.
 import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
-import { basename, dirname, errorText, isRecord, licenseList, makePackage, parseJsonFile, perFile, purlFor, str, warnFile } from './common.js';
+import { basename, dirname, errorText, isRecord, licenseList, makePackage, parseJsonFile, perFile, purlFor, str, stripBom, warnFile } from './common.js';
 import { NPM_FOUND_BY, nameFromInstallPath, packageLockEntries, packageLockPackages } from './npm-lock.js';
 import { pnpmLockPackages } from './pnpm-lock.js';
 import { yarnLockPackages } from './yarn-lock.js';
 
 /** `…/node_modules/name/package.json` or `…/node_modules/@scope/name/package.json`. */
 const INSTALLED = /\/node_modules\/(?:@[^/]+\/)?[^/@.][^/]*\/package\.json$/;
+/**
+ * Any other `package.json` inside an installed package's tree: a vendored copy of another package
+ * (`typescript/lib/…`, `example/`, `benchmark/`) is code on disk like any other. Those without a
+ * name and version (build-output markers such as `dist/esm/package.json` = `{"type":"module"}`) and
+ * copies of the enclosing package's own manifest (`@redis/client/dist/package.json`) are not
+ * packages. Trivy's image scan reports the same set (bench/big-images.ts compares).
+ */
+const NESTED = /\/node_modules\/.+\/package\.json$/;
 const LOCKFILES = new Set(['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml']);
 const HIDDEN_LOCK = '/node_modules/.package-lock.json';
 /** Real package.json files are a few KB; anything bigger is hostile or broken. */
@@ -25,21 +33,39 @@ function projectDir(path: string): string {
   return path.slice(0, path.indexOf('/node_modules/')) || '/';
 }
 
-function installedPackage(file: WalkedFile, ctx: CatalogContext, devAt: Map<string, boolean>): [Package, Record<string, unknown>] | undefined {
+/** The installed package directory a nested file lies in: `/a/node_modules/@s/x/dist` -> `/a/node_modules/@s/x`. */
+function enclosingPackageDir(dir: string): string {
+  const i = dir.lastIndexOf('/node_modules/') + '/node_modules/'.length;
+  const segs = dir.slice(i).split('/');
+  return dir.slice(0, i) + (segs[0]!.startsWith('@') ? `${segs[0]}/${segs[1]}` : segs[0]!);
+}
+
+function quietJson(file: WalkedFile): unknown {
+  try {
+    return JSON.parse(stripBom(file.data.toString('utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+function installedPackage(file: WalkedFile, ctx: CatalogContext, devAt: Map<string, boolean>, nested = false): [Package, Record<string, unknown>] | undefined {
   if (file.size > MAX_PACKAGE_JSON) {
     warnFile(ctx, file, 'npm.package-json', `${file.size} bytes is too large for a package.json; skipped`);
     ctx.unreadable?.(file, 'unreadable', 'too large for a package.json');
     return undefined;
   }
-  const doc = parseJsonFile(ctx, file, 'npm.package-json');
-  if (doc === undefined) return undefined;
+  // A nested package.json that is not JSON (a package's test fixture of a broken manifest) was never
+  // installed by npm and names nothing: not a package, and no gap in what was read.
+  const doc = nested ? quietJson(file) : parseJsonFile(ctx, file, 'npm.package-json');
+  if (doc === undefined || (nested && !isRecord(doc))) return undefined;
   if (!isRecord(doc)) {
     warnFile(ctx, file, 'npm.package-json', 'not a JSON object');
     ctx.unreadable?.(file, 'malformed', 'not a JSON object');
     return undefined;
   }
   const dir = dirname(file.path);
-  const name = str(doc.name) ?? nameFromInstallPath(dir);
+  // An installed package may omit its name (npm knows it from the path); a nested copy must say it.
+  const name = str(doc.name) ?? (nested ? undefined : nameFromInstallPath(dir));
   const version = str(doc.version);
   // Directories such as test fixtures inside a package can hold a package.json without a version.
   if (!name || !version) return undefined;
@@ -84,7 +110,7 @@ function resolveInstalled(byDir: Map<string, Package>, dir: string, dep: string)
 
 export const npmCataloger: Cataloger = {
   name: NPM_FOUND_BY,
-  version: 1,
+  version: 2,
   kind: 'language',
   attribution: 'file',
   maxFileSize: 64 * 1024 * 1024,
@@ -92,11 +118,12 @@ export const npmCataloger: Cataloger = {
   linkProbes: ['x/package.json', '@s/x/package.json', 'package.json', '.package-lock.json'],
   wants(path: string): boolean {
     if (!path.endsWith('.json') && !path.endsWith('.lock') && !path.endsWith('.yaml')) return false;
-    return INSTALLED.test(path) || path.endsWith(HIDDEN_LOCK) || isLockfile(path);
+    return NESTED.test(path) || path.endsWith(HIDDEN_LOCK) || isLockfile(path);
   },
   async parse(files: WalkedFile[], ctx: CatalogContext): Promise<Package[]> {
     const installed = files.filter((f) => INSTALLED.test(f.path));
-    const locks = files.filter((f) => !INSTALLED.test(f.path));
+    const nested = files.filter((f) => !INSTALLED.test(f.path) && NESTED.test(f.path));
+    const locks = files.filter((f) => !NESTED.test(f.path));
     const projectLocks = locks.filter((f) => isLockfile(f.path));
     const withNodeModules = new Set(installed.map((f) => projectDir(f.path)));
     const packageLocks = locks.filter((f) => f.path.endsWith('package-lock.json') && (f.path.endsWith(HIDDEN_LOCK) || withNodeModules.has(dirname(f.path))));
@@ -109,6 +136,20 @@ export const npmCataloger: Cataloger = {
       try {
         const got = installedPackage(f, ctx, devAt);
         if (!got) continue;
+        out.push(got[0]);
+        byDir.set(dirname(f.path), got[0]);
+        manifests.set(got[0], got[1]);
+      } catch (e) {
+        warnFile(ctx, f, 'npm.package-json', `could not be parsed (${errorText(e)})`);
+        ctx.unreadable?.(f, 'malformed', 'could not be parsed');
+      }
+    }
+    for (const f of nested) {
+      try {
+        const got = installedPackage(f, ctx, devAt, true);
+        if (!got) continue;
+        const outer = byDir.get(enclosingPackageDir(dirname(f.path)));
+        if (outer && outer.name === got[0].name && outer.version === got[0].version) continue;
         out.push(got[0]);
         byDir.set(dirname(f.path), got[0]);
         manifests.set(got[0], got[1]);
