@@ -145,7 +145,7 @@ export function deserialiseLayerDelta(buf: Buffer): LayerDelta {
   if (!Array.isArray(h.unread)) fail('unread missing');
   const unread: DeltaUnread[] = h.unread.map((u: unknown) => {
     const o = u as Record<string, unknown>;
-    if (typeof o !== 'object' || o === null || !isStr(o.path) || !isNat(o.size) || !isStr(o.reason) || o.code !== 'too-large') fail('bad unread record');
+    if (typeof o !== 'object' || o === null || !isStr(o.path) || !isNat(o.size) || !isStr(o.reason) || (o.code !== 'too-large' && o.code !== 'unreadable')) fail('bad unread record');
     return { path: o.path, size: o.size, wanters: strings(o.wanters, 'unread wanters'), code: o.code, reason: o.reason };
   });
   return {

@@ -40,7 +40,8 @@ export interface DeltaUnread {
   size: number;
   /** Names of the wanters that wanted it. */
   wanters: string[];
-  code: 'too-large';
+  /** `too-large`: over a wanter's limit; `unreadable`: an entry type the walker cannot read (GNU sparse). */
+  code: 'too-large' | 'unreadable';
   /** One line, never file content. */
   reason: string;
 }

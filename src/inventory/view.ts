@@ -44,7 +44,7 @@ export function filesFor(fs: WantedFs, wanter: FileWanter, warn?: (w: ScanWarnin
 /** A name a wanter asks for that exists in the view but could not be read. */
 export interface UnreadName {
   path: string;
-  code: 'too-large' | 'link';
+  code: 'too-large' | 'unreadable' | 'link';
   /** One line, never file content. */
   reason: string;
   layer: number;

@@ -314,8 +314,21 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
         links.set(path, { path, target, kind: 'hardlink' });
         return undefined;
       }
-      default:
+      default: {
+        // An entry type the walker cannot read (GNU sparse `S`, a vendor type) under a name a
+        // wanter asks for: the file is there but its bytes are unknown — unread, never absent.
+        if (header.type !== null) return undefined;
+        const wanted = wantersOf(wanters, path, size, also);
+        if (wanted.length === 0) return undefined;
+        files.delete(path);
+        links.delete(path);
+        noteDirs(path);
+        dropped.add(path);
+        const reason = 'a tar entry of a type the walker cannot read (GNU sparse or unknown); not read';
+        unread.set(path, { path, size, wanters: wanted.map((w) => w.name), code: 'unreadable', reason });
+        warnings.push({ code: 'walker.entry-type', message: `${path}: ${reason}`, path });
         return undefined;
+      }
     }
   };
 

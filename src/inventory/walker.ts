@@ -70,7 +70,7 @@ export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[],
 }
 
 /** Bump when walkLayer's output for the same bytes and wanters changes: part of the cache key. */
-export const WALKER_VERSION = 6;
+export const WALKER_VERSION = 7;
 
 /** A second pass: extra names files are wanted under, and their part of the cache key. */
 interface SecondPass {

@@ -3,7 +3,7 @@
 // running container would see; what cannot be read (too large, malformed, a link to nothing, a
 // cataloger that failed) is listed in Inventory.unread, never dropped silently.
 import { execFile } from 'node:child_process';
-import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -493,6 +493,19 @@ describe('unread package files', () => {
     const inv = await inventoryOf([[{ name: 'var/lib/boom/db', data: 'x' }]], [boom, rpmCataloger]);
     expect(inv.unread).toEqual([{ path: '/var/lib/boom/db', cataloger: 'boom-os', kind: 'os-pkgdb', code: 'error', reason: 'cataloger boom-os failed (TypeError); see warnings', layer: 0 }]);
     expect(inv.warnings.map((w) => w.code)).toEqual(['cataloger.error']);
+  });
+
+  it('a dpkg status stored as a GNU sparse entry (tar --sparse) is unread (unreadable), never an absent db', async () => {
+    const root = tree({ files: { 'etc/os-release': 'ID=debian\nVERSION_ID="12"\n', 'var/lib/dpkg/status': DB_A } });
+    await run('truncate', ['-s', '2M', join(root, 'var/lib/dpkg/status')]); // a hole after the stanzas
+    const f = join(tmp, `sparse-${dirs++}.tar`);
+    await run('tar', ['-C', root, '--sparse', '--format=gnu', '--owner=0', '--group=0', '-cf', f, '.']);
+    const { stdout } = await run('python3', ['-c', 'import sys,tarfile; print([m.type.decode() for m in tarfile.open(sys.argv[1]) if m.name.endswith("status")][0])', f]);
+    expect(stdout.trim()).toBe('S');
+    const inv = await inventoryImage(imageOfTars([readFileSync(f)]));
+    expect(inv.packages).toEqual([]);
+    expect(inv.unread).toEqual([expect.objectContaining({ path: '/var/lib/dpkg/status', cataloger: 'dpkg', kind: 'os-pkgdb', code: 'unreadable' })]);
+    expect(inv.warnings.map((w) => w.code)).toContain('walker.entry-type');
   });
 
   it('an image that names its OS but holds none of its package db (rm -rf /var/lib/dpkg) is an unread OS db (missing)', async () => {
