@@ -8,15 +8,15 @@ import { importFiles } from '../../src/vulndb/index.js';
 import { buildOciLayout, toDockerArchive, toOciArchive } from '../image/build-layout.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 
-const OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n';
+export const OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n';
 
-interface Deb {
+export interface Deb {
   name: string;
   version: string;
   source?: string;
 }
 
-function dpkgStatus(debs: Deb[]): string {
+export function dpkgStatus(debs: Deb[]): string {
   return debs
     .map((d) =>
       [
