@@ -8,8 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildOciLayout, toOciArchive } from '../image/build-layout.js';
 import { buildZip } from '../vulndb/zipfix.js';
-import { buildPipelineFixture, CRITICAL_ID, osvRecords, type PipelineFixture } from './fixture.js';
+import { buildPipelineFixture, CRITICAL_ID, OS_RELEASE, osvRecords, type PipelineFixture } from './fixture.js';
 import { TEKTON_RESULTS_BUDGET } from '../../src/report/tekton-results.js';
 import type { ParamValue } from './substitute.js';
 import { loadTektonDocs, runTask, type TaskRun, type TaskSpec } from './tekton.js';
@@ -85,6 +86,19 @@ describe('portcullis-scan Task, run locally', () => {
     expect(r.results.ERROR).toMatch(/corrupt\.tar: not a tar archive/);
     expect(r.steps[0].stderr).toMatch(/corrupt\.tar: not a tar archive/);
     expect(existsSync(join(r.reports, 'report.json'))).toBe(false);
+  });
+
+  it('an OS package database that cannot be read: DECISION=incomplete, never a pass, COVERAGE names the gap, exit 2', async () => {
+    const layout = join(f.dir, 'malformed-layout');
+    await buildOciLayout(layout, {
+      tag: 'v1',
+      layers: [{ files: [{ path: 'etc/', type: 'directory' }, { path: 'etc/os-release', content: OS_RELEASE }, { path: 'var/lib/dpkg/', type: 'directory' }, { path: 'var/lib/dpkg/status', content: 'this is not a dpkg database\n' }] }],
+    });
+    toOciArchive(layout, 'v1', join(imageWs, 'malformed.tar'));
+    const r = await run({ IMAGE_TARBALL: 'malformed.tar' });
+    expect(codes(r), JSON.stringify(r.steps.map((s) => s.stderr))).toEqual({ scan: 2, gate: 2 });
+    expect(r.results).toMatchObject({ DECISION: 'incomplete', BLOCKED: 'true', REPORT: join(r.reports, 'report.json'), ERROR: '' });
+    expect(r.results.COVERAGE).toMatch(/^incomplete: OS package database \/var\/lib\/dpkg\/status \(dpkg\) was not read \(malformed/);
   });
 
   it('POLICY (an array) files from the source workspace and SEVERITY reach the CLI', async () => {

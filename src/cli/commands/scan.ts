@@ -62,7 +62,8 @@ Output:
   --reports-dir DIR       each --format NAME given without =FILE goes to DIR/report.EXT
                           (json when no --format is given)
   --results-dir DIR       also write Tekton result files into DIR (DECISION, BLOCKED, a count
-                          per severity, COVERAGE, REPORT, REPORT_DIGEST, ERROR), on error too
+                          per severity, COVERAGE, REPORT, REPORT_DIGEST, ERROR), also when the
+                          scan fails after its flags were read
 ${ATTEST_USAGE}`;
 
 /** What a run got to, for the result files written after it (or after its error). */
