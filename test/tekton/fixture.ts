@@ -8,15 +8,15 @@ import { importFiles } from '../../src/vulndb/index.js';
 import { buildOciLayout, toDockerArchive, toOciArchive } from '../image/build-layout.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 
-const OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n';
+export const OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n';
 
-interface Deb {
+export interface Deb {
   name: string;
   version: string;
   source?: string;
 }
 
-function dpkgStatus(debs: Deb[]): string {
+export function dpkgStatus(debs: Deb[]): string {
   return debs
     .map((d) =>
       [
@@ -123,4 +123,26 @@ export async function buildPipelineFixture(dir: string): Promise<PipelineFixture
   await importFiles(f.db, [f.recordsDir, join(dir, 'kev.json')]);
   writeCliWrapper(f.binDir);
   return f;
+}
+
+/**
+ * A build context (Dockerfile + rootfs/) whose image is the fixture's Debian 12 image with `debs`
+ * installed, made from files only (`FROM scratch`, no RUN): buildah builds it with no base image
+ * and no network, as the Pipeline's build task does.
+ */
+export function writeBuildContext(dir: string, debs: Deb[]): string {
+  mkdirSync(join(dir, 'rootfs', 'etc'), { recursive: true });
+  mkdirSync(join(dir, 'rootfs', 'var', 'lib', 'dpkg'), { recursive: true });
+  writeFileSync(join(dir, 'rootfs', 'etc', 'os-release'), OS_RELEASE);
+  writeFileSync(join(dir, 'rootfs', 'var', 'lib', 'dpkg', 'status'), dpkgStatus(debs));
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\nCOPY rootfs/ /\n');
+  return dir;
+}
+
+/** A private storage.conf for buildah (never the machine's /var/lib/containers storage). */
+export function privateStorageConf(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const conf = join(dir, 'storage.conf');
+  writeFileSync(conf, `[storage]\ndriver = "vfs"\ngraphroot = "${join(dir, 'graph')}"\nrunroot = "${join(dir, 'run')}"\n`);
+  return conf;
 }

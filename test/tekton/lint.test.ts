@@ -1,11 +1,16 @@
 // Every YAML under tekton/: the tekton.dev/v1 CRD schema (strict: unknown fields rejected, as
 // `kubectl apply --validate=strict`), plus the rules Tekton checks in Go, plus project rules
 // (non-root, resources, small results, Chains hints only on the push task).
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Ajv } from 'ajv';
+import yaml from 'js-yaml';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { HAVE_SHARED, shared } from '../helpers/shared.js';
+import { HAVE_SHARED, PROJECT_ROOT, shared } from '../helpers/shared.js';
+import { TEKTON_RESULT_NAMES } from '../../src/report/tekton-results.js';
 import { checkPipeline, checkTaskSpec, loadTektonDocs, references, type Doc, type TaskSpec } from './tekton.js';
 
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (a: Ajv) => void;
@@ -82,9 +87,13 @@ describe('tekton/ files', () => {
       ['unnamed step', (s) => delete s.steps![1].name, /step 1 has no name/],
       ['duplicate step', (s) => (s.steps![1].name = 'scan'), /step name "scan" used twice/],
       ['script + command', (s) => (s.steps![0].command = ['sh']), /script and command/],
+      ['array param in a script', (s) => (s.steps![0].script += '\necho $(params.POLICY[*])\n'), /array param outside args/],
+      ['array param not isolated', (s) => (s.steps![0].args = ['--x=$(params.POLICY[*])']), /not an isolated array element/],
+      ['array param used as a string', (s) => (s.steps![0].env![0].value = '$(params.FORMATS)'), /an array param is only used as \[\*\]/],
+      ['[*] on a string param', (s) => (s.steps![0].args = ['$(params.IMAGE[*])']), /\[\*\] on a string param/],
       ['undeclared param', (s) => (s.steps![0].env![0].value = '$(params.NOPE)'), /\$\(params\.NOPE\) is not a declared param/],
       ['undeclared workspace', (s) => (s.steps![2].script += '\necho $(workspaces.nope.path)\n'), /workspaces\.nope\.path\) is not a declared workspace/],
-      ['undeclared result', (s) => (s.steps![1].script += '\n// $(results.NOPE.path)\n'), /results\.NOPE\.path\) is not a declared result/],
+      ['undeclared result', (s) => (s.steps![1].script += '\n# $(results.NOPE.path)\n'), /results\.NOPE\.path\) is not a declared result/],
       ['bad param name', (s) => (s.params![0].name = '1BAD'), /param name "1BAD"/],
       ['bad result name', (s) => (s.results![0].name = 'BAD-'), /result name "BAD-"/],
     ];
@@ -96,6 +105,7 @@ describe('tekton/ files', () => {
     const p = byFile('pipeline-build-scan-push.yaml');
     const pcases: [string, (d: Doc) => void, RegExp][] = [
       ['unknown task param', (d) => d.spec.tasks![1].params!.push({ name: 'NOPE', value: 'x' }), /passes param NOPE/],
+      ['string for an array param', (d) => (d.spec.tasks![1].params!.find((p) => p.name === 'POLICY')!.value = '$(params.IMAGE_URL)'), /param POLICY is an array in the task/],
       ['unknown result', (d) => (d.spec.tasks![2].when![0].input = '$(tasks.scan.results.IMAGE_DIGEST)'), /declares no result IMAGE_DIGEST/],
       ['required workspace unbound', (d) => (d.spec.tasks![1].workspaces = d.spec.tasks![1].workspaces!.filter((w) => w.name !== 'reports')), /required workspace reports not bound/],
       ['optional to required', (d) => (d.spec.tasks![1].workspaces!.find((w) => w.name === 'reports')!.workspace = 'db'), /optional pipeline workspace db bound to required/],
@@ -114,9 +124,16 @@ describe('tekton/ files', () => {
     expect(s.params!.map((p) => p.name)).toEqual(['IMAGE', 'IMAGE_TARBALL', 'STORAGE_IMAGE', 'STORAGE_ROOT', 'STORAGE_DRIVER', 'POLICY', 'SEVERITY', 'DB_URL', 'FORMATS', 'PORTCULLIS_IMAGE', 'SIGNING_KEY_FILE']);
     expect(s.params!.every((p) => p.default !== undefined)).toBe(true);
     expect(Object.fromEntries(s.workspaces!.map((w) => [w.name, w.optional ?? false]))).toEqual({ source: true, image: true, reports: false, db: true, dockerconfig: true, 'signing-key': true });
-    expect(s.results!.map((r) => r.name)).toEqual(['DECISION', 'BLOCKED', 'CRITICAL', 'HIGH', 'REPORT', 'ATTESTATION_DIGEST']);
+    expect(Object.fromEntries(s.params!.filter((p) => p.type === 'array').map((p) => [p.name, p.default]))).toEqual({ POLICY: [], FORMATS: ['sarif', 'markdown'] });
+    // The CLI writes these (TEKTON_RESULT_NAMES); the attest step writes ATTESTATION_DIGEST.
+    expect(s.results!.map((r) => r.name)).toEqual([...TEKTON_RESULT_NAMES, 'ATTESTATION_DIGEST']);
     expect(s.results!.some((r) => /IMAGE_(URL|DIGEST)|ARTIFACT_/.test(r.name))).toBe(false);
-    expect(s.steps!.map((x) => [x.name, x.onError ?? 'stopAndFail'])).toEqual([['scan', 'continue'], ['results', 'stopAndFail'], ['gate', 'stopAndFail'], ['attest', 'stopAndFail']]);
+    expect(s.steps!.map((x) => [x.name, x.onError ?? 'stopAndFail'])).toEqual([['scan', 'continue'], ['gate', 'stopAndFail'], ['attest', 'stopAndFail']]);
+    // The exit status travels as the scan step's exit code, read back by the gate step.
+    expect(s.steps![1].script).toContain('$(steps.step-scan.exitCode.path)');
+    expect(s.steps![0].script).toContain('--results-dir');
+    // No step re-derives the decision from report.json.
+    for (const st of s.steps!) expect(st.script ?? '').not.toMatch(/report\.json|\/scan\.exit|JSON\.parse/);
     for (const st of s.steps!) expect(st.image).toBe('$(params.PORTCULLIS_IMAGE)');
     // Params reach scripts through env only (no shell injection through a param value).
     for (const st of s.steps!) expect(references(st.script ?? '').filter((r) => r.startsWith('params.'))).toEqual([]);
@@ -144,9 +161,50 @@ describe('tekton/ files', () => {
         expect(st.securityContext.privileged, 'buildah is the one privileged step').toBe(true);
         continue;
       }
-      expect(st.securityContext, where).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
-      expect(st.securityContext.runAsUser, where).toBeGreaterThan(0);
+      expect(st.securityContext, where).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+      // The image's numeric USER runs: no uid is hard-coded.
+      expect(st.securityContext.runAsUser, where).toBeUndefined();
     }
     expect(all.length).toBeGreaterThanOrEqual(7);
+  });
+
+  it('every Task carries the security context in its stepTemplate, not per step (buildah excepted)', () => {
+    const specs: [string, TaskSpec][] = [];
+    for (const d of docs) {
+      if (d.kind === 'Task') specs.push([d.file, d.spec]);
+      else for (const t of [...(d.spec.tasks ?? []), ...(d.spec.finally ?? [])]) if (t.taskSpec && t.name !== 'build') specs.push([`${d.file}/${t.name}`, t.taskSpec]);
+    }
+    for (const [where, s] of specs) {
+      expect(s.stepTemplate?.securityContext, where).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, seccompProfile: { type: 'RuntimeDefault' } });
+      for (const st of s.steps ?? []) expect(st.securityContext, `${where}/${st.name}`).toBeUndefined();
+    }
+    expect(specs.length).toBe(5);
+  });
+});
+
+describe('tekton-lint (npm)', () => {
+  const bin = join(PROJECT_ROOT, 'node_modules', 'tekton-lint', 'lib', 'lint.js');
+  /** Runs tekton-lint as `npx tekton-lint` would, in `cwd` (where it reads .tektonlintrc.yaml). */
+  const lint = (cwd: string, glob: string) => {
+    const r = spawnSync(process.execPath, [bin, '--format', 'json', glob], { cwd, encoding: 'utf8' });
+    return { code: r.status, problems: JSON.parse(r.stdout || '[]') as { rule: string; level: string; message: string }[] };
+  };
+
+  it("tekton/*.yaml: no errors and no warnings, with only the kebab-case rule off (.tektonlintrc.yaml says why)", () => {
+    const r = lint(PROJECT_ROOT, 'tekton/*.yaml');
+    expect(r.problems).toEqual([]);
+    expect(r.code).toBe(0);
+    const rc = readFileSync(join(PROJECT_ROOT, '.tektonlintrc.yaml'), 'utf8');
+    expect(yaml.load(rc)).toEqual({ rules: { 'prefer-kebab-case': 'off' } });
+  });
+
+  it('negative control: the same lint fails on a Pipeline that uses an undeclared param', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tekton-lint-'));
+    for (const f of readdirSync(join(PROJECT_ROOT, 'tekton'))) copyFileSync(join(PROJECT_ROOT, 'tekton', f), join(dir, f));
+    copyFileSync(join(PROJECT_ROOT, '.tektonlintrc.yaml'), join(dir, '.tektonlintrc.yaml'));
+    const p = join(dir, 'pipeline-build-scan-push.yaml');
+    writeFileSync(p, readFileSync(p, 'utf8').replace('value: $(params.CONTEXT)', 'value: $(params.CONTEXTX)'));
+    const r = lint(dir, './*.yaml');
+    expect(r.problems.filter((x) => x.level === 'error').map((x) => x.rule)).toEqual(['no-undefined-param']);
   });
 });

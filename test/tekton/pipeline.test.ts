@@ -1,6 +1,7 @@
 // The build-scan-push Pipeline run locally by a minimal controller (test/tekton/tekton.ts): the
-// buildah task is stood in for by the fixture's OCI archive (buildah needs a privileged pod);
-// scan runs the real Task steps; push runs its real skopeo script against a real local registry.
+// build task's real buildah script builds a FROM-scratch Containerfile (private storage); scan
+// runs the real Task steps on this host (containers.test.ts runs them in the portcullis image);
+// push runs its real skopeo script against a real local registry.
 import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPipelineFixture, type PipelineFixture } from './fixture.js';
+import { BLOCK_DEBS, buildPipelineFixture, PASS_DEBS, privateStorageConf, writeBuildContext, type Deb, type PipelineFixture } from './fixture.js';
 import { loadTektonDocs, runPipeline, type TaskSpec } from './tekton.js';
 
 const docs = loadTektonDocs();
@@ -29,9 +30,11 @@ describe('portcullis-build-scan-push, run locally', () => {
   let f: PipelineFixture;
   let registry: ChildProcess;
   let host: string;
+  let storageConf: string;
 
   beforeAll(async () => {
     f = await buildPipelineFixture(mkdtempSync(join(tmpdir(), 'tekton-pipe-')));
+    storageConf = privateStorageConf(join(f.dir, 'buildah'));
     const port = await freePort();
     host = `127.0.0.1:${port}`;
     const cfg = join(f.dir, 'registry.yml');
@@ -47,20 +50,20 @@ describe('portcullis-build-scan-push, run locally', () => {
     if (registry?.pid) process.kill(registry.pid);
   });
 
-  async function run(archive: string, tag: string, extra: Record<string, string> = {}) {
-    const ws = { source: mkdtempSync(join(f.dir, 'src-')), build: mkdtempSync(join(f.dir, 'build-')), reports: mkdtempSync(join(f.dir, 'reports-')), db: mkdtempSync(join(f.dir, 'db-')), ...extra };
+  async function run(debs: Deb[], tag: string, extra: Record<string, string> = {}) {
+    const ws = { source: writeBuildContext(mkdtempSync(join(f.dir, 'src-')), debs), build: mkdtempSync(join(f.dir, 'build-')), reports: mkdtempSync(join(f.dir, 'reports-')), db: mkdtempSync(join(f.dir, 'db-')), ...extra };
     copyFileSync(f.db, join(ws.db, 'db.sqlite'));
     const result = await runPipeline(pipeline, tasks, {
       params: { IMAGE_URL: `${host}/team/app:${tag}`, TLS_VERIFY: 'false' }, // the local registry speaks plain HTTP
       workspaces: ws,
       pathDirs: [f.binDir],
-      standIns: { build: async () => copyFileSync(archive, join(ws.build, 'image.tar')) },
+      env: { CONTAINERS_STORAGE_CONF: storageConf },
     });
     return { result, ws };
   }
 
   it('a passing image is pushed; the push task reports IMAGE_URL and the real IMAGE_DIGEST', async () => {
-    const { result } = await run(f.passOci, 'pass');
+    const { result } = await run(PASS_DEBS, 'pass');
     expect(result.status, JSON.stringify(result.runs.push?.steps ?? result.runs.scan?.steps)).toEqual({ build: 'Succeeded', scan: 'Succeeded', push: 'Succeeded', attest: 'Succeeded', 'publish-reports': 'Succeeded' });
     expect(result.succeeded).toBe(true);
     const inspected = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${host}/team/app:pass`], { encoding: 'utf8' }));
@@ -75,7 +78,7 @@ describe('portcullis-build-scan-push, run locally', () => {
     writeFileSync(join(keyWs, 'key.pem'), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
     const pub = join(keyWs, 'pub.pem');
     writeFileSync(pub, pair.publicKey.export({ type: 'spki', format: 'pem' }));
-    const { result } = await run(f.passOci, 'signed', { 'signing-key': keyWs });
+    const { result } = await run(PASS_DEBS, 'signed', { 'signing-key': keyWs });
     expect(result.status, JSON.stringify(result.runs.attest?.steps ?? result.runs.scan?.steps)).toEqual({ build: 'Succeeded', scan: 'Succeeded', push: 'Succeeded', attest: 'Succeeded', 'publish-reports': 'Succeeded' });
     expect(result.results.ATTESTATION_DIGEST).toMatch(/^sha256:[0-9a-f]{64}$/);
     // The referrers tag of the pushed digest lists exactly that attestation.
@@ -87,7 +90,7 @@ describe('portcullis-build-scan-push, run locally', () => {
   });
 
   it('a blocked image is not pushed; finally still publishes the reports', async () => {
-    const { result } = await run(f.blockOci, 'blocked');
+    const { result } = await run(BLOCK_DEBS, 'blocked');
     expect(result.status).toEqual({ build: 'Succeeded', scan: 'Failed', push: 'None', attest: 'None', 'publish-reports': 'Succeeded' });
     expect(result.succeeded).toBe(false);
     expect(result.runs.scan.results.BLOCKED).toBe('true');

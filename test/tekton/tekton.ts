@@ -7,13 +7,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import yaml from 'js-yaml';
 import { PROJECT_ROOT } from '../helpers/shared.js';
+import { resolveStep, type ParamValue, type SubstitutionContext } from './substitute.js';
 
 export const TEKTON_DIR = join(PROJECT_ROOT, 'tekton');
 export const PARAM_NAME = /^[_a-zA-Z][_a-zA-Z0-9.-]*$/;
 export const RESULT_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-export interface Param { name: string; type?: string; default?: string; description?: string }
+export interface Param { name: string; type?: string; default?: ParamValue; description?: string }
 export interface Workspace { name: string; optional?: boolean; readOnly?: boolean }
 export interface Result { name: string; description?: string; value?: string }
 export interface EnvVar { name: string; value?: string }
@@ -24,6 +25,7 @@ export interface Step {
   command?: string[];
   args?: string[];
   env?: EnvVar[];
+  volumeMounts?: { name: string; mountPath: string }[];
   onError?: 'continue' | 'stopAndFail';
   workingDir?: string;
   securityContext?: Record<string, unknown>;
@@ -35,12 +37,13 @@ export interface TaskSpec {
   results?: Result[];
   steps?: Step[];
   stepTemplate?: Step;
+  volumes?: { name: string; emptyDir?: object }[];
 }
 export interface PipelineTask {
   name: string;
   taskRef?: { name: string };
   taskSpec?: TaskSpec;
-  params?: { name: string; value: string }[];
+  params?: { name: string; value: ParamValue }[];
   workspaces?: { name: string; workspace: string }[];
   runAfter?: string[];
   when?: { input: string; operator: string; values: string[] }[];
@@ -102,13 +105,25 @@ export function checkTaskSpec(spec: TaskSpec, where: string): string[] {
     if (s.onError !== undefined && !['continue', 'stopAndFail'].includes(s.onError)) e(`step ${s.name}: onError "${s.onError}"`);
   }
   for (const d of dupes(stepNames.filter(Boolean))) e(`step name "${d}" used twice`);
+  // An array param expands only as a whole element of args or command.
+  for (const s of [...steps, ...(spec.stepTemplate ? [spec.stepTemplate] : [])]) {
+    const { args, command, ...rest } = s;
+    for (const text of strings(rest)) if (/\[\*\]\)/.test(text)) e(`step ${s.name ?? 'template'}: an array param outside args/command: ${text.slice(0, 60)}`);
+    for (const el of [...(args ?? []), ...(command ?? [])]) if (/\[\*\]\)/.test(el) && !/^\$\(params\.[^)]*\[\*\]\)$/.test(el)) e(`step ${s.name}: "${el}" is not an isolated array element`);
+  }
+  for (const p of spec.params ?? []) {
+    if (p.default !== undefined && Array.isArray(p.default) !== (p.type === 'array')) e(`param ${p.name}: default does not match type ${p.type ?? 'string'}`);
+  }
   for (const text of strings([spec.steps, spec.stepTemplate])) {
     for (const ref of references(text)) {
       const [kind, ...rest] = ref.split('.');
       const name = rest.slice(0, kind === 'params' ? rest.length : -1).join('.');
       const leaf = rest.at(-1);
       if (kind === 'params') {
-        if (!params.includes(name)) e(`$(${ref}) is not a declared param`);
+        const star = name.endsWith('[*]');
+        const decl = (spec.params ?? []).find((p) => p.name === (star ? name.slice(0, -3) : name));
+        if (!decl) e(`$(${ref}) is not a declared param`);
+        else if ((decl.type === 'array') !== star) e(`$(${ref}): ${star ? '[*] on a string param' : 'an array param is only used as [*]'}`);
       } else if (kind === 'workspaces') {
         if (!workspaces.includes(name)) e(`$(${ref}) is not a declared workspace`);
         if (!['path', 'bound', 'claim', 'volume'].includes(leaf ?? '')) e(`$(${ref}): unknown workspace variable`);
@@ -139,7 +154,7 @@ export function checkPipeline(doc: Doc, tasksByName: Map<string, TaskSpec>): str
     for (const ref of references(text)) {
       const parts = ref.split('.');
       if (parts[0] === 'params') {
-        if (!pParams.includes(parts.slice(1).join('.'))) e(`${where}: $(${ref}) is not a pipeline param`);
+        if (!pParams.includes(parts.slice(1).join('.').replace(/\[\*\]$/, ''))) e(`${where}: $(${ref}) is not a pipeline param`);
       } else if (parts[0] === 'tasks') {
         const target = all.find((t) => t.name === parts[1]);
         if (!target) e(`${where}: $(${ref}) names no pipeline task`);
@@ -170,7 +185,9 @@ export function checkPipeline(doc: Doc, tasksByName: Map<string, TaskSpec>): str
     const declared = new Map((ts.params ?? []).map((p) => [p.name, p]));
     for (const p of t.params ?? []) {
       if (!declared.has(p.name)) e(`${where}: passes param ${p.name}, which the task does not declare`);
-      checkRefs(p.value, where, inFinally);
+      for (const v of [p.value].flat()) checkRefs(v, where, inFinally);
+      const want = declared.get(p.name)?.type === 'array';
+      if (declared.has(p.name) && Array.isArray(p.value) !== want) e(`${where}: param ${p.name} is ${want ? 'an array' : 'a string'} in the task`);
     }
     for (const p of ts.params ?? []) if (p.default === undefined && !(t.params ?? []).some((x) => x.name === p.name)) e(`${where}: required param ${p.name} not given`);
     const tWs = new Map((ts.workspaces ?? []).map((w) => [w.name, w]));
@@ -207,85 +224,113 @@ export interface TaskRun {
   steps: StepRun[];
   succeeded: boolean;
   results: Record<string, string>;
+  /** The results as the entrypoint's termination message would carry them (JSON bytes). */
   resultsBytes: number;
 }
-
-/** Tekton's substitution: plain text replacement of the known variables, before the step runs. */
-export function substitute(text: string, vars: Map<string, string>): string {
-  return text.replace(/\$\((params|workspaces|results)\.([^)]*)\)/g, (whole, kind: string, rest: string) => {
-    const v = vars.get(`${kind}.${rest}`);
-    if (v === undefined) throw new Error(`unresolved ${whole}`);
-    return v;
-  });
+export interface TaskInput {
+  params?: Record<string, ParamValue>;
+  /** Bound workspaces: name -> host directory. */
+  workspaces?: Record<string, string>;
+  pathDirs?: string[];
+  env?: Record<string, string>;
+}
+/** Where a runner puts things, as the steps see them. */
+export interface TaskLayout {
+  workspacePath(name: string, hostDir: string): string;
+  resultsDir: string;
+  stepsDir: string;
 }
 
-function exec(file: string, opts: { env: NodeJS.ProcessEnv; cwd: string }): Promise<{ code: number; stdout: string; stderr: string }> {
+/** The substitution values of one TaskRun (params with defaults, workspaces, results, steps' exit codes). */
+export function taskContext(spec: TaskSpec, input: TaskInput, layout: TaskLayout): SubstitutionContext {
+  const strings = new Map<string, string>();
+  const arrays = new Map<string, string[]>();
+  const given = input.params ?? {};
+  for (const name of Object.keys(given)) if (!(spec.params ?? []).some((p) => p.name === name)) throw new Error(`param ${name} is not declared`);
+  for (const p of spec.params ?? []) {
+    const v = given[p.name] ?? p.default;
+    if (v === undefined) throw new Error(`param ${p.name} has no value`);
+    if (Array.isArray(v) !== (p.type === 'array')) throw new Error(`param ${p.name}: a ${Array.isArray(v) ? 'array' : 'string'} value for a ${p.type ?? 'string'} param`);
+    if (Array.isArray(v)) arrays.set(`params.${p.name}`, v);
+    else strings.set(`params.${p.name}`, v);
+  }
+  for (const w of spec.workspaces ?? []) {
+    const dir = input.workspaces?.[w.name];
+    if (!dir && !w.optional) throw new Error(`workspace ${w.name} is required`);
+    // An unbound optional workspace's path is the empty string.
+    strings.set(`workspaces.${w.name}.path`, dir ? layout.workspacePath(w.name, dir) : '');
+    strings.set(`workspaces.${w.name}.bound`, dir ? 'true' : 'false');
+  }
+  for (const r of spec.results ?? []) strings.set(`results.${r.name}.path`, `${layout.resultsDir}/${r.name}`);
+  for (const [i, st] of (spec.steps ?? []).entries()) {
+    const dir = st.name ? `step-${st.name}` : `step-unnamed-${i}`;
+    strings.set(`steps.${dir}.exitCode.path`, `${layout.stepsDir}/${dir}/exitCode`);
+  }
+  return { strings, arrays };
+}
+
+/** Declared results read back from the results directory, with their termination-message size. */
+export function collectResults(spec: TaskSpec, resultsDir: string): { results: Record<string, string>; resultsBytes: number } {
+  const results: Record<string, string> = {};
+  for (const r of spec.results ?? []) {
+    const f = join(resultsDir, r.name);
+    try {
+      if (statSync(f).isFile()) results[r.name] = readFileSync(f, 'utf8');
+    } catch {
+      // not written
+    }
+  }
+  const message = JSON.stringify(Object.entries(results).map(([key, value]) => ({ key, value, type: 1 })));
+  return { results, resultsBytes: Buffer.byteLength(message) };
+}
+
+function exec(file: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd: string }): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(file, [], { ...opts, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 180_000 }, (err, stdout, stderr) => {
+    execFile(file, args, { ...opts, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 180_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });
 }
 
 /**
- * Runs a Task's steps locally in order, as the Tekton entrypoint would: each script is written to
- * a file and executed (its shebang picks the interpreter; none means sh), a failing step stops the
- * Task unless it has onError: continue. `workspaces` maps bound workspace names to directories.
+ * Runs a Task's steps on this host in order (the fast stand-in; test/tekton/container-runner.ts
+ * runs them in the real image): each script is written to a file and executed with the step's
+ * args (its shebang picks the interpreter; none means `sh` with `set -e`), each step's exit code
+ * goes to its `steps.step-NAME.exitCode.path`, and a failing step stops the Task unless it has
+ * onError: continue. Volumes and the security context are not applied here.
  */
-export async function runTask(
-  spec: TaskSpec,
-  input: { params?: Record<string, string>; workspaces?: Record<string, string>; pathDirs?: string[]; env?: Record<string, string> },
-): Promise<TaskRun> {
+export async function runTask(spec: TaskSpec, input: TaskInput): Promise<TaskRun> {
   const scratch = mkdtempSync(join(tmpdir(), 'taskrun-'));
-  const resultsDir = join(scratch, 'results');
-  mkdirSync(resultsDir);
-  const vars = new Map<string, string>();
-  const given = input.params ?? {};
-  for (const name of Object.keys(given)) if (!(spec.params ?? []).some((p) => p.name === name)) throw new Error(`param ${name} is not declared`);
-  for (const p of spec.params ?? []) {
-    const v = given[p.name] ?? p.default;
-    if (v === undefined) throw new Error(`param ${p.name} has no value`);
-    vars.set(`params.${p.name}`, v);
-  }
-  for (const w of spec.workspaces ?? []) {
-    const dir = input.workspaces?.[w.name];
-    if (!dir && !w.optional) throw new Error(`workspace ${w.name} is required`);
-    vars.set(`workspaces.${w.name}.path`, dir ?? '');
-    vars.set(`workspaces.${w.name}.bound`, dir ? 'true' : 'false');
-  }
-  for (const r of spec.results ?? []) vars.set(`results.${r.name}.path`, join(resultsDir, r.name));
-
+  const layout: TaskLayout = { workspacePath: (_n, dir) => dir, resultsDir: join(scratch, 'results'), stepsDir: join(scratch, 'steps') };
+  mkdirSync(layout.resultsDir);
+  const ctx = taskContext(spec, input, layout);
   const steps: StepRun[] = [];
   let succeeded = true;
-  for (const [i, step] of (spec.steps ?? []).entries()) {
+  for (const [i, raw] of (spec.steps ?? []).entries()) {
+    const step = resolveStep(raw, spec.stepTemplate, ctx, i);
     if (step.script === undefined) throw new Error(`step ${step.name}: the runner only runs scripts`);
-    const file = join(scratch, `step-${i}`);
-    const script = substitute(step.script, vars);
-    writeFileSync(file, script.startsWith('#!') ? script : `#!/bin/sh\n${script}`);
+    const file = join(scratch, `script-${i}`);
+    writeFileSync(file, step.script.startsWith('#!') ? step.script : `#!/bin/sh\nset -e\n${step.script}`);
     chmodSync(file, 0o755);
     const env: NodeJS.ProcessEnv = {
       PATH: [...(input.pathDirs ?? []), dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':'),
       HOME: join(scratch, 'home'),
       TMPDIR: scratch,
       ...input.env,
+      ...step.env,
     };
-    for (const v of [...(spec.stepTemplate?.env ?? []), ...(step.env ?? [])]) env[v.name] = substitute(v.value ?? '', vars);
     mkdirSync(env.HOME as string, { recursive: true });
-    const cwd = step.workingDir ? substitute(step.workingDir, vars) : scratch;
-    const r = await exec(file, { env, cwd });
-    steps.push({ name: step.name ?? `step-${i}`, ...r });
+    const r = await exec(file, step.args, { env, cwd: step.workingDir || scratch });
+    const stepDir = join(layout.stepsDir, raw.name ? `step-${raw.name}` : `step-unnamed-${i}`);
+    mkdirSync(stepDir, { recursive: true });
+    writeFileSync(join(stepDir, 'exitCode'), String(r.code));
+    steps.push({ name: step.name, ...r });
     if (r.code !== 0 && step.onError !== 'continue') {
       succeeded = false;
       break;
     }
   }
-  const results: Record<string, string> = {};
-  let resultsBytes = 0;
-  for (const name of readdirSync(resultsDir)) {
-    results[name] = readFileSync(join(resultsDir, name), 'utf8');
-    resultsBytes += statSync(join(resultsDir, name)).size;
-  }
-  return { steps, succeeded, results, resultsBytes };
+  return { steps, succeeded, ...collectResults(spec, layout.resultsDir) };
 }
 
 // ---- a minimal pipeline controller for the local runs ----
@@ -308,20 +353,27 @@ export async function runPipeline(
   doc: Doc,
   tasks: Map<string, TaskSpec>,
   input: {
-    params: Record<string, string>;
+    params: Record<string, ParamValue>;
     workspaces: Record<string, string>;
     pathDirs?: string[];
     env?: Record<string, string>;
     standIns?: Record<string, () => Promise<void>>;
+    /** How each task runs: on this host (default) or in real containers. */
+    runTask?: (spec: TaskSpec, input: TaskInput, name: string) => Promise<TaskRun>;
   },
 ): Promise<PipelineRunResult> {
   const spec = doc.spec;
   const pvars = new Map<string, string>();
+  const parrays = new Map<string, string[]>();
   for (const p of spec.params ?? []) {
     const v = input.params[p.name] ?? p.default;
     if (v === undefined) throw new Error(`pipeline param ${p.name} has no value`);
-    pvars.set(`params.${p.name}`, v);
+    if (Array.isArray(v)) parrays.set(`params.${p.name}`, v);
+    else pvars.set(`params.${p.name}`, v);
   }
+  /** A task's param value: an array param's `[*]` element expands, everything else is text. */
+  const resolveValue = (v: ParamValue): ParamValue =>
+    Array.isArray(v) ? v.flatMap((el) => { const m = /^\$\((params\.[^)[]+)\[\*\]\)$/.exec(el); return m ? parrays.get(m[1]!) ?? (() => { throw new Error(`unresolved ${el}`); })() : [resolve(el)]; }) : resolve(v);
   const status: PipelineRunResult['status'] = {};
   const runs: Record<string, TaskRun> = {};
   const resolve = (text: string): string =>
@@ -346,11 +398,11 @@ export async function runPipeline(
       status[t.name] = 'Succeeded';
       return;
     }
-    const params = Object.fromEntries((t.params ?? []).map((p) => [p.name, resolve(p.value)]));
+    const params = Object.fromEntries((t.params ?? []).map((p) => [p.name, resolveValue(p.value)]));
     const workspaces = Object.fromEntries(
       (t.workspaces ?? []).filter((w) => input.workspaces[w.workspace] !== undefined).map((w) => [w.name, input.workspaces[w.workspace]]),
     );
-    const run = await runTask(ts, { params, workspaces, pathDirs: input.pathDirs, env: input.env });
+    const run = await (input.runTask ?? runTask)(ts, { params, workspaces, pathDirs: input.pathDirs, env: input.env }, t.name);
     runs[t.name] = run;
     status[t.name] = run.succeeded ? 'Succeeded' : 'Failed';
   };

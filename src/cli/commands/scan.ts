@@ -1,13 +1,20 @@
-import { PortcullisError } from '../../errors.js';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { errorMessage, PortcullisError } from '../../errors.js';
 import { parsePkgTypes, parseSeverityList } from '../../match/filter.js';
 import { SEVERITY_PREFERENCES, type SeverityPreference } from '../../match/severity.js';
-import { writeReports } from '../../report/output.js';
+import { encoderFor } from '../../report/index.js';
+import { writeReports, type FormatTarget } from '../../report/output.js';
+import { tektonResults, writeTektonResults } from '../../report/tekton-results.js';
+import type { Report } from '../../model/report.js';
 import { scan } from '../../scan/scan.js';
 import { DEFAULT_MAX_DB_AGE_MS, parseDuration } from '../../vulndb/freshness.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT_BLOCKED, EXIT_ERROR, EXIT_PASS, type Command } from '../command.js';
 import { coverageGaps } from '../../match/coverage.js';
-import { wantsProgress } from '../io.js';
+import { wantsProgress, type CliIO } from '../io.js';
 import { FORMAT_FLAGS, formatTargets, formatUsage, SCAN_OUTPUT } from '../format-flags.js';
 import { verdictLine } from '../verdict.js';
 import { ATTEST_FLAGS, ATTEST_USAGE, attestPlan, runAttestPlan } from './attest-flags.js';
@@ -52,13 +59,60 @@ Gate:
   --base-layers N         the first N layers are the base image (policy context layer.base)
 Output:
 ${formatUsage(SCAN_OUTPUT)}  --quiet                 no progress output, and no verdict line on stderr
+  --reports-dir DIR       each --format NAME given without =FILE goes to DIR/report.EXT
+                          (json when no --format is given)
+  --results-dir DIR       also write Tekton result files into DIR (DECISION, BLOCKED, a count
+                          per severity, COVERAGE, REPORT, REPORT_DIGEST, ERROR), also when the
+                          scan fails after its flags were read
 ${ATTEST_USAGE}`;
+
+/** What a run got to, for the result files written after it (or after its error). */
+interface ScanOutcome {
+  resultsDir?: string;
+  report?: Report;
+  mainReport?: { path: string; digest: string };
+}
+
+/** The report a result points to: the first JSON file, else the first file written. */
+async function mainReport(targets: readonly FormatTarget[]): Promise<ScanOutcome['mainReport']> {
+  const t = targets.find((x) => x.path && x.format === 'json') ?? targets.find((x) => x.path);
+  if (!t?.path) return undefined;
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(t.path)) hash.update(chunk as Buffer);
+  return { path: t.path, digest: `sha256:${hash.digest('hex')}` };
+}
+
+/** `--reports-dir`: a bare format name gets DIR/report.EXT; each name once. */
+function inReportsDir(formats: readonly string[], dir: string): string[] {
+  const named = formats.length ? formats : ['json'];
+  return [...new Set(named)].map((f) => (f.includes('=') ? f : `${f}=${join(dir, `report.${encoderFor(f.trim()).extension}`)}`));
+}
 
 const command: Command = {
   name: 'scan',
   summary: 'Scan an image for vulnerabilities and gate it by policy',
   usage,
   async run(args, io) {
+    const outcome: ScanOutcome = {};
+    let code: number;
+    try {
+      code = await scanRun.run(args, io, outcome);
+      if (outcome.resultsDir) await writeTektonResults(outcome.resultsDir, tektonResults(outcome));
+    } catch (err) {
+      if (outcome.resultsDir) {
+        const line = err instanceof PortcullisError ? errorMessage(err) : `internal error: ${errorMessage(err)}`;
+        await writeTektonResults(outcome.resultsDir, tektonResults({ ...outcome, error: line })).catch(() => undefined);
+      }
+      throw err;
+    }
+    return code;
+  },
+};
+export default command;
+
+// The scan itself; `outcome` records how far it got for the result files.
+const scanRun = {
+  async run(args: string[], io: CliIO, outcome: ScanOutcome): Promise<number> {
     const { values, positionals } = parseCommandArgs('scan', args, {
       sbom: { type: 'string' },
       platform: { type: 'string' },
@@ -83,8 +137,16 @@ const command: Command = {
       'base-layers': { type: 'string' },
       ...FORMAT_FLAGS,
       quiet: { type: 'boolean', default: false },
+      'reports-dir': { type: 'string' },
+      'results-dir': { type: 'string' },
       ...ATTEST_FLAGS,
     });
+    if (values['results-dir'] !== undefined) {
+      // Checked first, so a typo fails before the scan, not after it.
+      const dir = resolve(io.cwd, values['results-dir']);
+      if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new PortcullisError('--results-dir: not a directory', { subject: dir });
+      outcome.resultsDir = dir;
+    }
     if (values.sbom ? positionals.length !== 0 : positionals.length !== 1) {
       throw new PortcullisError(`scan: expected one image argument or --sbom FILE (got ${positionals.length} arguments)`);
     }
@@ -97,7 +159,12 @@ const command: Command = {
     const baseLayers = values['base-layers'];
     if (baseLayers !== undefined && !/^\d+$/.test(baseLayers)) throw new PortcullisError(`--base-layers: "${baseLayers}" is not a whole number`);
 
-    const targets = formatTargets(values, SCAN_OUTPUT, io.cwd);
+    let formatValues: { format?: string[]; output?: string } = values;
+    if (values['reports-dir'] !== undefined) {
+      if (values.output !== undefined) throw new PortcullisError('--output: use either --output or --reports-dir');
+      formatValues = { format: inReportsDir(values.format ?? [], resolve(io.cwd, values['reports-dir'])) };
+    }
+    const targets = formatTargets(formatValues, SCAN_OUTPUT, io.cwd);
     const progress = wantsProgress(io, values.quiet === true);
     const attestation = await attestPlan(values, io);
     const imageRegistry = await registryOptions(values, io);
@@ -135,7 +202,9 @@ const command: Command = {
       onNotice: (m) => io.stderr.write(`portcullis: ${m}\n`),
     });
     if (progress) io.stderr.write('\r\x1b[K');
+    outcome.report = report;
     await writeReports(report, targets, io);
+    if (outcome.resultsDir) outcome.mainReport = await mainReport(targets);
     for (const e of report.decision?.expiredExceptions ?? []) {
       io.stderr.write(`portcullis: EXPIRED exception ${e.id} (expired ${e.expires}${e.source ? `, ${e.source}` : ''}) no longer suppresses\n`);
     }
@@ -153,4 +222,3 @@ const command: Command = {
     return report.decision?.blocked ? EXIT_BLOCKED : EXIT_PASS;
   },
 };
-export default command;
