@@ -1,4 +1,4 @@
-// The same Containerfile built with `buildah bud` (a private containers-storage under a temp dir,
+// The same Containerfile built with `buildah bud` (a private overlay containers-storage in a temp dir,
 // the same Debian-made bases), then pushed to a docker-archive and run in a private dockerd the
 // locked-down way. A second full build (npm ci, better-sqlite3 compiled): minutes, cold.
 import { execFile } from 'node:child_process';
@@ -29,7 +29,8 @@ describe.skipIf(!hasCommand('buildah'))('buildah bud builds the portcullis Conta
     // The machine's default ulimits are above what this sandbox allows a container.
     writeFileSync(conf, `[containers]\ndefault_ulimits = []\n[engine]\ntmp_dir = "${join(dir, 'tmp')}"\n`);
     const env = { ...process.env, CONTAINERS_CONF: conf, TMPDIR: dir };
-    const store = ['--root', join(dir, 'graph'), '--runroot', join(dir, 'run'), '--storage-driver', 'vfs'];
+    // overlay: with vfs, every RUN/COPY step copies the whole root filesystem (a run here took > 40 min).
+    const store = ['--root', join(dir, 'graph'), '--runroot', join(dir, 'run'), '--storage-driver', 'overlay'];
     buildah = (args) => exec('buildah', [...store, ...args], { env, maxBuffer: 256 * 1024 * 1024, timeout: 60 * 60_000 });
     await buildah(['pull', '-q', `docker-archive:${bases.runtime}`]);
     await buildah(['pull', '-q', `docker-archive:${bases.build}`]);
