@@ -1,37 +1,24 @@
-// The Dagger module: a thin shell over the same core the CLI and the Tekton Task call
-// (src/scan/scan.ts, src/report/). It only turns Dagger objects into local files and back.
-// This is the only file under src/ that imports @dagger.io/dagger (the Dagger TypeScript runtime
-// loads every .ts file under src/); the CLI build (tsconfig.build.json) excludes it.
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { argument, dag, func, object, type CacheVolume, type Container, type Directory, type File, type Secret } from '@dagger.io/dagger';
-import { signStatement } from './attest/bundle.js';
-import { signingKeyFromPem } from './attest/keys.js';
-import { digestPolicies, type PolicyDigest } from './attest/policy-digest.js';
-import { buildVsa } from './attest/vsa.js';
-import { PortcullisError } from './errors.js';
-import { coverageGaps } from './match/coverage.js';
-import { parseSeverityList } from './match/filter.js';
-import { SEVERITIES } from './model/finding.js';
-import type { Report } from './model/report.js';
-import { severityCounts } from './report/common.js';
-import { encoderFor } from './report/index.js';
-import { scan as runScan } from './scan/scan.js';
+// The Dagger module: a shell that runs the portcullis CLI in the portcullis image with withExec,
+// so the engine caches each step by its inputs (image, files, arguments, DB stamp). It holds no
+// scan logic: the CLI's exit code is the verdict and its JSON report the data (./verdict.ts).
+// Gate inputs are set with with* builders, so no function takes a long list of positional args.
+import { argument, dag, func, object, ReturnType, type CacheVolume, type Container, type Directory, type File, type Secret } from '@dagger.io/dagger';
+import { decisionLine, REPORT_FILES, verdictStatus } from './verdict.js';
 
-/** Base of the portcullis image; the same Node line the project is tested on. */
-export const NODE_IMAGE = 'node:20.20.2-bookworm-slim';
-/** Where the image keeps the DB; a CacheVolume is mounted here. */
-export const DB_DIR = '/var/cache/portcullis';
-export const DB_PATH = `${DB_DIR}/db.sqlite`;
-/** Default CacheVolume key for the vulnerability DB. */
+/** The image's user (Containerfile `USER 65532:65532`): owner of what the module mounts for it. */
+export const PORTCULLIS_USER = '65532:65532';
+/** The image's HOME and volume: the DB, the layer cache and its key (Containerfile). */
+export const STATE_DIR = '/var/cache/portcullis';
+export const DB_PATH = `${STATE_DIR}/db.sqlite`;
+/** Default CacheVolume key for that state. */
 export const DB_CACHE_KEY = 'portcullis-db';
-const APP_DIR = '/opt/portcullis';
-const DB_COPY_DIR = '/tmp/portcullis-db-copy';
+/** Where inputs are mounted and reports written inside the container. */
+export const IN_DIR = '/run/portcullis/in';
+export const OUT_DIR = '/run/portcullis/out';
 /** Files of the checkout that never belong in the image build context. */
-const SOURCE_IGNORE = ['.git', 'node_modules', 'dist', 'sdk', 'test-artifacts', '.dagger'];
+const SOURCE_IGNORE = ['.git', 'node_modules', 'dist', 'test-artifacts', '.dagger'];
 
-/** What these functions use of the Dagger API: `dag` in the engine, a stand-in in tests. */
+/** What the module uses of the Dagger API: `dag` in the engine, a stand-in in tests. */
 export type DaggerClient = Pick<typeof dag, 'container' | 'directory' | 'cacheVolume'>;
 let client: DaggerClient = dag;
 
@@ -42,61 +29,57 @@ export function setDaggerClient(next: DaggerClient): DaggerClient {
   return previous;
 }
 
-/** A value that changes every call, so the engine re-runs an exec whose cache volume may have changed. */
+/** A value that changes every call: for execs whose result depends on a cache volume's contents. */
 function freshRun(): string {
   return `${new Date().toISOString()}-${process.pid}-${Math.random().toString(36).slice(2)}`;
 }
 
-function fileOf(name: string, contents: string): File {
-  return client.directory().withNewFile(name, contents).file(name);
-}
+/** The DB file's identity (inode, size, mtime; `db update` renames a new file in) or `none`. */
+const DB_STAMP_SCRIPT = `const fs=require('fs');try{const s=fs.statSync(process.env.PORTCULLIS_DB);process.stdout.write([s.ino,s.size,s.mtimeMs].join('-'))}catch{process.stdout.write('none')}`;
 
-/** The verdict of a report in one line (what `decision` and `gate` return). */
-function decisionLine(report: Report): string {
-  const bySeverity = severityCounts(report.findings ?? []);
-  const severities = SEVERITIES.map((s) => `${s} ${bySeverity[s]}`).join(', ');
-  // Something not checked and not accepted: never a pass, whatever the policy says.
-  if (report.coverage && !report.coverage.complete) return `incomplete: ${coverageGaps(report.coverage).join('; ')}`;
-  const d = report.decision;
-  if (!d) return `no policy: ${report.findings?.length ?? 0} findings (${severities})`;
-  const verdict = d.blocked ? 'blocked' : 'pass';
-  return `${verdict}: ${d.counts.block} block, ${d.counts.warn} warn, ${d.counts.ignore} ignore; findings ${severities}`;
+/** Exactly one image source, as the CLI's image argument plus what must be mounted for it. */
+function imageInput(container: Container | undefined, address: string | undefined, tarball: File | undefined, fn: string): { arg: string; mount?: File } {
+  const given = [container, address, tarball].filter((x) => x !== undefined && x !== null && x !== '').length;
+  if (given !== 1) throw new Error(`${fn}: give exactly one of --container, --address or --tarball (got ${given})`);
+  // asTarball() writes an OCI image layout as a tar (OCI media types by default).
+  if (container) return { arg: `oci-archive:${IN_DIR}/image.tar`, mount: container.asTarball() };
+  if (tarball) return { arg: `${IN_DIR}/image.tar`, mount: tarball }; // detected: OCI or docker archive
+  return { arg: address as string };
 }
 
 /**
- * The result of one scan: the native JSON report, with getters for every report format and the
- * policy decision.
+ * The result of one scan: the reports in every format, the CLI's exit code, the verdict.
  */
 @object()
 export class Scan {
-  /** The native portcullis report (JSON, docs/report-format.md). */
+  /** Every report of the scan: report.json, report.sarif, report.cdx.json, report.spdx.json, report.xml (JUnit), report.md, report.html, report.txt. */
   @func()
-  json: string;
+  reports: Directory;
 
-  /**
-   * The digests of the policies the decision was reached under (JSON; empty without a policy):
-   * taken at scan time, while the policy files are still at hand, for `attestation`.
-   */
+  /** The exit code of `portcullis scan`: 0 pass, 1 blocked by policy, 2 incomplete. */
   @func()
-  policyDigest: string;
+  exitCode: number;
 
-  constructor(json: string, policyDigest = '') {
-    this.json = json;
-    this.policyDigest = policyDigest;
+  /** The container just before the scan ran, and its arguments (to sign the verdict). */
+  base: Container;
+  args: string[];
+
+  constructor(reports: Directory, exitCode: number, base: Container, args: string[]) {
+    this.reports = reports;
+    this.exitCode = exitCode;
+    this.base = base;
+    this.args = args;
   }
 
-  private parsed(): Report {
-    return JSON.parse(this.json) as Report;
-  }
-
   /**
-   * The report in one format as a file named report.EXT.
+   * The report in one format.
    * @param format json, table, sarif, cyclonedx, spdx, junit, markdown or html
    */
   @func()
   report(format = 'json'): File {
-    const encoder = encoderFor(format);
-    return fileOf(`report.${encoder.extension}`, encoder.encode(this.parsed(), { color: false }));
+    const name = REPORT_FILES[format];
+    if (!name) throw new Error(`report: unknown format "${format}" (known: ${Object.keys(REPORT_FILES).join(', ')})`);
+    return this.reports.file(name);
   }
 
   /** SARIF 2.1.0, for code-scanning dashboards. */
@@ -105,52 +88,46 @@ export class Scan {
     return this.report('sarif');
   }
 
-  /**
-   * The image's packages as an SBOM with its vulnerabilities.
-   * @param format cyclonedx or spdx
-   */
-  @func()
-  sbom(format = 'cyclonedx'): File {
-    if (format !== 'cyclonedx' && format !== 'spdx') throw new PortcullisError(`sbom: format "${format}" is not cyclonedx or spdx`);
-    return this.report(format);
-  }
-
   /** A Markdown summary, for a pull-request comment or a job summary. */
   @func()
-  summary(): string {
-    return encoderFor('markdown').encode(this.parsed());
+  async summary(): Promise<string> {
+    return this.report('markdown').contents();
   }
 
-  /** One line: "pass" or "blocked", then the decision counts and findings by severity. */
+  /** pass, blocked or incomplete (an incomplete scan is never a pass). */
   @func()
-  decision(): string {
-    return decisionLine(this.parsed());
+  async verdict(): Promise<string> {
+    return verdictStatus(this.exitCode, JSON.parse(await this.report('json').contents()));
+  }
+
+  /** One line: pass, blocked or incomplete, then the decision counts and findings by severity (or the gaps). */
+  @func()
+  async decision(): Promise<string> {
+    return decisionLine(this.exitCode, JSON.parse(await this.report('json').contents()));
+  }
+
+  /** Fails (non-zero `dagger call` exit) unless the scan passed; otherwise returns the decision line. */
+  @func()
+  async gate(): Promise<string> {
+    const line = await this.decision();
+    if (this.exitCode !== 0) throw new Error(`portcullis gate: ${line}`);
+    return line;
   }
 
   /**
-   * The verdict as a signed attestation: an in-toto Statement (SLSA VSA, PASSED or FAILED) about
-   * the image's manifest digest, in a DSSE envelope inside a Sigstore bundle (docs/attestations.md).
-   * Attach it with `portcullis attest push REF attestation.json`.
+   * The verdict as a signed attestation: an in-toto SLSA VSA about the image's manifest digest, in
+   * a DSSE envelope inside a Sigstore bundle (docs/attestations.md). Runs the same scan with
+   * `--attest`; only a complete scan under a policy is attested.
    * @param key the PEM private key (ECDSA P-256 or Ed25519, PKCS#8)
    */
   @func()
   async attestation(key: Secret): Promise<File> {
-    if (!this.policyDigest) throw new PortcullisError('attestation: the scan had no policy decision to attest');
-    const statement = buildVsa(this.parsed(), JSON.parse(this.policyDigest) as PolicyDigest);
-    const signed = signStatement(statement, signingKeyFromPem(await key.plaintext(), 'the key secret', { flag: 'attestation' }));
-    return fileOf('attestation.json', `${JSON.stringify(signed.bundle)}\n`);
-  }
-
-  /**
-   * Fails (non-zero `dagger call` exit) when the policy blocks or the scan is incomplete; otherwise
-   * returns the decision line.
-   */
-  @func()
-  gate(): string {
-    const report = this.parsed();
-    const line = decisionLine(report);
-    if (report.decision?.blocked || (report.coverage && !report.coverage.complete)) throw new PortcullisError(`portcullis gate: ${line}`);
-    return line;
+    const signed = this.base
+      .withSecretVariable('PORTCULLIS_SIGNING_KEY', key)
+      .withExec([...this.args, '--attest', `${OUT_DIR}/attestation.json`, '--key', 'env:PORTCULLIS_SIGNING_KEY'], { expect: ReturnType.Any });
+    const code = await signed.exitCode();
+    if (code === 2) throw new Error(`attestation: ${(await signed.stderr()).trim().split('\n').at(-1) ?? 'portcullis scan failed'}`);
+    return signed.directory(OUT_DIR).file('attestation.json');
   }
 }
 
@@ -160,168 +137,216 @@ export class Scan {
  */
 @object()
 export class Portcullis {
+  /** The portcullis image the functions run in (empty: built from `source`). */
+  image?: Container;
+  /** The portcullis checkout the image is built from. */
+  source?: Directory;
+  policies: File[] = [];
+  policyDirs: Directory[] = [];
+  vexDocs: File[] = [];
+  severity: string = '';
+  ignoreUnfixed: boolean = false;
+  db?: CacheVolume;
+  dbFile?: File;
+  dbUrl: string = '';
+  offline: boolean = false;
+  skipDbAgeCheck: boolean = false;
+  registryUser: string = '';
+  registryPassword?: Secret;
+  cacheBackend?: Secret;
+  cacheKey?: Secret;
+
   /**
-   * The portcullis image (Node 20, non-root user "node", entrypoint `portcullis`), built from this
-   * module's source. Publish it to use the Tekton Task.
+   * @param image a published portcullis image (e.g. registry.example.com/portcullis@sha256:…); default: built from source's Containerfile
    * @param source the portcullis checkout (default: this module's context directory)
    */
+  constructor(image?: Container, @argument({ defaultPath: '/', ignore: SOURCE_IGNORE }) source?: Directory) {
+    this.image = image;
+    this.source = source;
+  }
+
+  private with(patch: Partial<Portcullis>): Portcullis {
+    return Object.assign(Object.create(Portcullis.prototype) as Portcullis, this, patch);
+  }
+
+  /** Adds a policy file (repeat for several; default: the shipped default gate). */
   @func()
-  container(@argument({ defaultPath: '/', ignore: SOURCE_IGNORE }) source?: Directory): Container {
-    const base = client.container().from(NODE_IMAGE);
-    const ctx = source ?? client.directory();
-    return base
-      .withDirectory(APP_DIR, ctx, { exclude: SOURCE_IGNORE })
-      .withWorkdir(APP_DIR)
-      // better-sqlite3 compiles from source when no prebuilt binary can be fetched.
-      .withExec(['sh', '-c', 'apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*'])
-      .withExec(['npm', 'ci', '--no-audit', '--no-fund'])
-      .withExec(['npm', 'prune', '--omit=dev', '--no-audit', '--no-fund'])
-      .withExec(['sh', '-c', 'apt-get purge -y -qq python3 make g++ && apt-get autoremove -y -qq'])
-      .withExec(['sh', '-c', `ln -s ${APP_DIR}/bin/portcullis.js /usr/local/bin/portcullis && mkdir -p ${DB_DIR} && chown node:node ${DB_DIR}`])
-      .withEnvVariable('PORTCULLIS_DB', DB_PATH)
-      .withUser('node')
-      .withWorkdir('/home/node')
-      .withEntrypoint(['portcullis']);
+  withPolicy(policy: File): Portcullis {
+    return this.with({ policies: [...this.policies, policy] });
+  }
+
+  /** Adds every *.yaml / *.yml file of a directory as a policy, in name order. */
+  @func()
+  withPolicyDir(dir: Directory): Portcullis {
+    return this.with({ policyDirs: [...this.policyDirs, dir] });
+  }
+
+  /** Adds an OpenVEX or CycloneDX VEX document. */
+  @func()
+  withVex(vex: File): Portcullis {
+    return this.with({ vexDocs: [...this.vexDocs, vex] });
   }
 
   /**
-   * Downloads or refreshes the vulnerability DB inside a CacheVolume, so pipelines do not fetch
-   * it on every run; `scan` reads it from the same volume. Returns `portcullis db status`.
-   * @param db the volume holding the DB (default: the "portcullis-db" cache volume)
-   * @param ecosystem OSV ecosystems to fetch, e.g. Debian:12, npm (default: those already in the DB)
-   * @param sourceUrl URL templates to fetch from, in order ({ecosystem} is replaced; default: the OSV bucket)
-   * @param mirror fallback URL templates ({ecosystem} is replaced)
-   * @param enrichment also fetch CISA KEV and FIRST EPSS
-   * @param source the portcullis checkout the image is built from
+   * Reports only some findings.
+   * @param severity these severities, e.g. CRITICAL,HIGH
+   * @param ignoreUnfixed drop findings that have no fixed version
    */
   @func()
-  async dbUpdate(
-    db?: CacheVolume,
-    ecosystem: string[] = [],
-    sourceUrl: string[] = [],
-    mirror: string[] = [],
-    enrichment = true,
-    @argument({ defaultPath: '/', ignore: SOURCE_IGNORE }) source?: Directory,
-  ): Promise<string> {
-    const args = ['portcullis', 'db', 'update', ...ecosystem.flatMap((e) => ['--ecosystem', e]), ...sourceUrl.flatMap((u) => ['--source', u]), ...mirror.flatMap((m) => ['--mirror', m])];
+  withFilter(severity = '', ignoreUnfixed = false): Portcullis {
+    return this.with({ severity, ignoreUnfixed });
+  }
+
+  /**
+   * Where the vulnerability data comes from (default: the "portcullis-db" cache volume, filled by `db-update`).
+   * @param volume a cache volume that `db-update` fills
+   * @param file a DB file instead of a volume
+   * @param url a `portcullis db serve` (or the OSV API) instead of a local DB
+   * @param offline never download; a missing DB is an error
+   * @param skipAgeCheck accept a DB of any age
+   */
+  @func()
+  withDb(volume?: CacheVolume, file?: File, url = '', offline = false, skipAgeCheck = false): Portcullis {
+    return this.with({ db: volume ?? this.db, dbFile: file ?? this.dbFile, dbUrl: url || this.dbUrl, offline, skipDbAgeCheck: skipAgeCheck });
+  }
+
+  /** Registry credentials for images portcullis pulls itself (--address). */
+  @func()
+  withRegistryAuth(username: string, password: Secret): Portcullis {
+    return this.with({ registryUser: username, registryPassword: password });
+  }
+
+  /**
+   * A layer cache shared by the fleet.
+   * @param backend `redis://[USER:PASS@]HOST[:PORT][/DB]` or `rediss://…` (a secret: it may hold credentials)
+   * @param key the fleet's shared HMAC key for that cache
+   */
+  @func()
+  withCacheBackend(backend: Secret, key: Secret): Portcullis {
+    return this.with({ cacheBackend: backend, cacheKey: key });
+  }
+
+  /**
+   * The portcullis image: the one given to the module, else built from the checkout's Containerfile
+   * (Node 20, non-root user 65532, entrypoint `portcullis`).
+   */
+  @func()
+  container(): Container {
+    if (this.image) return this.image;
+    const source = this.source ?? client.directory();
+    return source.dockerBuild({ dockerfile: 'Containerfile' });
+  }
+
+  /** The image with the state volume mounted where the image keeps its DB. */
+  private withState(ctr: Container): Container {
+    return ctr.withMountedCache(STATE_DIR, this.db ?? client.cacheVolume(DB_CACHE_KEY), { owner: PORTCULLIS_USER }).withEnvVariable('PORTCULLIS_DB', DB_PATH);
+  }
+
+  /**
+   * Downloads or refreshes the vulnerability DB inside the cache volume, so pipelines do not fetch
+   * it on every run; `scan` reads it from the same volume. Returns `portcullis db status`.
+   * @param ecosystem OSV ecosystems to fetch, e.g. Debian:12, npm (default: those already in the DB)
+   * @param sourceUrl URL templates to fetch from, in order ({ecosystem} is replaced; default: the OSV bucket)
+   * @param enrichment also fetch CISA KEV and FIRST EPSS
+   */
+  @func()
+  async dbUpdate(ecosystem: string[] = [], sourceUrl: string[] = [], enrichment = true): Promise<string> {
+    const args = ['portcullis', 'db', 'update', ...ecosystem.flatMap((e) => ['--ecosystem', e]), ...sourceUrl.flatMap((u) => ['--source', u])];
     if (enrichment) args.push('--enrichment');
-    return this.container(source)
-      .withMountedCache(DB_DIR, db ?? client.cacheVolume(DB_CACHE_KEY), { owner: 'node' })
+    return this.withState(this.container())
       .withEnvVariable('PORTCULLIS_RUN', freshRun())
       .withExec(args)
       .withExec(['portcullis', 'db', 'status'])
       .stdout();
   }
 
+  /** The container every scan runs in: image, DB, inputs and secrets; returns it with the DB/gate arguments. */
+  private async scanContainer(): Promise<{ ctr: Container; args: string[] }> {
+    let ctr = this.container().withDirectory(OUT_DIR, client.directory(), { owner: PORTCULLIS_USER });
+    const args: string[] = [];
+    if (this.dbUrl) args.push('--db-url', this.dbUrl);
+    else if (this.dbFile) {
+      ctr = ctr.withMountedFile(`${IN_DIR}/db.sqlite`, this.dbFile, { owner: PORTCULLIS_USER });
+      args.push('--db', `${IN_DIR}/db.sqlite`);
+    } else {
+      // The scan exec is cached by its inputs; the volume's contents are not one, so its DB's
+      // identity is made one (an empty volume: a fresh value, as the scan then downloads).
+      ctr = this.withState(ctr);
+      const stamp = await ctr.withEnvVariable('PORTCULLIS_RUN', freshRun()).withExec(['node', '-e', DB_STAMP_SCRIPT]).stdout();
+      ctr = ctr.withEnvVariable('PORTCULLIS_DB_STAMP', stamp === 'none' ? `none-${freshRun()}` : stamp);
+    }
+    if (this.offline) args.push('--offline');
+    if (this.skipDbAgeCheck) args.push('--skip-db-age-check');
+    if (this.severity) args.push('--severity', this.severity);
+    if (this.ignoreUnfixed) args.push('--ignore-unfixed');
+    for (const [i, f] of this.policies.entries()) {
+      ctr = ctr.withMountedFile(`${IN_DIR}/policy-${i}.yaml`, f);
+      args.push('--policy', `${IN_DIR}/policy-${i}.yaml`);
+    }
+    for (const [i, d] of this.policyDirs.entries()) {
+      const names = (await d.entries()).filter((n) => /\.ya?ml$/i.test(n)).sort();
+      if (names.length === 0) throw new Error('scan: a policy directory holds no *.yaml / *.yml policy');
+      ctr = ctr.withMountedDirectory(`${IN_DIR}/policies-${i}`, d);
+      args.push(...names.flatMap((n) => ['--policy', `${IN_DIR}/policies-${i}/${n}`]));
+    }
+    for (const [i, f] of this.vexDocs.entries()) {
+      ctr = ctr.withMountedFile(`${IN_DIR}/vex-${i}.json`, f);
+      args.push('--vex', `${IN_DIR}/vex-${i}.json`);
+    }
+    return { ctr: this.withSecrets(ctr), args };
+  }
+
+  private withSecrets(ctr: Container): Container {
+    let out = ctr;
+    if (this.registryPassword) out = out.withSecretVariable('PORTCULLIS_REGISTRY_PASSWORD', this.registryPassword);
+    if (this.cacheBackend) out = out.withSecretVariable('PORTCULLIS_CACHE_BACKEND', this.cacheBackend);
+    if (this.cacheKey) out = out.withSecretVariable('PORTCULLIS_CACHE_KEY', this.cacheKey);
+    return out;
+  }
+
+  private imageArgs(platform: string): string[] {
+    return [...(this.registryUser ? ['--username', this.registryUser] : []), ...(platform ? ['--platform', platform] : [])];
+  }
+
   /**
-   * Scans one image and returns the Scan (reports, decision, gate). Give exactly one of
-   * container, address or tarball.
+   * Scans one image and returns the Scan (reports, verdict, gate). Give exactly one of container,
+   * address or tarball.
    * @param container a container (on the command line an address is accepted, pulled by Dagger)
    * @param address a registry reference pulled by portcullis itself, e.g. registry.example.com/app:1.2
    * @param tarball an image archive: OCI (docker-archive and `docker save` formats are detected)
-   * @param policy policy YAML files (default: the shipped default gate)
-   * @param policyDir a directory whose *.yaml / *.yml files are policies, in name order
-   * @param vex OpenVEX or CycloneDX VEX documents
-   * @param severity report only these severities, e.g. CRITICAL,HIGH
-   * @param ignoreUnfixed drop findings that have no fixed version
-   * @param dbUrl query a `portcullis db serve` (or the OSV API) instead of a local DB
-   * @param db the CacheVolume `dbUpdate` fills (default: "portcullis-db")
-   * @param dbFile a DB file to use instead of the cache volume
-   * @param offline never download; a missing DB is an error
-   * @param skipDbAgeCheck accept a DB of any age
    * @param platform os/arch[/variant] to pick from a multi-platform image
-   * @param cacheBackend a layer cache shared by the fleet: `redis://[USER:PASS@]HOST[:PORT][/DB]` or `rediss://…` (a secret: it may hold credentials)
-   * @param cacheKey the fleet's shared HMAC key for that cache (PORTCULLIS_CACHE_KEY)
    */
   @func()
-  async scan(
-    container?: Container,
-    address?: string,
-    tarball?: File,
-    policy: File[] = [],
-    policyDir?: Directory,
-    vex: File[] = [],
-    severity?: string,
-    ignoreUnfixed = false,
-    dbUrl?: string,
-    db?: CacheVolume,
-    dbFile?: File,
-    offline = false,
-    skipDbAgeCheck = false,
-    platform?: string,
-    cacheBackend?: Secret,
-    cacheKey?: Secret,
-  ): Promise<Scan> {
-    const given = [container, address, tarball].filter((x) => x !== undefined && x !== null && x !== '').length;
-    if (given !== 1) throw new PortcullisError(`scan: give exactly one of --container, --address or --tarball (got ${given})`);
-    const filter = { ...(severity ? { severities: parseSeverityList(severity) } : {}), ignoreUnfixed };
-
-    const work = await mkdtemp(join(tmpdir(), 'portcullis-dagger-'));
-    try {
-      let image: string;
-      if (container) {
-        // asTarball() writes an OCI image layout as a tar (OCI media types by default).
-        image = `oci-archive:${await container.asTarball().export(join(work, 'image.tar'))}`;
-      } else if (tarball) {
-        image = await tarball.export(join(work, 'image.tar')); // detected: OCI or docker archive
-      } else {
-        image = address as string;
-      }
-
-      const policies: string[] = [];
-      for (const [i, f] of policy.entries()) policies.push(await f.export(join(work, `policy-${i}.yaml`)));
-      if (policyDir) {
-        const dir = await policyDir.export(join(work, 'policies'));
-        const names = (await readdir(dir)).filter((n) => /\.ya?ml$/i.test(n)).sort();
-        if (names.length === 0) throw new PortcullisError('scan: --policy-dir holds no *.yaml / *.yml policy', { subject: 'policyDir' });
-        policies.push(...names.map((n) => join(dir, n)));
-      }
-      const vexPaths: string[] = [];
-      for (const [i, f] of vex.entries()) vexPaths.push(await f.export(join(work, `vex-${i}.json`)));
-
-      const dbPath = dbUrl ? undefined : dbFile ? await dbFile.export(join(work, 'db.sqlite')) : await copyDbFromCache(db, work);
-
-      const report = await runScan({
-        image,
-        imageOptions: platform ? { platform } : {},
-        db: dbPath,
-        dbUrl,
-        offline,
-        skipDbAgeCheck,
-        filter,
-        policies: policies.length ? policies : 'default',
-        vex: vexPaths,
-        cwd: work,
-        ...(cacheBackend ? { cacheBackend: await cacheBackend.plaintext() } : {}),
-        env: { ...process.env, ...(cacheKey ? { PORTCULLIS_CACHE_KEY: await cacheKey.plaintext() } : {}) },
-        onNotice: (m) => process.stderr.write(`portcullis: ${m}\n`),
-      });
-      // Digested now: the policy files live in `work`, which is removed below.
-      const policyDigest = report.decision ? JSON.stringify(digestPolicies(report.decision.policies, work)) : '';
-      return new Scan(encoderFor('json').encode(report), policyDigest);
-    } finally {
-      await rm(work, { recursive: true, force: true });
+  async scan(container?: Container, address?: string, tarball?: File, platform = ''): Promise<Scan> {
+    const input = imageInput(container, address, tarball, 'scan');
+    const { ctr, args } = await this.scanContainer();
+    const base = input.mount ? ctr.withMountedFile(`${IN_DIR}/image.tar`, input.mount) : ctr;
+    const formats = Object.entries(REPORT_FILES).flatMap(([format, name]) => ['--format', `${format}=${OUT_DIR}/${name}`]);
+    const command = ['portcullis', 'scan', input.arg, ...this.imageArgs(platform), ...args, ...formats, '--quiet'];
+    const ran = base.withExec(command, { expect: ReturnType.Any });
+    const exitCode = await ran.exitCode();
+    const reports = ran.directory(OUT_DIR);
+    // Exit 2 with a report is an incomplete scan (a verdict); without one it is an error.
+    if (exitCode === 2 && !(await reports.entries()).includes(REPORT_FILES.json)) {
+      throw new Error(`scan: ${(await ran.stderr()).trim().split('\n').at(-1) ?? 'portcullis scan failed'}`);
     }
+    return new Scan(reports, exitCode, base, command);
   }
-}
 
-/**
- * Copies the DB out of the cache volume into `work` and returns its path. An empty volume gives a
- * path that does not exist yet: the core then downloads what the image needs (or, offline, fails
- * saying to run db-update); that download is not written back, so run `db-update` to keep one.
- */
-async function copyDbFromCache(db: CacheVolume | undefined, work: string): Promise<string> {
-  const out = await client
-    .container()
-    .from(NODE_IMAGE)
-    .withMountedCache(DB_DIR, db ?? client.cacheVolume(DB_CACHE_KEY), { owner: 'node' })
-    .withEnvVariable('PORTCULLIS_DB', DB_PATH)
-    .withEnvVariable('DB_COPY_DIR', DB_COPY_DIR)
-    .withEnvVariable('PORTCULLIS_RUN', freshRun())
-    .withExec(['sh', '-c', 'mkdir -p "$DB_COPY_DIR" && if [ -f "$PORTCULLIS_DB" ]; then cp "$PORTCULLIS_DB" "$DB_COPY_DIR/db.sqlite"; fi'])
-    .directory(DB_COPY_DIR)
-    .export(join(work, 'db'));
-  const path = join(out, 'db.sqlite');
-  const found = await stat(path).catch(() => undefined);
-  return found?.isFile() ? path : join(work, 'db', 'db.sqlite');
+  /**
+   * The image's packages as an SBOM (no vulnerability matching). Give exactly one of container,
+   * address or tarball.
+   * @param format cyclonedx, spdx or json (the native inventory)
+   */
+  @func()
+  sbom(container?: Container, address?: string, tarball?: File, format = 'cyclonedx', platform = ''): File {
+    const name = { cyclonedx: 'sbom.cdx.json', spdx: 'sbom.spdx.json', json: 'sbom.json' }[format];
+    if (!name) throw new Error(`sbom: format "${format}" is not cyclonedx, spdx or json`);
+    const input = imageInput(container, address, tarball, 'sbom');
+    let ctr = this.withSecrets(this.container().withDirectory(OUT_DIR, client.directory(), { owner: PORTCULLIS_USER }));
+    if (input.mount) ctr = ctr.withMountedFile(`${IN_DIR}/image.tar`, input.mount);
+    return ctr
+      .withExec(['portcullis', 'sbom', input.arg, ...this.imageArgs(platform), '--format', format, '--output', `${OUT_DIR}/${name}`, '--quiet'])
+      .file(`${OUT_DIR}/${name}`);
+  }
 }
