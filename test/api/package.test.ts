@@ -1,4 +1,4 @@
-// The programmatic API as a consumer gets it: the BUILT package (npm run build → dist/), imported
+// The programmatic API as a consumer gets it: the BUILT package (npm run build + build:types → dist/), imported
 // by its name through package.json "exports" from a project of its own (node_modules/portcullis is
 // a symlink to this checkout, as `npm link` makes it), scanning real image archives.
 import { execFile } from 'node:child_process';
@@ -67,8 +67,11 @@ describe('the built package, imported by its name', () => {
   let npmDb: string;
 
   beforeAll(async () => {
-    const build = await run('npm', ['run', 'build'], PROJECT_ROOT);
-    expect(build.code, build.stdout + build.stderr).toBe(0);
+    // What `prepare` runs (npm pack, git installs): the JS build, then the API's declarations.
+    for (const script of ['build', 'build:types']) {
+      const build = await run('npm', ['run', script], PROJECT_ROOT);
+      expect(build.code, build.stdout + build.stderr).toBe(0);
+    }
     work = mkdtempSync(join(tmpdir(), 'portcullis-consumer-'));
     f = await buildPipelineFixture(join(work, 'fixture'));
     // A DB with npm data only: the Debian packages of the images are then not checked.
