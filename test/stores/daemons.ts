@@ -42,15 +42,19 @@ function start(cmd: string, args: string[], dir: string, env: NodeJS.ProcessEnv 
   return spawn(cmd, args, { stdio: ['ignore', log, log], env });
 }
 
-/** dockerd with its own managed containerd (under its exec root). */
-export async function startDockerd(): Promise<Daemon> {
+/**
+ * dockerd with its own managed containerd (under its exec root). `dataRoot`: keep images and the
+ * build cache in that directory across runs (the caller serialises its users); default: the temp dir.
+ * `storageDriver`: default vfs (works anywhere; every layer is a full copy).
+ */
+export async function startDockerd(opts: { dataRoot?: string; storageDriver?: 'vfs' | 'overlay2' } = {}): Promise<Daemon> {
   const dir = mkdtempSync('/tmp/pcd-');
   const socket = join(dir, 'd.sock');
   writeFileSync(join(dir, 'daemon.json'), '{}');
   const proc = start('dockerd', [
     '--iptables=false', '--ip6tables=false', '--bridge=none', '--ip-masq=false', '--userland-proxy=false',
-    '--config-file', join(dir, 'daemon.json'), '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'x'),
-    '--pidfile', join(dir, 'docker.pid'), '-H', `unix://${socket}`, '--storage-driver', 'vfs',
+    '--config-file', join(dir, 'daemon.json'), '--data-root', opts.dataRoot ?? join(dir, 'data'), '--exec-root', join(dir, 'x'),
+    '--pidfile', join(dir, 'docker.pid'), '-H', `unix://${socket}`, '--storage-driver', opts.storageDriver ?? 'vfs',
   ], dir);
   await waitFor(socket, proc, join(dir, 'daemon.log'));
   const env = { DOCKER_HOST: `unix://${socket}` };
