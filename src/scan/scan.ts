@@ -49,7 +49,7 @@ export interface ScanOptions extends InventoryOptions {
 }
 
 /** The gate, ready to decide: every input loaded and checked. */
-interface Gate {
+export interface Gate {
   policies: PolicySet;
   decide(report: Report): Decision;
 }
@@ -58,7 +58,7 @@ interface Gate {
  * Loads every gate input before the slow work, so a broken policy fails in a second (exit 2).
  * Undefined when there is no gate (`--policy none`): the policy engine is then never loaded.
  */
-async function loadGate(opts: ScanOptions, cwd: string): Promise<Gate | undefined> {
+export async function loadGate(opts: ScanOptions, cwd: string): Promise<Gate | undefined> {
   const which = opts.policies ?? 'default';
   // Gate inputs given with `--policy none` are still checked: a broken file is an error either way.
   if (which === 'none' && !opts.vex?.length && !opts.ignoreFile && !opts.baseline) return undefined;
@@ -75,7 +75,7 @@ async function loadGate(opts: ScanOptions, cwd: string): Promise<Gate | undefine
 }
 
 /** Puts each finding's action, and what decided it, on the finding itself. */
-function annotateFindings(report: Report, decision: Decision): void {
+export function annotateFindings(report: Report, decision: Decision): void {
   for (const f of report.findings ?? []) {
     const d = decision.byFinding[findingKey(f)];
     if (!d) continue;
