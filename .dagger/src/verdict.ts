@@ -12,6 +12,7 @@ export const REPORT_FILES: Readonly<Record<string, string>> = {
   junit: 'report.xml',
   markdown: 'report.md',
   html: 'report.html',
+  gitlab: 'report.gitlab.json',
 };
 
 export type VerdictStatus = 'pass' | 'blocked' | 'incomplete';
