@@ -107,7 +107,8 @@ describe('bombs and scale through the real CLI', () => {
         timeoutMs: 120_000,
         build: (sb) => {
           const tmp = join(sb.input, 'many.tar');
-          const t = writeManyFilesTar(tmp, MANY, [osRelease]);
+          // A Debian with nothing installed (an empty dpkg status) and a million other files.
+          const t = writeManyFilesTar(tmp, MANY, [osRelease, { name: 'var/lib/dpkg/status', data: Buffer.alloc(0) }]);
           adopt(sb.input, tmp, t.digest);
           return writeRawImage(sb.input, [{ blobFile: { path: '', digest: t.digest, size: t.size }, diffId: t.digest }]);
         },
