@@ -251,12 +251,60 @@ describe('the portcullis image', () => {
     const debs = report.packages.filter((p) => p.type === 'deb');
     expect(debs.map((p) => `${p.name} ${p.version}`).sort()).toEqual(debTruth.map((p) => `${p.name} ${p.version}`).sort());
     expect(new Set(debs.map((p) => p.ecosystem))).toEqual(new Set(['Debian:13']));
+    // Vendored copies inside installed packages (`fast-uri/benchmark/package.json`): a package.json
+    // below an installed package that names a name and version other than that package's own is
+    // code on disk too, and inventoried (as Trivy does). Found here by walking the copied tree.
+    const installedDirs = [...npmTruth.keys()].map((p) => p.slice(0, -'/package.json'.length)).sort((a, b) => b.length - a.length);
+    const vendored = new Map<string, { name: string; version: string }>();
+    // Symlinked directories are followed as Node (and the walker's second pass) would, to a depth bound.
+    const walkTree = (hostDir: string, imageDir: string, depth = 0): void => {
+      if (depth > 24) return;
+      for (const e of readdirSync(hostDir, { withFileTypes: true })) {
+        const host = join(hostDir, e.name);
+        const at = `${imageDir}/${e.name}`;
+        const isDir = e.isDirectory() || (e.isSymbolicLink() && existsSync(host) && statSync(host).isDirectory());
+        if (isDir) walkTree(host, at, depth + 1);
+        else if ((e.isFile() || e.isSymbolicLink()) && e.name === 'package.json' && !npmTruth.has(at) && at.includes('/node_modules/')) {
+          let doc: { name?: unknown; version?: unknown };
+          try {
+            doc = JSON.parse(readFileSync(host, 'utf8')) as typeof doc;
+          } catch {
+            continue; // a package's fixture of a broken manifest names nothing
+          }
+          if (typeof doc?.name !== 'string' || typeof doc.version !== 'string') continue;
+          const outer = installedDirs.find((d) => at.startsWith(`${d}/`));
+          const own = outer ? npmTruth.get(`${outer}/package.json`) : undefined;
+          if (own && own.name === doc.name && own.version === doc.version) continue;
+          vendored.set(at, { name: doc.name, version: doc.version });
+        }
+      }
+    };
+    walkTree(join(app, 'node_modules'), '/opt/portcullis/node_modules');
+    // Debian's own node modules: /usr/share/node_modules is a symlink to nodejs/ (Node finds them
+    // there), so what lies below it is installed npm packages under that name, read through the link.
+    const cid2 = (await d.docker(['create', PORTCULLIS_IMAGE_TAG])).stdout.trim();
+    const debNode = join(dir, 'debian-nodejs');
+    const copied = await d.docker(['cp', `${cid2}:/usr/share/nodejs`, debNode]);
+    await d.docker(['rm', cid2]);
+    if (copied.code === 0) {
+      for (const e of readdirSync(debNode, { withFileTypes: true })) {
+        const names = e.name.startsWith('@') && e.isDirectory() ? readdirSync(join(debNode, e.name)).map((n) => `${e.name}/${n}`) : [e.name];
+        for (const n of names) {
+          const manifest = join(debNode, n, 'package.json');
+          if (!existsSync(manifest) || !statSync(join(debNode, n)).isDirectory()) continue;
+          const doc = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
+          if (doc.version) npmTruth.set(`/usr/share/node_modules/${n}/package.json`, { name: doc.name ?? n, version: doc.version });
+        }
+      }
+      installedDirs.splice(0, installedDirs.length, ...[...npmTruth.keys()].map((p) => p.slice(0, -'/package.json'.length)).sort((a, b) => b.length - a.length));
+      walkTree(debNode, '/usr/share/node_modules');
+    }
     const npms = report.packages.filter((p) => p.type === 'npm');
-    expect(npms.map((p) => `${p.path} ${p.version}`).sort()).toEqual([...npmTruth].map(([p, v]) => `${p} ${v.version}`).sort());
+    expect(npms.map((p) => `${p.path} ${p.version}`).sort()).toEqual([...[...npmTruth].map(([p, v]) => `${p} ${v.version}`), ...[...vendored].map(([p, v]) => `${p} ${v.version}`)].sort());
     expect(report.packages.filter((p) => p.type !== 'deb' && p.type !== 'npm').map((p) => p.purl)).toEqual([]);
     expect(report.coverage!.unread).toEqual([]);
     expect(report.coverage!.ecosystems.map((e) => `${e.ecosystem} ${e.status} ${e.packages}`).sort())
-      .toEqual([`Debian:13 covered ${debTruth.length}`, `npm covered ${npmTruth.size}`].sort());
+      .toEqual([`Debian:13 covered ${debTruth.length}`, `npm covered ${npmTruth.size + vendored.size}`].sort());
 
     // Findings: exactly what the records say of the true inventory (glibc's binaries; the npm
     // advisories' ranges evaluated with node-semver).
@@ -264,7 +312,7 @@ describe('the portcullis image', () => {
     const records: Rec[] = [debianRecord('Debian:13'), ...ghsa.map((t) => JSON.parse(t) as Rec)];
     const expected = [
       ...debTruth.filter((p) => p.source === 'glibc').map((p) => `${records[0]!.id} ${p.name} ${p.version}`),
-      ...records.slice(1).flatMap((rec) => [...npmTruth.values()]
+      ...records.slice(1).flatMap((rec) => [...npmTruth.values(), ...vendored.values()]
         .filter((p) => npmAffected(rec, p.name, p.version))
         .map((p) => `${rec.id} ${p.name} ${p.version}`)),
     ].sort();
