@@ -1,15 +1,14 @@
 // action.yml, run as the GitHub runner runs a composite action (github-action.ts): real OCI image
 // archives and a real DB; the CLI is this checkout's build (dist/, `npm run build`) as the action
 // would install it, or the `portcullis` input. Checks outputs, the step summary and the SARIF file.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { importFiles } from '../../src/vulndb/index.js';
 import { formatErrors, validateSarif } from '../helpers/schemas.js';
 import { HAVE_SHARED, PROJECT_ROOT } from '../helpers/shared.js';
 import { gitlabFactErrors } from '../report/gitlab-schema-facts.js';
-import { buildPipelineFixture, CRITICAL_ID, MEDIUM_ID, type PipelineFixture } from '../tekton/fixture.js';
+import { buildPipelineFixture, npmOnlyDb, CRITICAL_ID, MEDIUM_ID, type PipelineFixture } from '../tekton/fixture.js';
 import { loadAction, parseOutputFile, runAction } from './github-action.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -39,14 +38,7 @@ describe('the action, run as the runner runs it', () => {
 
   beforeAll(async () => {
     f = await buildPipelineFixture(mkdtempSync(join(tmpdir(), 'gh-action-fx-')));
-    const npmOnly = join(f.dir, 'npm-only');
-    mkdirSync(npmOnly);
-    writeFileSync(join(npmOnly, 'GHSA-test-0001.json'), JSON.stringify({
-      schema_version: '1.6.0', id: 'GHSA-test-0001', modified: new Date().toISOString(),
-      affected: [{ package: { ecosystem: 'npm', name: 'left-pad' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.3.0' }] }] }],
-    }));
-    noDebianDb = join(f.dir, 'npm-only.sqlite');
-    await importFiles(noDebianDb, [npmOnly, join(f.dir, 'kev.json')]);
+    noDebianDb = await npmOnlyDb(f);
   }, 240_000);
 
   async function run(inputs: Record<string, string>, opts: { db?: string; viaInput?: boolean } = {}) {

@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { importFiles } from '../../src/vulndb/index.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 import { gitlabFactErrors } from '../report/gitlab-schema-facts.js';
-import { buildPipelineFixture, CRITICAL_ID, MEDIUM_ID, type PipelineFixture } from '../tekton/fixture.js';
+import { buildPipelineFixture, npmOnlyDb, CRITICAL_ID, MEDIUM_ID, type PipelineFixture } from '../tekton/fixture.js';
 import { interpolate, loadTemplate, runJob } from './gitlab-ci.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -53,14 +52,7 @@ describe('the job, run as a runner runs it', () => {
   beforeAll(async () => {
     f = await buildPipelineFixture(mkdtempSync(join(tmpdir(), 'gitlab-fx-')));
     // Vulnerability data without any Debian:12 record: the image's packages are not covered.
-    const npmOnly = join(f.dir, 'npm-only');
-    mkdirSync(npmOnly);
-    writeFileSync(join(npmOnly, 'GHSA-test-0001.json'), JSON.stringify({
-      schema_version: '1.6.0', id: 'GHSA-test-0001', modified: new Date().toISOString(),
-      affected: [{ package: { ecosystem: 'npm', name: 'left-pad' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.3.0' }] }] }],
-    }));
-    noDebianDb = join(f.dir, 'npm-only.sqlite');
-    await importFiles(noDebianDb, [npmOnly, join(f.dir, 'kev.json')]); // KEV too: the default gate reads it
+    noDebianDb = await npmOnlyDb(f);
   }, 240_000);
 
   /** A fresh project directory with the image archives and the cached DB a previous pipeline left. */

@@ -8,7 +8,7 @@
 // docker-registry.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { TEKTON_RESULTS_BUDGET } from '../../src/report/tekton-results.js';
 import { DOCKER_CLI, PORTCULLIS_IMAGE_TAG, portcullisImageArchive } from '../fixtures/portcullis-image.js';
 import { hasCommand, startDockerd, type Daemon } from '../stores/daemons.js';
 import { runTaskInContainers, type ContainerEngine } from './container-runner.js';
-import { BLOCK_DEBS, buildPipelineFixture, CRITICAL_ID, PASS_DEBS, privateStorageConf, writeBuildContext, type PipelineFixture } from './fixture.js';
+import { BLOCK_DEBS, buildPipelineFixture, taskWorkspaces, CRITICAL_ID, PASS_DEBS, privateStorageConf, writeBuildContext, type PipelineFixture } from './fixture.js';
 import type { ParamValue } from './substitute.js';
 import { loadTektonDocs, runPipeline, runTask, type TaskSpec } from './tekton.js';
 
@@ -44,15 +44,7 @@ describe.skipIf(!HAVE_DOCKERD)('portcullis-scan Task in the real portcullis imag
     daemon = await startDockerd();
     engine = { cli: DOCKER_CLI, env: daemon.env };
     execFileSync(DOCKER_CLI, ['load', '-q', '-i', archive], { env: { ...process.env, ...daemon.env } });
-    imageWs = join(f.dir, 'image-ws');
-    mkdirSync(imageWs);
-    for (const [from, to] of [[f.passOci, 'pass.tar'], [f.blockOci, 'block.tar'], [f.corrupt, 'corrupt.tar']]) copyFileSync(from, join(imageWs, to));
-    sourceWs = join(f.dir, 'source-ws');
-    mkdirSync(join(sourceWs, 'policies'), { recursive: true });
-    writeFileSync(join(sourceWs, 'policies', 'warn-all.yaml'), 'apiVersion: portcullis.dev/v1\nkind: Policy\nmetadata:\n  name: warn-all\nspec:\n  rules:\n    - id: warn-all\n      action: warn\n      when: true\n');
-    dbWs = join(f.dir, 'db-ws');
-    mkdirSync(dbWs);
-    copyFileSync(f.db, join(dbWs, 'db.sqlite'));
+    ({ imageWs, sourceWs, dbWs } = taskWorkspaces(f, [[f.passOci, 'pass.tar'], [f.blockOci, 'block.tar'], [f.corrupt, 'corrupt.tar']]));
     // As the db-update Task leaves it: written by the image's user.
     chownSync(join(dbWs, 'db.sqlite'), IMAGE_UID, IMAGE_UID);
   }, 60 * 60_000);

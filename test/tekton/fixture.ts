@@ -2,7 +2,7 @@
 // OCI / docker archives with skopeo, OSV records that match their packages, a DB made by the
 // core's importFiles, and a `portcullis` wrapper on PATH that runs this checkout's CLI.
 import { kevCatalog } from '../helpers/kev.js';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importFiles } from '../../src/vulndb/index.js';
 import { buildOciLayout, toDockerArchive, toOciArchive } from '../image/build-layout.js';
@@ -145,4 +145,34 @@ export function privateStorageConf(dir: string): string {
   const conf = join(dir, 'storage.conf');
   writeFileSync(conf, `[storage]\ndriver = "vfs"\ngraphroot = "${join(dir, 'graph')}"\nrunroot = "${join(dir, 'run')}"\n`);
   return conf;
+}
+
+/**
+ * A DB with npm data only (and the fixture's KEV catalog, which the default gate reads): it does not
+ * cover the fixture images' Debian:12 packages, so a scan against it is incomplete.
+ */
+export async function npmOnlyDb(f: PipelineFixture): Promise<string> {
+  const dir = join(f.dir, 'npm-only');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'GHSA-test-0001.json'), JSON.stringify({
+    schema_version: '1.6.0', id: 'GHSA-test-0001', modified: new Date().toISOString(),
+    affected: [{ package: { ecosystem: 'npm', name: 'left-pad' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.3.0' }] }] }],
+  }));
+  const db = join(f.dir, 'npm-only.sqlite');
+  await importFiles(db, [dir, join(f.dir, 'kev.json')]);
+  return db;
+}
+
+/** The Task's workspaces as a PipelineRun binds them: the image archives, a source with a policy, the DB. */
+export function taskWorkspaces(f: PipelineFixture, images: [from: string, name: string][]): { imageWs: string; sourceWs: string; dbWs: string } {
+  const imageWs = join(f.dir, 'image-ws');
+  mkdirSync(imageWs);
+  for (const [from, to] of images) copyFileSync(from, join(imageWs, to));
+  const sourceWs = join(f.dir, 'source-ws');
+  mkdirSync(join(sourceWs, 'policies'), { recursive: true });
+  writeFileSync(join(sourceWs, 'policies', 'warn-all.yaml'), 'apiVersion: portcullis.dev/v1\nkind: Policy\nmetadata:\n  name: warn-all\nspec:\n  rules:\n    - id: warn-all\n      action: warn\n      when: true\n');
+  const dbWs = join(f.dir, 'db-ws');
+  mkdirSync(dbWs);
+  copyFileSync(f.db, join(dbWs, 'db.sqlite'));
+  return { imageWs, sourceWs, dbWs };
 }

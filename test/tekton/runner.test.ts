@@ -2,7 +2,7 @@
 // script executed by its shebang, onError honoured), with `portcullis` on PATH running this
 // checkout's CLI, against real image archives and a real DB.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOciLayout, toOciArchive } from '../image/build-layout.js';
 import { buildZip } from '../vulndb/zipfix.js';
-import { buildPipelineFixture, CRITICAL_ID, OS_RELEASE, osvRecords, type PipelineFixture } from './fixture.js';
+import { buildPipelineFixture, taskWorkspaces, CRITICAL_ID, OS_RELEASE, osvRecords, type PipelineFixture } from './fixture.js';
 import { TEKTON_RESULTS_BUDGET } from '../../src/report/tekton-results.js';
 import type { ParamValue } from './substitute.js';
 import { loadTektonDocs, runTask, type TaskRun, type TaskSpec } from './tekton.js';
@@ -27,15 +27,7 @@ describe('portcullis-scan Task, run locally', () => {
 
   beforeAll(async () => {
     f = await buildPipelineFixture(mkdtempSync(join(tmpdir(), 'tekton-fx-')));
-    imageWs = join(f.dir, 'image-ws');
-    mkdirSync(imageWs);
-    for (const [from, to] of [[f.passOci, 'pass.tar'], [f.blockOci, 'block.tar'], [f.blockDocker, 'block-docker.tar'], [f.corrupt, 'corrupt.tar']]) copyFileSync(from, join(imageWs, to));
-    sourceWs = join(f.dir, 'source-ws');
-    mkdirSync(join(sourceWs, 'policies'), { recursive: true });
-    writeFileSync(join(sourceWs, 'policies', 'warn-all.yaml'), 'apiVersion: portcullis.dev/v1\nkind: Policy\nmetadata:\n  name: warn-all\nspec:\n  rules:\n    - id: warn-all\n      action: warn\n      when: true\n');
-    dbWs = join(f.dir, 'db-ws');
-    mkdirSync(dbWs);
-    copyFileSync(f.db, join(dbWs, 'db.sqlite'));
+    ({ imageWs, sourceWs, dbWs } = taskWorkspaces(f, [[f.passOci, 'pass.tar'], [f.blockOci, 'block.tar'], [f.blockDocker, 'block-docker.tar'], [f.corrupt, 'corrupt.tar']]));
   });
 
   function run(params: Record<string, ParamValue>, workspaces: Record<string, string> = {}): Promise<TaskRun & { reports: string }> {

@@ -2,25 +2,18 @@
 // of another package is inventoried (as Trivy's image scan reports it), build-output manifests
 // (`{"type":"module"}`, or a copy of the package's own manifest under dist/) are not packages.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { npmCataloger } from '../../../src/inventory/lang/index.js';
 import { cachedFixture } from '../../fixtures/cache.js';
 import { nv, run, walkedFromDisk } from './helpers.js';
+import { walkDir } from './walk-dir.js';
 
 const THIS = fileURLToPath(import.meta.url);
 const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 
-function walkDir(root: string, prefix: string, out: { disk: string; image: string }[] = [], rel = ''): { disk: string; image: string }[] {
-  for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
-    const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) walkDir(root, prefix, out, r);
-    else if (e.isFile()) out.push({ disk: join(root, r), image: `${prefix}/${r}` });
-  }
-  return out;
-}
 
 describe('package.json files nested inside installed packages (real npm install)', () => {
   it('vendored copies are packages; build-output manifests and copies of the own manifest are not', async () => {

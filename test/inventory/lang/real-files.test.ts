@@ -9,19 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { goBinaryCataloger, javaArchiveCataloger, npmCataloger, pythonCataloger } from '../../../src/inventory/lang/index.js';
 import { cachedFixture } from '../../fixtures/cache.js';
 import { nv, run, walkedFromDisk } from './helpers.js';
+import { walkDir } from './walk-dir.js';
 
 const THIS = fileURLToPath(import.meta.url);
 const sh = (cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
   execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts });
 
-function walkDir(root: string, prefix: string, out: { disk: string; image: string }[] = [], rel = ''): { disk: string; image: string }[] {
-  for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
-    const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) walkDir(root, prefix, out, r);
-    else if (e.isFile()) out.push({ disk: join(root, r), image: `${prefix}/${r}` });
-  }
-  return out;
-}
 
 describe('real jars from Debian', () => {
   const jars = ['/usr/share/maven/lib/maven-core-3.x.jar', '/usr/share/maven/lib/guava.jar', '/usr/share/java/commons-lang3.jar'].filter(existsSync);
