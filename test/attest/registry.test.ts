@@ -103,7 +103,7 @@ beforeAll(async () => {
   const app = join(dir, 'app');
   await buildAppLayout(app);
   const other = join(dir, 'other');
-  await buildOciLayout(other, { tag: 'v1', layers: [{ files: [{ path: 'etc/os-release', content: 'ID=debian\nVERSION_ID=12\n' }] }] });
+  await buildOciLayout(other, { tag: 'v1', layers: [{ files: [{ path: 'etc/os-release', content: 'ID=debian\nVERSION_ID=12\n' }, { path: 'var/lib/dpkg/status', content: '' }] }] });
   db = await importDb(dir);
   blockAll = writeBlockAllPolicy(dir);
   ec = writeKeyPair(dir, 'ec', 'ec');

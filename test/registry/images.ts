@@ -11,7 +11,8 @@ export async function buildAppLayout(dir: string): Promise<BuiltImage> {
   return buildOciLayout(dir, {
     tag: 'v1',
     layers: [
-      { files: [{ path: 'etc/', type: 'directory' }, { path: 'etc/os-release', content: 'ID=debian\nVERSION_ID=12\n' }], compression: 'gzip' },
+      // A Debian with nothing installed: os-release and an empty dpkg status.
+      { files: [{ path: 'etc/', type: 'directory' }, { path: 'etc/os-release', content: 'ID=debian\nVERSION_ID=12\n' }, { path: 'var/lib/dpkg/status', content: '' }], compression: 'gzip' },
       { files: [{ path: 'opt/blob.bin', content: randomBytes(1 << 20) }], compression: 'gzip' },
       { files: [{ path: 'app/README', content: 'hello\n' }], compression: 'none' },
     ],
