@@ -3,6 +3,7 @@
 import { PortcullisError } from '../errors.js';
 import { coverageGaps } from '../match/coverage.js';
 import type { Report } from '../model/report.js';
+import { verdictOf as reportVerdict } from '../report/common.js';
 
 export type VerdictStatus = 'pass' | 'blocked' | 'incomplete';
 
@@ -22,7 +23,13 @@ export function verdictOf(report: Report): Verdict {
   if (!report.coverage || !report.findings) {
     throw new PortcullisError('the report was not matched against vulnerability data (no coverage); scan it first');
   }
-  if (!report.coverage.complete) return { status: 'incomplete', exitCode: 2, gaps: coverageGaps(report.coverage) };
-  if (report.decision?.blocked) return { status: 'blocked', exitCode: 1, gaps: [] };
-  return { status: 'pass', exitCode: 0, gaps: [] };
+  // The encoders' verdict, as outcomes: undecided (`--policy none`) exits 0 like a pass.
+  switch (reportVerdict(report)) {
+    case 'incomplete':
+      return { status: 'incomplete', exitCode: 2, gaps: coverageGaps(report.coverage) };
+    case 'blocked':
+      return { status: 'blocked', exitCode: 1, gaps: [] };
+    default:
+      return { status: 'pass', exitCode: 0, gaps: [] };
+  }
 }
