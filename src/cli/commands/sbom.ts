@@ -1,6 +1,6 @@
 import { PortcullisError } from '../../errors.js';
 import { writeReports } from '../../report/output.js';
-import { inventoryReport } from '../../scan/inventory-report.js';
+import { inventoryWithGaps } from '../../scan/inventory-report.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { wantsProgress } from '../io.js';
@@ -39,7 +39,7 @@ const command: Command = {
     if (positionals.length !== 1) throw new PortcullisError(`sbom: expected one image argument (got ${positionals.length})`);
     const targets = formatTargets(values, SBOM_OUTPUT, io.cwd);
     const progress = wantsProgress(io, values.quiet === true);
-    const report = await inventoryReport(
+    const { report, unread } = await inventoryWithGaps(
       {
         image: positionals[0],
         imageOptions: {
@@ -56,6 +56,12 @@ const command: Command = {
     );
     if (progress) io.stderr.write('\r\x1b[K');
     await writeReports(report, targets, io);
+    // Package files that exist but were not read list no packages in the SBOM: say so, in one line.
+    if (unread.length > 0) {
+      const files = unread.map((u) => `${u.path} (${u.cataloger}: ${u.code})`).join(', ');
+      io.stderr.write(`portcullis: the SBOM is incomplete, package files not read: ${files}; \`portcullis scan\` lists why
+`);
+    }
     return 0;
   },
 };
