@@ -1,7 +1,7 @@
 // Private daemons for the store tests: each with its own data root, exec/state root and socket
 // under a temp dir (never the machine's defaults), stopped by PID.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -37,6 +37,20 @@ async function stopProcess(proc: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * Removes a daemon's temp dir. A daemon can leave mounts under it once containers ran (dockerd's
+ * netns bind mount, a stray overlay): unmount those first, deepest first, or rm fails with EBUSY.
+ */
+export function removeDaemonDir(dir: string): void {
+  const unescape = (p: string) => p.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .map((line) => unescape(line.split(' ')[4] ?? ''))
+    .filter((m) => m.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) spawnSync('umount', ['-l', m]);
+  rmSync(dir, { recursive: true, force: true });
+}
+
 function start(cmd: string, args: string[], dir: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
   const log = openSync(join(dir, 'daemon.log'), 'a');
   return spawn(cmd, args, { stdio: ['ignore', log, log], env });
@@ -66,7 +80,7 @@ export async function startDockerd(opts: { dataRoot?: string; storageDriver?: 'v
       await new Promise((r) => setTimeout(r, 300));
     }
   }
-  return { dir, socket, env, stop: async () => { await stopProcess(proc); rmSync(dir, { recursive: true, force: true }); } };
+  return { dir, socket, env, stop: async () => { await stopProcess(proc); removeDaemonDir(dir); } };
 }
 
 /** containerd with its own root, state and socket, and a minimal config. */
@@ -77,7 +91,7 @@ export async function startContainerd(): Promise<Daemon> {
   writeFileSync(config, `version = 2\nroot = "${join(dir, 'root')}"\nstate = "${join(dir, 'state')}"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "${socket}"\n[ttrpc]\n  address = "${socket}.ttrpc"\n[debug]\n  address = "${socket}.debug"\n[metrics]\n  address = ""\n`);
   const proc = start('containerd', ['--config', config, '--root', join(dir, 'root'), '--state', join(dir, 'state'), '--address', socket], dir);
   await waitFor(socket, proc, join(dir, 'daemon.log'));
-  return { dir, socket, env: { CONTAINERD_ADDRESS: socket }, stop: async () => { await stopProcess(proc); rmSync(dir, { recursive: true, force: true }); } };
+  return { dir, socket, env: { CONTAINERD_ADDRESS: socket }, stop: async () => { await stopProcess(proc); removeDaemonDir(dir); } };
 }
 
 /** A private containers-storage (graphroot/runroot) plus podman's API service on it. */
@@ -97,6 +111,6 @@ export async function startPodman(driver: 'vfs' | 'overlay' = 'vfs'): Promise<Da
   return {
     dir, socket, storageConf, graphroot, runroot,
     env: { CONTAINER_HOST: `unix://${socket}`, CONTAINERS_STORAGE_CONF: storageConf, XDG_RUNTIME_DIR: join(dir, 'xdg') },
-    stop: async () => { await stopProcess(proc); await exec('podman', ['--root', graphroot, '--runroot', runroot, '--storage-driver', driver, 'system', 'reset', '--force'], { env }).catch(() => undefined); rmSync(dir, { recursive: true, force: true }); },
+    stop: async () => { await stopProcess(proc); await exec('podman', ['--root', graphroot, '--runroot', runroot, '--storage-driver', driver, 'system', 'reset', '--force'], { env }).catch(() => undefined); removeDaemonDir(dir); },
   };
 }
