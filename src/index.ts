@@ -7,13 +7,16 @@ import type { Coverage } from './model/coverage.js';
 import type { Report } from './model/report.js';
 import { encoderFor } from './report/index.js';
 import { inventoryReport, type InventoryOptions } from './scan/inventory-report.js';
-import { annotateFindings, loadGate, scan as runScan, type ScanOptions } from './scan/scan.js';
+import { annotateFindings, loadGate, scan as runScan, type GateSettings, type ScanOptions } from './scan/scan.js';
 import { verdictOf, type Verdict } from './scan/verdict.js';
 
 export { PortcullisError, ImageError } from './errors.js';
 export { formatNames } from './report/index.js';
 export { verdictOf, type Verdict, type VerdictStatus } from './scan/verdict.js';
 export type { ScanOptions, InventoryOptions };
+export type { DbSettings, GateSettings, MatchSettings } from './scan/scan.js';
+export type { LayerCacheSettings, RunContext, ScanInput } from './scan/inventory-report.js';
+export type { FindingFilter } from './match/filter.js';
 export type { Report, ReportLayer, DbSummary } from './model/report.js';
 export type { Finding, Severity } from './model/finding.js';
 export type { Package } from './model/package.js';
@@ -39,21 +42,13 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
 }
 
 /** The image's packages, not matched (what `portcullis sbom` writes): a Report without findings. */
-export function sbom(options: InventoryOptions & { cwd?: string }): Promise<Report> {
-  const { cwd, ...rest } = options;
-  return inventoryReport(rest, cwd);
+export function sbom(options: InventoryOptions): Promise<Report> {
+  return inventoryReport(options);
 }
 
-export interface DecideOptions {
-  /** Policy files, `'default'` (the shipped gate, the default) or `'none'` (no gate). */
-  policies?: string[] | 'default' | 'none';
-  vex?: string[];
-  ignoreFile?: string;
-  baseline?: string;
-  baseLayerCount?: number;
-  /** Accept every coverage gap (listed as accepted), as `--allow-uncovered`. */
-  allowUncovered?: boolean;
-  /** Relative paths are resolved against this (default: process.cwd()). */
+/** The gate's settings, as scan's `gate` option; relative paths resolve against `cwd`. */
+export interface DecideOptions extends GateSettings {
+  /** Default: process.cwd(). */
   cwd?: string;
   now?: Date;
 }
@@ -68,17 +63,8 @@ export async function decide(report: Report, options: DecideOptions = {}): Promi
     throw new PortcullisError('decide: the report was not matched against vulnerability data (no coverage); scan it first');
   }
   const cwd = resolve(options.cwd ?? process.cwd());
-  const gate = await loadGate(
-    {
-      policies: options.policies ?? 'default',
-      vex: options.vex,
-      ignoreFile: options.ignoreFile,
-      baseline: options.baseline,
-      baseLayerCount: options.baseLayerCount,
-      now: options.now,
-    },
-    cwd,
-  );
+  const { cwd: _cwd, now, ...gateSettings } = options;
+  const gate = await loadGate({ policies: 'default', ...gateSettings }, cwd, now);
   const out = structuredClone(report);
   const { acceptCoverage } = await import('./policy/coverage.js');
   out.coverage = acceptCoverage(withoutAcceptance(report.coverage), gate?.policies.coverage, {

@@ -1,7 +1,7 @@
 // The inventory half of a scan (what `sbom` writes, and what `scan` matches), kept apart from the
 // matcher, the DB and the policy engine so `sbom` loads only what it needs.
 import { resolve } from 'node:path';
-import { openScanCache, type ScanLayerDeltaStore } from '../cache/index.js';
+import { openScanCache, type ScanCacheOptions, type ScanLayerDeltaStore } from '../cache/index.js';
 import { PortcullisError } from '../errors.js';
 import { resolveImageSource } from '../image/resolve.js';
 import { inventoryImage } from '../inventory/inventory.js';
@@ -12,28 +12,38 @@ import { readSbomFile } from '../sbom-input/read-sbom.js';
 import { TOOL_VERSION } from '../version-info.js';
 import type { ResolveOptions } from '../image/resolve.js';
 
-/** What to inventory and how (the first part of ScanOptions, which extends it). */
-export interface InventoryOptions {
-  /** Image argument (path, prefixed source, registry reference); or `sbom`. */
+/** What to inventory: an image, or an SBOM file in its place. */
+export interface ScanInput {
+  /** Image argument: path, prefixed source, registry reference or local store name. */
   image?: string;
-  /** Scan a CycloneDX / SPDX JSON SBOM instead of an image. */
+  /** A CycloneDX / SPDX JSON SBOM instead of an image. */
   sbom?: string;
-  imageOptions?: ResolveOptions;
-  /** Layer cache directory (default: per-user cache); `noCache` reads every layer. */
-  cacheDir?: string;
-  noCache?: boolean;
-  /** Layer cache backend: `fs` (default), `redis://…`, `rediss://…` (default $PORTCULLIS_CACHE_BACKEND). */
-  cacheBackend?: string;
-  cacheTtlMs?: number;
-  cacheTimeoutMs?: number;
-  cacheMaxEntryBytes?: number;
-  cacheTls?: { ca?: string; cert?: string; key?: string };
+  /** How the image is found and fetched: platform, registry credentials, store order. */
+  source?: ResolveOptions;
+}
+
+/** The layer cache (`--cache-*`, `--no-cache`); relative paths resolve against the run's cwd. */
+export interface LayerCacheSettings extends Omit<ScanCacheOptions, 'env'> {
+  /** `--no-cache`: read every layer, use and store no cached result. */
+  disabled?: boolean;
+}
+
+/** Where a run happens, its clock, and where its messages go (every entry point takes these). */
+export interface RunContext {
   env?: NodeJS.ProcessEnv;
+  /** Relative paths are resolved against this (default: process.cwd()). */
+  cwd?: string;
   now?: Date;
   /** Human progress lines (the shell decides whether to show them). */
   onProgress?(message: string): void;
   /** Things the user must know even in CI (first-run download, a cache backend gone cold). */
   onNotice?(message: string): void;
+}
+
+/** What to inventory and how (the first part of ScanOptions, which extends it). */
+export interface InventoryOptions extends RunContext {
+  input: ScanInput;
+  cache?: LayerCacheSettings;
 }
 
 /** An inventory and what it could not read or check (what scan's coverage lists). */
@@ -49,14 +59,16 @@ export interface InventoryWithGaps {
  * The inventory half alone (what `sbom` writes, and what `scan` matches): the image's packages, or
  * an SBOM's, as a Report without findings.
  */
-export async function inventoryReport(opts: InventoryOptions, cwd: string = process.cwd()): Promise<Report> {
-  return (await inventoryWithGaps(opts, cwd)).report;
+export async function inventoryReport(opts: InventoryOptions): Promise<Report> {
+  return (await inventoryWithGaps(opts)).report;
 }
 
 /** inventoryReport, plus the files it could not read and the packages it cannot check. */
-export async function inventoryWithGaps(opts: InventoryOptions, cwd: string = process.cwd()): Promise<InventoryWithGaps> {
-  if (opts.sbom) {
-    const input = await readSbomFile(resolve(cwd, opts.sbom));
+export async function inventoryWithGaps(opts: InventoryOptions): Promise<InventoryWithGaps> {
+  const cwd = opts.cwd ?? process.cwd();
+  const { image: imageArg, sbom, source } = opts.input;
+  if (sbom) {
+    const input = await readSbomFile(resolve(cwd, sbom));
     const report: Report = {
       schemaVersion: REPORT_SCHEMA_VERSION,
       tool: { name: 'portcullis', version: TOOL_VERSION },
@@ -68,13 +80,13 @@ export async function inventoryWithGaps(opts: InventoryOptions, cwd: string = pr
     };
     return { report, unread: [], unchecked: input.unchecked };
   }
-  if (!opts.image) throw new PortcullisError('scan: give an image (or --sbom FILE)');
+  if (!imageArg) throw new PortcullisError('scan: give an image (or --sbom FILE)');
   // Opened first: an untrusted cache directory or a missing fleet key fails before any work.
-  const store = opts.noCache ? undefined : await openCache(opts, cwd);
+  const store = opts.cache?.disabled ? undefined : await openCache(opts.cache ?? {}, opts.env ?? process.env, cwd);
   try {
-    const image = await resolveImageSource(opts.image, opts.imageOptions ?? {}).open();
+    const image = await resolveImageSource(imageArg, source ?? {}).open();
     try {
-      opts.onProgress?.(`reading ${image.layers.length} layers of ${opts.image}`);
+      opts.onProgress?.(`reading ${image.layers.length} layers of ${imageArg}`);
       const inv = await inventoryImage(image, {
         onProgress: (p) => opts.onProgress?.(`layer ${p.layerIndex + 1}/${p.layerCount} ${p.digest.slice(0, 19)}`),
         ...(store ? { store } : {}),
@@ -93,17 +105,13 @@ export async function inventoryWithGaps(opts: InventoryOptions, cwd: string = pr
   }
 }
 
-function openCache(opts: InventoryOptions, cwd: string): Promise<ScanLayerDeltaStore> {
-  const tls = opts.cacheTls;
+function openCache(cache: LayerCacheSettings, env: NodeJS.ProcessEnv, cwd: string): Promise<ScanLayerDeltaStore> {
+  const { disabled: _disabled, dir, tls, ...rest } = cache;
   const abs = (p: string | undefined) => (p !== undefined ? resolve(cwd, p) : undefined);
   return openScanCache({
-    ...(opts.cacheDir !== undefined ? { dir: resolve(cwd, opts.cacheDir) } : {}),
-    ...(opts.cacheBackend !== undefined ? { backend: opts.cacheBackend } : {}),
-    ...(opts.cacheTtlMs !== undefined ? { ttlMs: opts.cacheTtlMs } : {}),
-    ...(opts.cacheTimeoutMs !== undefined ? { timeoutMs: opts.cacheTimeoutMs } : {}),
-    ...(opts.cacheMaxEntryBytes !== undefined ? { maxEntryBytes: opts.cacheMaxEntryBytes } : {}),
+    ...rest,
+    ...(dir !== undefined ? { dir: resolve(cwd, dir) } : {}),
     ...(tls ? { tls: { ca: abs(tls.ca), cert: abs(tls.cert), key: abs(tls.key) } } : {}),
-    env: opts.env ?? process.env,
+    env,
   });
 }
-

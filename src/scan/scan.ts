@@ -19,33 +19,45 @@ import { openVulnSource } from '../vulndb/open.js';
 import { resolveDbPath } from '../vulndb/paths.js';
 import type { VulnSource } from '../vulndb/source.js';
 
-export { inventoryReport, type InventoryOptions } from './inventory-report.js';
+export { inventoryReport, type InventoryOptions, type LayerCacheSettings, type RunContext, type ScanInput } from './inventory-report.js';
 
-export interface ScanOptions extends InventoryOptions {
-  /** `--db FILE` */
-  db?: string;
-  /** `--db-url URL` */
-  dbUrl?: string;
-  dbToken?: string;
-  /** `--insecure-db-url`: allow the DB token over plain http:// to a non-loopback host. */
-  insecureDbUrl?: boolean;
-  /** Never download: a missing DB is an error. */
+/** The vulnerability DB a scan matches against (`--db`, `--db-url`, `--offline`, age checks). */
+export interface DbSettings {
+  /** `--db FILE` (default: $PORTCULLIS_DB or the per-user cache). */
+  path?: string;
+  /** `--db-url URL`: a `portcullis db serve` (default $PORTCULLIS_DB_URL). */
+  url?: string;
+  token?: string;
+  /** `--insecure-db-url`: allow the token over plain http:// to a non-loopback host. */
+  insecureUrl?: boolean;
+  /** Never download: a missing DB is an error, a missing ecosystem a coverage gap. */
   offline?: boolean;
-  maxDbAgeMs?: number;
-  skipDbAgeCheck?: boolean;
+  maxAgeMs?: number;
+  skipAgeCheck?: boolean;
+}
+
+/** How packages are matched and which findings are kept. */
+export interface MatchSettings {
   severitySource?: SeverityPreference;
   filter?: FindingFilter;
-  /** Accept every coverage gap (reported as accepted): `--allow-uncovered`. */
-  allowUncovered?: boolean;
-  /** Policy files, `'default'` (shipped default gate) or `'none'` (report only). */
+}
+
+/** What decides: policies, exceptions, VEX, baseline, accepted coverage gaps. */
+export interface GateSettings {
+  /** Policy files, `'default'` (the shipped gate, the default) or `'none'` (report only). */
   policies?: string[] | 'default' | 'none';
   vex?: string[];
   ignoreFile?: string;
   baseline?: string;
   baseLayerCount?: number;
-  cwd?: string;
-  /** Things the user must know even in CI (first-run download). */
-  onNotice?(message: string): void;
+  /** Accept every coverage gap (reported as accepted): `--allow-uncovered`. */
+  allowUncovered?: boolean;
+}
+
+export interface ScanOptions extends InventoryOptions {
+  db?: DbSettings;
+  match?: MatchSettings;
+  gate?: GateSettings;
 }
 
 /** The gate, ready to decide: every input loaded and checked. */
@@ -58,7 +70,7 @@ export interface Gate {
  * Loads every gate input before the slow work, so a broken policy fails in a second (exit 2).
  * Undefined when there is no gate (`--policy none`): the policy engine is then never loaded.
  */
-export async function loadGate(opts: ScanOptions, cwd: string): Promise<Gate | undefined> {
+export async function loadGate(opts: GateSettings, cwd: string, now?: Date): Promise<Gate | undefined> {
   const which = opts.policies ?? 'default';
   // Gate inputs given with `--policy none` are still checked: a broken file is an error either way.
   if (which === 'none' && !opts.vex?.length && !opts.ignoreFile && !opts.baseline) return undefined;
@@ -71,7 +83,7 @@ export async function loadGate(opts: ScanOptions, cwd: string): Promise<Gate | u
   const ignore = opts.ignoreFile ? await loadIgnoreFile(abs(opts.ignoreFile)) : [];
   const baseline = opts.baseline ? await loadBaseline(abs(opts.baseline)) : undefined;
   if (!policies) return undefined;
-  return { policies, decide: (report) => decide(report, policies, { vex, ignore, baseline, now: opts.now, baseLayerCount: opts.baseLayerCount }) };
+  return { policies, decide: (report) => decide(report, policies, { vex, ignore, baseline, now, baseLayerCount: opts.baseLayerCount }) };
 }
 
 /** Puts each finding's action, and what decided it, on the finding itself. */
@@ -95,15 +107,15 @@ function neededEcosystems(report: Report): string[] {
  * lacks an ecosystem the image needs gets it first. Unless offline: then a missing DB is an error
  * and a missing ecosystem is a coverage gap.
  */
-async function openDb(opts: ScanOptions, report: Report, env: NodeJS.ProcessEnv, cwd: string): Promise<VulnSource> {
-  const dbUrl = opts.dbUrl ?? env.PORTCULLIS_DB_URL;
-  const open = () => openVulnSource({ db: opts.db, dbUrl, token: opts.dbToken, env, cwd, ...(opts.insecureDbUrl ? { insecureDbUrl: true } : {}) });
+async function openDb(opts: DbSettings, report: Report, env: NodeJS.ProcessEnv, cwd: string, onNotice?: (m: string) => void): Promise<VulnSource> {
+  const dbUrl = opts.url ?? env.PORTCULLIS_DB_URL;
+  const open = () => openVulnSource({ db: opts.path, dbUrl, token: opts.token, env, cwd, ...(opts.insecureUrl ? { insecureDbUrl: true } : {}) });
   if (dbUrl) return open();
-  const dbPath = resolveDbPath({ db: opts.db, env, cwd });
+  const dbPath = resolveDbPath({ db: opts.path, env, cwd });
   const needed = neededEcosystems(report);
   const download = async (ecosystems: string[], enrichment: boolean) => {
     const { updateDb, updateSourcesFromEnv } = await import('../vulndb/update.js');
-    await updateDb({ dbPath, ecosystems, enrichment, ...updateSourcesFromEnv(env), warn: (m) => opts.onNotice?.(`warning: ${m}`) });
+    await updateDb({ dbPath, ecosystems, enrichment, ...updateSourcesFromEnv(env), warn: (m) => onNotice?.(`warning: ${m}`) });
   };
   if (!existsSync(dbPath)) {
     if (opts.offline) {
@@ -112,7 +124,7 @@ async function openDb(opts: ScanOptions, report: Report, env: NodeJS.ProcessEnv,
         { subject: dbPath },
       );
     }
-    opts.onNotice?.(
+    onNotice?.(
       `no vulnerability database at ${dbPath} yet: downloading ${needed.map(mainEcosystem).filter((e, i, a) => a.indexOf(e) === i).join(', ') || 'enrichment only'} (use --offline to refuse)`,
     );
     // KEV and EPSS come too: the default gate blocks KEV entries, so a DB without them would
@@ -126,7 +138,7 @@ async function openDb(opts: ScanOptions, report: Report, env: NodeJS.ProcessEnv,
   const missing = needed.filter((e) => (have.get(e)?.records ?? 0) === 0);
   if (missing.length === 0) return db;
   await db.close();
-  opts.onNotice?.(`the vulnerability database at ${dbPath} holds no ${missing.join(', ')} data: downloading it first (use --offline to refuse)`);
+  onNotice?.(`the vulnerability database at ${dbPath} holds no ${missing.join(', ')} data: downloading it first (use --offline to refuse)`);
   await download(missing, false);
   return open();
 }
@@ -135,12 +147,14 @@ async function openDb(opts: ScanOptions, report: Report, env: NodeJS.ProcessEnv,
 export async function scan(opts: ScanOptions): Promise<Report> {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
-  const gate = await loadGate(opts, cwd);
-  const { report, unread, unchecked } = await inventoryWithGaps(opts, cwd);
+  const dbOpts = opts.db ?? {};
+  const { severitySource, filter = {} } = opts.match ?? {};
+  const gate = await loadGate(opts.gate ?? {}, cwd, opts.now);
+  const { report, unread, unchecked } = await inventoryWithGaps({ ...opts, cwd });
 
-  const db = await openDb(opts, report, env, cwd);
+  const db = await openDb(dbOpts, report, env, cwd, opts.onNotice);
   try {
-    if (!opts.skipDbAgeCheck) checkFreshness(db, opts.maxDbAgeMs, (opts.now ?? new Date()).getTime());
+    if (!dbOpts.skipAgeCheck) checkFreshness(db, dbOpts.maxAgeMs, (opts.now ?? new Date()).getTime());
     report.db = db.summary();
     // A rule reading KEV or EPSS with no such data could never fire: fail before matching.
     if (gate) {
@@ -148,11 +162,11 @@ export async function scan(opts: ScanOptions): Promise<Report> {
       checkIntelAvailable([...gate.policies.rules, ...gate.policies.limits], report.db.intel, gate.policies.coverage.missingIntel);
     }
     opts.onProgress?.(`matching ${report.packages.length} packages`);
-    const matched = await matchPackages(report.packages, db, { severitySource: opts.severitySource });
-    report.findings = filterFindings(matched.findings, opts.filter ?? {});
+    const matched = await matchPackages(report.packages, db, { severitySource });
+    report.findings = filterFindings(matched.findings, filter);
     report.warnings.push(...matched.warnings);
     // Coverage is judged on the packages in scope of --pkg-types (the others were excluded on purpose).
-    const inScope = report.packages.filter((p) => inPkgTypes(p, opts.filter?.pkgTypes));
+    const inScope = report.packages.filter((p) => inPkgTypes(p, filter.pkgTypes));
     const data = await db.coverage(ecosystemsNeeded(inScope, report.os));
     const coverage = computeCoverage({
       packages: inScope,
@@ -161,10 +175,10 @@ export async function scan(opts: ScanOptions): Promise<Report> {
       unchecked: [...unchecked, ...matched.unchecked],
       data,
       ...(report.db.intel ? { intel: report.db.intel } : {}),
-      ...(dbIsRemote(opts, env) ? { remote: report.db.location } : {}),
+      ...((dbOpts.url ?? env.PORTCULLIS_DB_URL) ? { remote: report.db.location } : {}),
     });
     const { acceptCoverage } = await import('../policy/coverage.js');
-    report.coverage = acceptCoverage(coverage, gate?.policies.coverage, { allowUncovered: opts.allowUncovered === true, ...(opts.now ? { now: opts.now } : {}) });
+    report.coverage = acceptCoverage(coverage, gate?.policies.coverage, { allowUncovered: opts.gate?.allowUncovered === true, ...(opts.now ? { now: opts.now } : {}) });
   } finally {
     await db.close();
   }
@@ -174,8 +188,4 @@ export async function scan(opts: ScanOptions): Promise<Report> {
     annotateFindings(report, report.decision);
   }
   return report;
-}
-
-function dbIsRemote(opts: ScanOptions, env: NodeJS.ProcessEnv): boolean {
-  return Boolean(opts.dbUrl ?? env.PORTCULLIS_DB_URL);
 }

@@ -25,22 +25,22 @@ const WARN_ALL = 'apiVersion: portcullis.dev/v1\nkind: Policy\nmetadata:\n  name
 const CONSUMER = `
 import { scan, sbom, decide, render, verdictOf, formatNames, PortcullisError } from 'portcullis';
 const [block, pass, db, npmDb, corrupt, warnAll] = process.argv.slice(2);
-const common = { db, offline: true, skipDbAgeCheck: true, noCache: true };
+const common = (path) => ({ db: { path, offline: true, skipAgeCheck: true }, cache: { disabled: true } });
 const out = {};
-const blocked = await scan({ image: block, ...common });
+const blocked = await scan({ input: { image: block }, ...common(db) });
 out.blocked = { verdict: blocked.verdict, ids: blocked.report.findings.map((f) => f.id).sort(), counts: blocked.report.decision.counts };
-out.passed = (await scan({ image: pass, ...common })).verdict;
-const incomplete = await scan({ image: pass, ...common, db: npmDb });
+out.passed = (await scan({ input: { image: pass }, ...common(db) })).verdict;
+const incomplete = await scan({ input: { image: pass }, ...common(npmDb) });
 out.incomplete = { verdict: incomplete.verdict, complete: incomplete.report.coverage.complete, again: verdictOf(incomplete.report) };
 const redecided = await decide(blocked.report, { policies: [warnAll] });
 out.redecided = { verdict: redecided.verdict, counts: redecided.report.decision.counts, inputUnchanged: blocked.report.decision.blocked };
 out.acceptedByFlag = (await decide(incomplete.report, { allowUncovered: true })).verdict;
-const inventory = await sbom({ image: pass, noCache: true });
+const inventory = await sbom({ input: { image: pass }, cache: { disabled: true } });
 out.sbom = { packages: inventory.packages.map((p) => p.name).sort(), findings: inventory.findings ?? null };
 out.cyclonedx = JSON.parse(render(inventory, 'cyclonedx')).bomFormat;
 out.sarif = JSON.parse(render(blocked.report, 'sarif')).version;
 out.formats = formatNames();
-for (const [name, attempt] of [['decideSbom', () => decide(inventory)], ['verdictSbom', async () => verdictOf(inventory)], ['corrupt', () => scan({ image: corrupt, ...common })]]) {
+for (const [name, attempt] of [['decideSbom', () => decide(inventory)], ['verdictSbom', async () => verdictOf(inventory)], ['corrupt', () => scan({ input: { image: corrupt }, ...common(db) })]]) {
   try { await attempt(); out[name] = 'no error'; } catch (e) { out[name] = { portcullisError: e instanceof PortcullisError, name: e.name, message: e.message }; }
 }
 process.stdout.write(JSON.stringify(out));
@@ -50,7 +50,7 @@ process.stdout.write(JSON.stringify(out));
 const TS_CONSUMER = `
 import { scan, type ScanResult, type VerdictStatus, type Report } from 'portcullis';
 export async function gate(image: string): Promise<number> {
-  const r: ScanResult = await scan({ image, offline: true });
+  const r: ScanResult = await scan({ input: { image }, db: { offline: true } });
   const s: VerdictStatus = r.verdict.status;
   const report: Report = r.report;
   return s === 'pass' ? report.packages.length : r.verdict.exitCode;
@@ -58,7 +58,7 @@ export async function gate(image: string): Promise<number> {
 `;
 const TS_CONSUMER_BAD = `
 import { scan } from 'portcullis';
-export const wrong: string = (await scan({ image: 'x' })).verdict.exitCode;
+export const wrong: string = (await scan({ input: { image: 'x' } })).verdict.exitCode;
 `;
 
 describe('the built package, imported by its name', () => {

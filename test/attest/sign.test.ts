@@ -36,7 +36,7 @@ let failed: Report;
 const sha256File = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 async function scanLayout(policies: string[] | 'default'): Promise<Report> {
-  return scan({ image: `oci:${layout}:v1`, db, policies, noCache: true, env: { HOME: dir }, cwd: dir });
+  return scan({ input: { image: `oci:${layout}:v1` }, db: { path: db }, gate: { policies }, cache: { disabled: true }, env: { HOME: dir }, cwd: dir });
 }
 
 beforeAll(async () => {
@@ -184,7 +184,7 @@ describe('the verdict statement', () => {
   });
 
   it('no decision (--policy none), an SBOM or a docker-archive cannot be attested', async () => {
-    const none = await scan({ image: `oci:${layout}:v1`, db, policies: 'none', noCache: true, env: { HOME: dir }, cwd: dir });
+    const none = await scan({ input: { image: `oci:${layout}:v1` }, db: { path: db }, gate: { policies: 'none' }, cache: { disabled: true }, env: { HOME: dir }, cwd: dir });
     expect(() => attestReport(none, { cwd: dir })).toThrow(/no policy/);
     const archive = { ...passed, image: { ...passed.image, sourceType: 'docker-archive' } };
     expect(() => attestReport(archive, { cwd: dir })).toThrow(/has no manifest digest to attest/);

@@ -192,11 +192,11 @@ describe("the module's report reading agrees with the core", () => {
   });
 
   it('decision lines and gaps from real reports (blocked, pass, incomplete) match the core verdict', async () => {
-    const common = { db: f.db, offline: true, skipDbAgeCheck: true, noCache: true };
-    const blocked = await scan({ image: f.blockOci, ...common });
+    const common = (db: string) => ({ db: { path: db, offline: true, skipAgeCheck: true }, cache: { disabled: true } });
+    const blocked = await scan({ input: { image: f.blockOci }, ...common(f.db) });
     expect(blocked.verdict.exitCode).toBe(1);
     expect(decisionLine(1, blocked.report)).toMatch(/^blocked: 1 block, 1 warn, 0 ignore; findings CRITICAL 1, HIGH 0, MEDIUM 1, LOW 0, UNKNOWN 0$/);
-    const passed = await scan({ image: f.passOci, ...common });
+    const passed = await scan({ input: { image: f.passOci }, ...common(f.db) });
     expect(decisionLine(passed.verdict.exitCode, passed.report)).toMatch(/^pass: 0 block, 1 warn, 0 ignore/);
 
     const npm = join(work, 'npm');
@@ -205,7 +205,7 @@ describe("the module's report reading agrees with the core", () => {
     writeFileSync(join(npm, 'r.json'), JSON.stringify(rec));
     writeFileSync(join(npm, 'kev.json'), kevCatalog());
     await importFiles(join(npm, 'db.sqlite'), [join(npm, 'r.json'), join(npm, 'kev.json')]);
-    const incomplete = await scan({ image: f.passOci, ...common, db: join(npm, 'db.sqlite') });
+    const incomplete = await scan({ input: { image: f.passOci }, ...common(join(npm, 'db.sqlite')) });
     expect(incomplete.verdict.status).toBe('incomplete');
     // Round trip through the JSON report, as the module reads it.
     const asRead = JSON.parse(encoderFor('json').encode(incomplete.report));

@@ -1,5 +1,6 @@
 // Layer-cache flags shared by `scan` and `sbom` (and, for the backend, `cache`).
 import { DEFAULT_SHARED_MAX_ENTRY, parseByteSize } from '../../cache/backend.js';
+import type { LayerCacheSettings } from '../../scan/inventory-report.js';
 import { parseDuration } from '../../vulndb/freshness.js';
 
 export const CACHE_BACKEND_FLAGS = {
@@ -45,29 +46,20 @@ type Values = {
   'cache-max-entry'?: string;
 };
 
-export interface CacheCliOptions {
-  cacheDir?: string;
-  noCache: boolean;
-  cacheBackend?: string;
-  cacheTtlMs?: number;
-  cacheTimeoutMs?: number;
-  cacheMaxEntryBytes?: number;
-  cacheTls?: { ca?: string; cert?: string; key?: string };
-}
-
-export function cacheOptions(values: Values): CacheCliOptions {
+/** The layer-cache settings the flags give (scan's and sbom's `cache` option). */
+export function cacheOptions(values: Values): LayerCacheSettings {
   const tls = {
     ...(values['cache-tls-ca'] ? { ca: values['cache-tls-ca'] } : {}),
     ...(values['cache-tls-cert'] ? { cert: values['cache-tls-cert'] } : {}),
     ...(values['cache-tls-key'] ? { key: values['cache-tls-key'] } : {}),
   };
   return {
-    ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
-    noCache: values['no-cache'] === true,
-    ...(values['cache-backend'] ? { cacheBackend: values['cache-backend'] } : {}),
-    ...(values['cache-ttl'] ? { cacheTtlMs: parseDuration(values['cache-ttl']) } : {}),
-    ...(values['cache-timeout'] ? { cacheTimeoutMs: parseDuration(values['cache-timeout']) } : {}),
-    ...(values['cache-max-entry'] ? { cacheMaxEntryBytes: parseByteSize(values['cache-max-entry'], '--cache-max-entry') } : {}),
-    ...(Object.keys(tls).length > 0 ? { cacheTls: tls } : {}),
+    ...(values['cache-dir'] ? { dir: values['cache-dir'] } : {}),
+    ...(values['no-cache'] === true ? { disabled: true } : {}),
+    ...(values['cache-backend'] ? { backend: values['cache-backend'] } : {}),
+    ...(values['cache-ttl'] ? { ttlMs: parseDuration(values['cache-ttl']) } : {}),
+    ...(values['cache-timeout'] ? { timeoutMs: parseDuration(values['cache-timeout']) } : {}),
+    ...(values['cache-max-entry'] ? { maxEntryBytes: parseByteSize(values['cache-max-entry'], '--cache-max-entry') } : {}),
+    ...(Object.keys(tls).length > 0 ? { tls } : {}),
   };
 }

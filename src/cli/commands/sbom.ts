@@ -39,21 +39,21 @@ const command: Command = {
     if (positionals.length !== 1) throw new PortcullisError(`sbom: expected one image argument (got ${positionals.length})`);
     const targets = formatTargets(values, SBOM_OUTPUT, io.cwd);
     const progress = wantsProgress(io, values.quiet === true);
-    const { report, unread } = await inventoryWithGaps(
-      {
+    const { report, unread } = await inventoryWithGaps({
+      input: {
         image: positionals[0],
-        imageOptions: {
+        source: {
           ...(values.platform ? { platform: values.platform } : {}),
           ...(await registryOptions(values, io)),
-        ...imageSourceOptions(values, io),
+          ...imageSourceOptions(values, io),
         },
-        ...cacheOptions(values),
-        env: io.env,
-        onProgress: progress ? (m) => io.stderr.write(`\r\x1b[K${m}`) : undefined,
-        onNotice: (m) => io.stderr.write(`${progress ? '\r\x1b[K' : ''}portcullis: ${m}\n`),
       },
-      io.cwd,
-    );
+      cache: cacheOptions(values),
+      env: io.env,
+      cwd: io.cwd,
+      onProgress: progress ? (m) => io.stderr.write(`\r\x1b[K${m}`) : undefined,
+      onNotice: (m) => io.stderr.write(`${progress ? '\r\x1b[K' : ''}portcullis: ${m}\n`),
+    });
     if (progress) io.stderr.write('\r\x1b[K');
     await writeReports(report, targets, io);
     // Package files that exist but were not read list no packages in the SBOM: say so, in one line.
