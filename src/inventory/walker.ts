@@ -78,7 +78,8 @@ interface SecondPass {
   key: string;
 }
 
-const storeKey = (wanters: readonly FileWanter[]): { name: string; version: number }[] => [
+/** The store key of a first-pass delta: the walker's version and every wanter's. */
+export const storeKey = (wanters: readonly FileWanter[]): { name: string; version: number }[] => [
   { name: 'walker', version: WALKER_VERSION },
   ...wanters.map((w) => ({ name: w.name, version: w.version ?? 0 })),
 ];

@@ -3,6 +3,7 @@
 import { resolveImageSource, type ResolveOptions } from '../../src/image/resolve.js';
 import { inventoryImage } from '../../src/inventory/inventory.js';
 import type { Image } from '../../src/model/image.js';
+import type { LayerDeltaStore } from '../../src/inventory/walker.js';
 
 export interface Seen {
   image: Image;
@@ -11,10 +12,10 @@ export interface Seen {
   os: string;
 }
 
-export async function inventoryOf(arg: string, opts: ResolveOptions = {}): Promise<Seen> {
+export async function inventoryOf(arg: string, opts: ResolveOptions = {}, store?: LayerDeltaStore): Promise<Seen> {
   const image = await resolveImageSource(arg, opts).open();
   try {
-    const inv = await inventoryImage(image);
+    const inv = await inventoryImage(image, store ? { store } : {});
     return {
       image,
       os: `${inv.os?.id ?? ''} ${inv.os?.versionId ?? ''}`,

@@ -11,6 +11,30 @@ import { runCli } from '../helpers/cli.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 import { inventoryOf, type Seen } from './compare.js';
 import { exec, hasCommand, startContainerd, startDockerd, startPodman, type Daemon } from './daemons.js';
+import { layerDeltaStore, openLayerCache } from '../../src/cache/index.js';
+import type { LayerDeltaStore } from '../../src/inventory/walker.js';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * A real layer cache in a fresh directory, seen through a window: lookups of the diff_ids in
+ * `hidden` miss (as for a runner that has seen only the other layers), and every delta written is
+ * recorded — a delta is written only for a layer that was walked, never for one only hashed.
+ */
+function watchedCache(dir: string): { store: LayerDeltaStore; puts: string[]; hidden: Set<string> } {
+  const inner = layerDeltaStore(openLayerCache({ dir, secret: randomBytes(32) }));
+  const puts: string[] = [];
+  const hidden = new Set<string>();
+  const store: LayerDeltaStore = {
+    prefetch: (layers, w) => inner.prefetch?.(layers, w) ?? Promise.resolve(),
+    get: (layer, w) => (hidden.has(layer.diffId) ? Promise.resolve(undefined) : inner.get(layer, w)),
+    put: (layer, w, delta) => {
+      puts.push(layer.diffId);
+      return inner.put(layer, w, delta);
+    },
+    flush: () => inner.flush?.() ?? Promise.resolve(),
+  };
+  return { store, puts, hidden };
+}
 
 const run = promisify(execFile);
 const TIMEOUT = 20 * 60_000;
@@ -52,6 +76,24 @@ describe.skipIf(!hasCommand('dockerd'))('docker: (private dockerd)', () => {
     expect(seen.image.metadata.sourceType).toBe('docker');
     expect(seen.image.metadata.configDigest).toBe(reference.image.metadata.configDigest);
     expect(seen.image.metadata.tags).toEqual(['portcullis/debian:test']);
+  }, TIMEOUT);
+
+  it('with a layer cache: a re-scan only hashes the stream, and gives the same inventory', async () => {
+    const dir = mkdtempSync('/tmp/pcd-cache-');
+    const { store, puts, hidden } = watchedCache(dir);
+    // Cold: every layer walked and stored.
+    expectSameImage(await inventoryOf('docker:portcullis/debian:test', { env: d.env }, store));
+    expect(puts).toEqual(reference.layers.map((l) => l.split(' ')[1]));
+    // Warm: Debian's engine exports the classic layout (`<id>/layer.tar` says not which layer it
+    // is), so the stream is only hashed when every layer has a stored delta.
+    puts.length = 0;
+    expectSameImage(await inventoryOf('docker:portcullis/debian:test', { env: d.env }, store));
+    expect(puts).toEqual([]);
+    // One layer unseen: the classic export cannot tell which arrival it is, so all are walked.
+    hidden.add(reference.image.layers[2]!.diffId);
+    expectSameImage(await inventoryOf('docker:portcullis/debian:test', { env: d.env }, store));
+    expect(puts).toHaveLength(3);
+    rmSync(dir, { recursive: true, force: true });
   }, TIMEOUT);
 
   it('docker-daemon: is the same source; a bare name is found in docker and stderr says so', async () => {
@@ -150,6 +192,20 @@ describe.skipIf(!hasCommand('podman'))('podman: (private podman service)', () =>
     const seen = await inventoryOf('podman:portcullis/debian:test', { env: d.env });
     expectSameImage(seen);
     expect(seen.image.metadata.sourceType).toBe('podman');
+  }, TIMEOUT);
+
+  it("with a layer cache: blobs named by digest are only hashed when stored, the unseen one walked", async () => {
+    const dir = mkdtempSync('/tmp/pcp-cache-');
+    const { store, puts, hidden } = watchedCache(dir);
+    expectSameImage(await inventoryOf('podman:portcullis/debian:test', { env: d.env }, store));
+    expect(puts).toHaveLength(3);
+    // A runner that has seen the base layers only: the last layer is walked, the others hashed.
+    puts.length = 0;
+    const last = reference.image.layers[2]!.diffId;
+    hidden.add(last);
+    expectSameImage(await inventoryOf('podman:portcullis/debian:test', { env: d.env }, store));
+    expect(puts).toEqual([last]);
+    rmSync(dir, { recursive: true, force: true });
   }, TIMEOUT);
 
   it('containers-storage: reads the same store podman wrote, without the daemon', async () => {
