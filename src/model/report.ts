@@ -1,4 +1,4 @@
-import type { Coverage } from './coverage.js';
+import type { Coverage, UnreadFile } from './coverage.js';
 import type { Decision } from './decision.js';
 import type { Finding } from './finding.js';
 import type { ImageMetadata } from './image.js';
@@ -64,6 +64,12 @@ export interface Report {
   findings?: Finding[];
   /** What the scan checked: per-ecosystem data coverage, unread package files (`scan` only). */
   coverage?: Coverage;
+  /**
+   * `sbom` only (a scan lists them in `coverage.unread`): package files found but not read, whose
+   * packages the inventory therefore lacks. SBOM encoders carry them so a later `scan --sbom` of
+   * the document is incomplete too, never a pass on what was not read.
+   */
+  unread?: UnreadFile[];
   decision?: Decision;
   db?: DbSummary;
   warnings: ScanWarning[];

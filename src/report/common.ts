@@ -214,3 +214,16 @@ export function layerStep(report: Report, index: number): string | undefined {
 }
 
 export { SEVERITIES };
+
+/** The property name / annotation prefix that carries one unread file in an SBOM we write. */
+export const UNREAD_MARK = 'portcullis:unread';
+
+/**
+ * Package files the inventory found but did not read (a scan's coverage, or an sbom's own list),
+ * as the SBOM encoders carry them: one JSON object each, without any acceptance (that is the
+ * deciding policy's, not the document's).
+ */
+export function unreadForSbom(report: Report): string[] {
+  const list = report.coverage?.unread ?? report.unread ?? [];
+  return list.map((u) => JSON.stringify({ path: u.path, cataloger: u.cataloger, kind: u.kind, code: u.code, reason: u.reason, ...(u.layer !== undefined ? { layer: u.layer } : {}) }));
+}

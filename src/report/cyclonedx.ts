@@ -8,7 +8,7 @@ import type { Cvss, Finding, Severity } from '../model/finding.js';
 import type { Package } from '../model/package.js';
 import type { Report } from '../model/report.js';
 import {
-  advisoryUrl, decisionFor, imageDigest, imageName, severityForScore, findingsById, resolveDependsOn, sortedPackages, unique, verdictOf,
+  advisoryUrl, decisionFor, imageDigest, imageName, severityForScore, findingsById, resolveDependsOn, sortedPackages, unique, unreadForSbom, UNREAD_MARK, verdictOf,
 } from './common.js';
 import type { Encoder } from './encoder.js';
 import type {
@@ -235,6 +235,7 @@ function encodeCycloneDx(report: Report): string {
   }
   components.push(...packages.map((p) => component(p, refs.get(p)!)));
 
+  const unread = unreadForSbom(report);
   const bom: CdxBom = {
     bomFormat: 'CycloneDX',
     specVersion: '1.6',
@@ -260,7 +261,12 @@ function encodeCycloneDx(report: Report): string {
           { name: 'portcullis:image:platform', value: `${report.image.config.os}/${report.image.config.architecture}${report.image.config.variant ? `/${report.image.config.variant}` : ''}` },
         ],
       },
-      ...(report.decision ? { properties: [{ name: 'portcullis:verdict', value: verdictOf(report) }] } : {}),
+      ...(report.decision || unread.length ? {
+        properties: [
+          ...(report.decision ? [{ name: 'portcullis:verdict', value: verdictOf(report) }] : []),
+          ...unread.map((value) => ({ name: UNREAD_MARK, value })),
+        ],
+      } : {}),
     },
     components,
     dependencies: [
@@ -269,6 +275,8 @@ function encodeCycloneDx(report: Report): string {
     ],
   };
   if (report.findings) bom.vulnerabilities = vulnerabilities(report, refByKey);
+  // Package files that were not read: their packages are missing, and the BOM says it is incomplete.
+  if (unread.length) bom.compositions = [{ aggregate: 'incomplete', assemblies: [imageRef] }];
   return `${JSON.stringify(bom, null, 2)}\n`;
 }
 

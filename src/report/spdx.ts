@@ -2,7 +2,7 @@
 import { spdxPurposeFor } from '../ecosystems/index.js';
 import type { Package } from '../model/package.js';
 import type { Report } from '../model/report.js';
-import { imageDigest, imageName, resolveDependsOn, sortedPackages, unique } from './common.js';
+import { imageDigest, imageName, resolveDependsOn, sortedPackages, unique, unreadForSbom, UNREAD_MARK } from './common.js';
 import { hashUuid, imagePurl } from './cyclonedx.js';
 import type { Encoder } from './encoder.js';
 import { isSpdxExpression } from './licenses.js';
@@ -125,6 +125,11 @@ function encodeSpdx(report: Report): string {
     relationships,
     ...(extracted.length ? { hasExtractedLicensingInfos: extracted } : {}),
   };
+  // Package files that were not read (their packages are missing): one annotation each.
+  const unread = unreadForSbom(report);
+  if (unread.length) {
+    doc.annotations = unread.map((u) => ({ annotationDate: doc.creationInfo.created, annotationType: 'OTHER', annotator: `Tool: portcullis-${report.tool.version}`, comment: `${UNREAD_MARK} ${u}` }));
+  }
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 

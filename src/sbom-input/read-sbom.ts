@@ -2,7 +2,7 @@
 import { PackageURL } from 'packageurl-js';
 import { PortcullisError } from '../errors.js';
 import { purlEcosystem } from '../ecosystems/index.js';
-import type { UncheckedPackage } from '../model/coverage.js';
+import type { UncheckedPackage, UnreadFile } from '../model/coverage.js';
 import type { ImageMetadata } from '../model/image.js';
 import type { LayerRef, Package } from '../model/package.js';
 import type { ScanWarning } from '../model/warning.js';
@@ -26,6 +26,12 @@ export interface SbomInput {
    * (`purl.invalid`), or a purl without a version (`version.missing`). Never dropped: coverage lists them.
    */
   unchecked: UncheckedPackage[];
+  /**
+   * Package files the SBOM's producer found but did not read (our `portcullis:unread` marks), or
+   * the SBOM's own word that it is incomplete (CycloneDX `compositions`): its packages are not all
+   * listed, so a scan of it is incomplete too.
+   */
+  unread: UnreadFile[];
 }
 
 /** What one SBOM read collects besides its metadata. */
@@ -33,6 +39,46 @@ interface Collected {
   packages: Package[];
   warnings: ScanWarning[];
   unchecked: UncheckedPackage[];
+  unread: UnreadFile[];
+}
+
+/** The property name / annotation prefix our SBOM encoders mark an unread file with (report/common.ts). */
+const UNREAD_MARK = 'portcullis:unread';
+/** More marks than this are one gap saying so, not a list (a hostile document stays small). */
+const MAX_UNREAD_MARKS = 10_000;
+
+/** One `portcullis:unread` mark, read back; a damaged one is still a gap (never dropped). */
+function unreadFromMark(value: unknown, file: string): UnreadFile {
+  let o: Record<string, unknown> | undefined;
+  try {
+    const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : undefined;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) o = parsed as Record<string, unknown>;
+  } catch {
+    o = undefined;
+  }
+  const str = (k: string, max = 4096) => (typeof o?.[k] === 'string' && (o[k] as string).length <= max ? (o[k] as string) : undefined);
+  const path = str('path');
+  const cataloger = str('cataloger', 64);
+  if (!o || !path || !cataloger) {
+    return { path: file, cataloger: 'sbom', kind: 'manifest', code: 'error', reason: `the SBOM marks a package file unread (${UNREAD_MARK}) in an entry that does not parse` };
+  }
+  const layer = o.layer;
+  return {
+    path,
+    cataloger,
+    kind: o.kind === 'os-pkgdb' ? 'os-pkgdb' : 'manifest',
+    code: str('code', 64) ?? 'error',
+    reason: `${str('reason') ?? 'not read'} (per the SBOM)`,
+    ...(typeof layer === 'number' && Number.isSafeInteger(layer) && layer >= 0 ? { layer } : {}),
+  };
+}
+
+/** The unread marks of a document: its values, bounded. */
+function unreadFromMarks(values: unknown[], file: string): UnreadFile[] {
+  if (values.length > MAX_UNREAD_MARKS) {
+    return [{ path: file, cataloger: 'sbom', kind: 'manifest', code: 'error', reason: `the SBOM marks ${values.length} package files unread (${UNREAD_MARK})` }];
+  }
+  return values.map((v) => unreadFromMark(v, file));
 }
 
 interface Props {
@@ -140,7 +186,7 @@ function summarise(out: Collected, file: string): void {
 }
 
 function fromCycloneDx(doc: Record<string, any>, file: string): SbomInput {
-  const out: Collected = { packages: [], warnings: [], unchecked: [] };
+  const out: Collected = { packages: [], warnings: [], unchecked: [], unread: [] };
   const walk = (components: unknown, depth: number) => {
     if (!Array.isArray(components) || depth > 32) return;
     for (const c of components) {
@@ -154,12 +200,19 @@ function fromCycloneDx(doc: Record<string, any>, file: string): SbomInput {
   };
   walk(doc.components, 0);
   const subject = doc.metadata?.component ?? {};
+  const props: any[] = Array.isArray(doc.metadata?.properties) ? doc.metadata.properties : [];
+  out.unread.push(...unreadFromMarks(props.filter((p) => p?.name === UNREAD_MARK).map((p) => p.value), file));
+  // Any producer's own word that the BOM is incomplete: a gap, unless our marks already say which files.
+  const compositions: any[] = Array.isArray(doc.compositions) ? doc.compositions : [];
+  if (out.unread.length === 0 && compositions.some((c) => c?.aggregate === 'incomplete')) {
+    out.unread.push({ path: file, cataloger: 'sbom', kind: 'manifest', code: 'incomplete', reason: 'the SBOM declares itself incomplete (CycloneDX compositions: incomplete): packages may be missing from it' });
+  }
   summarise(out, file);
   return { metadata: metadataFor(file, 'sbom-cyclonedx', subject.name, subject.version), ...out };
 }
 
 function fromSpdx(doc: Record<string, any>, file: string): SbomInput {
-  const out: Collected = { packages: [], warnings: [], unchecked: [] };
+  const out: Collected = { packages: [], warnings: [], unchecked: [], unread: [] };
   for (const p of Array.isArray(doc.packages) ? doc.packages : []) {
     const refs: any[] = Array.isArray(p?.externalRefs) ? p.externalRefs : [];
     const purl = refs.find((r) => r?.referenceType === 'purl' && typeof r.referenceLocator === 'string')?.referenceLocator;
@@ -175,6 +228,9 @@ function fromSpdx(doc: Record<string, any>, file: string): SbomInput {
     const pkg = toPackage(purl, file, props, lic ? [lic] : [], out);
     if (pkg) out.packages.push(pkg);
   }
+  const notes: any[] = Array.isArray(doc.annotations) ? doc.annotations : [];
+  const marks = notes.map((a) => (typeof a?.comment === 'string' && a.comment.startsWith(`${UNREAD_MARK} `) ? a.comment.slice(UNREAD_MARK.length + 1) : undefined));
+  out.unread.push(...unreadFromMarks(marks.filter((m) => m !== undefined), file));
   summarise(out, file);
   return { metadata: metadataFor(file, 'sbom-spdx', doc.name), ...out };
 }

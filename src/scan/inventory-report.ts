@@ -60,7 +60,10 @@ export interface InventoryWithGaps {
  * an SBOM's, as a Report without findings.
  */
 export async function inventoryReport(opts: InventoryOptions): Promise<Report> {
-  return (await inventoryWithGaps(opts)).report;
+  const { report, unread } = await inventoryWithGaps(opts);
+  // The SBOM documents say which package files were not read (a scan's coverage lists them instead).
+  if (unread.length) report.unread = unread;
+  return report;
 }
 
 /** inventoryReport, plus the files it could not read and the packages it cannot check. */
@@ -78,7 +81,7 @@ export async function inventoryWithGaps(opts: InventoryOptions): Promise<Invento
       packages: input.packages,
       warnings: input.warnings,
     };
-    return { report, unread: [], unchecked: input.unchecked };
+    return { report, unread: input.unread, unchecked: input.unchecked };
   }
   if (!imageArg) throw new PortcullisError('scan: give an image (or --sbom FILE)');
   // Opened first: an untrusted cache directory or a missing fleet key fails before any work.

@@ -8,8 +8,19 @@ import { parseVex } from '../../src/policy/vex.js';
 import { HAVE_SHARED } from '../helpers/shared.js';
 import { formatErrors, validateCycloneDx, validateSarif, validateSpdx } from '../helpers/schemas.js';
 import { hostileReport, hugeReport, sampleReport } from './sample-report.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { UnreadFile } from '../../src/model/coverage.js';
+import { readSbomFile } from '../../src/sbom-input/read-sbom.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** What inventoryReport() sets on an sbom whose dpkg status was a sparse file and whose npm lock was too large. */
+const UNREAD: UnreadFile[] = [
+  { path: '/var/lib/dpkg/status', cataloger: 'dpkg', kind: 'os-pkgdb', code: 'unreadable', reason: 'a GNU sparse tar entry, which the walker does not read', layer: 1 },
+  { path: '/app/package-lock.json', cataloger: 'npm', kind: 'manifest', code: 'too-large', reason: 'larger than the 64 MiB limit' },
+];
 
 const variants = {
   scan: () => sampleReport(),
@@ -17,6 +28,7 @@ const variants = {
   'no decision': () => sampleReport({ noDecision: true }),
   hostile: () => hostileReport(),
   'empty scan': () => ({ ...sampleReport(), findings: [], packages: [] }),
+  'sbom with unread files': () => ({ ...sampleReport({ sbom: true }), unread: UNREAD }),
 };
 
 function encode(format: string, report = sampleReport()): Json {
@@ -259,5 +271,47 @@ describe('SPDX content', () => {
   it('decision keys in the sample are real finding keys (sanity of the fixture)', () => {
     const r = sampleReport();
     for (const f of r.findings!) expect(r.decision!.byFinding[findingKey(f)]).toBeDefined();
+  });
+});
+
+describe('an SBOM says which package files were not read, and reading it back keeps them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-sbom-unread-'));
+  const read = async (name: string, doc: Json) => {
+    const file = join(dir, name);
+    writeFileSync(file, JSON.stringify(doc));
+    return { file, input: await readSbomFile(file) };
+  };
+  const perSbom = (u: UnreadFile) => ({ ...u, reason: `${u.reason} (per the SBOM)` });
+
+  it('CycloneDX: the BOM is incomplete, one property per file; SPDX: one annotation per file', async () => {
+    const report = { ...sampleReport({ sbom: true }), unread: UNREAD };
+    const cdx = encode('cyclonedx', report);
+    expect(cdx.compositions).toEqual([{ aggregate: 'incomplete', assemblies: [cdx.metadata.component['bom-ref']] }]);
+    expect((await read('a.cdx.json', cdx)).input.unread).toEqual(UNREAD.map(perSbom));
+    const spdx = encode('spdx', report);
+    expect(spdx.annotations).toHaveLength(2);
+    expect((await read('a.spdx.json', spdx)).input.unread).toEqual(UNREAD.map(perSbom));
+    // A scan report carries its coverage's list, without the policy's acceptance.
+    const scanned = sampleReport();
+    scanned.coverage = { complete: true, ecosystems: [], unread: [{ ...UNREAD[0]!, accepted: { by: 'policy', source: 'p.yaml', reason: 'known' } }], unchecked: [] };
+    expect((await read('s.cdx.json', encode('cyclonedx', scanned))).input.unread).toEqual([perSbom(UNREAD[0]!)]);
+  });
+
+  it('nothing unread: no compositions, no annotations, nothing read back', async () => {
+    const cdx = encode('cyclonedx', sampleReport({ sbom: true }));
+    expect(cdx).not.toHaveProperty('compositions');
+    expect((await read('b.cdx.json', cdx)).input.unread).toEqual([]);
+    const spdx = encode('spdx', sampleReport({ sbom: true }));
+    expect(spdx).not.toHaveProperty('annotations');
+    expect((await read('b.spdx.json', spdx)).input.unread).toEqual([]);
+  });
+
+  it("another producer's `incomplete` BOM, and a damaged mark, are gaps too (never dropped)", async () => {
+    const cdx = encode('cyclonedx', sampleReport({ sbom: true }));
+    const third = await read('c.cdx.json', { ...cdx, compositions: [{ aggregate: 'incomplete' }] });
+    expect(third.input.unread).toEqual([expect.objectContaining({ path: third.file, cataloger: 'sbom', code: 'incomplete' })]);
+    const damaged = await read('d.cdx.json', { ...cdx, metadata: { ...cdx.metadata, properties: [{ name: 'portcullis:unread', value: '{not json' }] } });
+    expect(damaged.input.unread).toEqual([expect.objectContaining({ path: damaged.file, cataloger: 'sbom', code: 'error' })]);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

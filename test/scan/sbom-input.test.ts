@@ -62,6 +62,40 @@ describe('scan --sbom', () => {
     expect(ids(JSON.parse(r.stdout) as Report)).toEqual(expected);
   }, 600_000);
 
+  it('an SBOM that lacks packages because a package db was not read says so, and scanning it is incomplete (exit 2), not a pass', async () => {
+    // A real image (umoci) that names Debian but holds no dpkg database: its OS packages are unknown.
+    const layout = join(dir, 'nodpkg');
+    const bundle = join(dir, 'nodpkg-bundle');
+    execFileSync('umoci', ['init', '--layout', layout]);
+    execFileSync('umoci', ['new', '--image', `${layout}:t`]);
+    execFileSync('umoci', ['unpack', '--image', `${layout}:t`, bundle]);
+    mkdirSync(join(bundle, 'rootfs', 'etc'), { recursive: true });
+    writeFileSync(join(bundle, 'rootfs', 'etc', 'os-release'), 'ID=debian\nVERSION_ID="12"\n');
+    execFileSync('umoci', ['repack', '--image', `${layout}:t`, bundle]);
+    const image = `oci:${layout}:t`;
+    const direct = await runCli(['scan', image, '--policy', 'none', '--format', 'json', '--quiet'], { env: env() });
+    expect(direct.code).toBe(2);
+    expect(direct.stderr).toMatch(/incomplete scan, not a pass: .*\/var\/lib\/dpkg\/status/);
+
+    for (const format of ['cyclonedx', 'spdx']) {
+      const file = join(dir, `nodpkg.${format}.json`);
+      const made = await runCli(['sbom', image, '--format', `${format}=${file}`], { env: env() });
+      expect(made.code).toBe(0);
+      expect(made.stderr).toContain('the SBOM is incomplete (and says so), package files not read: /var/lib/dpkg/status (dpkg: missing)');
+      const r = await runCli(['scan', '--sbom', file, '--policy', 'none', '--format', 'json'], { env: env() });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/incomplete scan, not a pass: .*\/var\/lib\/dpkg\/status/);
+      const report = JSON.parse(r.stdout) as Report;
+      expect(report.coverage!.complete).toBe(false);
+      expect(report.coverage!.unread).toEqual([
+        expect.objectContaining({ path: '/var/lib/dpkg/status', cataloger: 'dpkg', kind: 'os-pkgdb', code: 'missing', layer: 0 }),
+      ]);
+      // Accepting it is the policy's decision, as for the image itself.
+      const accepted = await runCli(['scan', '--sbom', file, '--policy', 'none', '--allow-uncovered', '--quiet'], { env: env() });
+      expect(accepted.code).toBe(0);
+    }
+  });
+
   it('a file that is not an SBOM is exit 2 with one line naming it', async () => {
     const bad = join(dir, 'not-sbom.json');
     writeFileSync(bad, '{"hello": "world"}');

@@ -55,11 +55,14 @@ const command: Command = {
       onNotice: (m) => io.stderr.write(`${progress ? '\r\x1b[K' : ''}portcullis: ${m}\n`),
     });
     if (progress) io.stderr.write('\r\x1b[K');
+    // The documents themselves say which package files were not read (CycloneDX: the BOM is
+    // `incomplete`), so a later `scan --sbom` of them is incomplete too.
+    if (unread.length > 0) report.unread = unread;
     await writeReports(report, targets, io);
     // Package files that exist but were not read list no packages in the SBOM: say so, in one line.
     if (unread.length > 0) {
       const files = unread.map((u) => `${u.path} (${u.cataloger}: ${u.code})`).join(', ');
-      io.stderr.write(`portcullis: the SBOM is incomplete, package files not read: ${files}; \`portcullis scan\` lists why
+      io.stderr.write(`portcullis: the SBOM is incomplete (and says so), package files not read: ${files}; \`portcullis scan\` lists why
 `);
     }
     return 0;

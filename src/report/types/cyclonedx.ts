@@ -101,4 +101,11 @@ export interface CdxBom {
   components?: CdxComponent[];
   dependencies?: CdxDependency[];
   vulnerabilities?: CdxVulnerability[];
+  compositions?: CdxComposition[];
+}
+
+/** How complete the BOM knows itself to be (CycloneDX `compositions`). */
+export interface CdxComposition {
+  aggregate: 'complete' | 'incomplete' | 'unknown' | 'not_specified';
+  assemblies?: string[];
 }

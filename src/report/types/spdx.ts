@@ -67,4 +67,12 @@ export interface SpdxDocument {
   packages?: SpdxPackage[];
   relationships?: SpdxRelationship[];
   hasExtractedLicensingInfos?: SpdxExtractedLicensingInfo[];
+  annotations?: SpdxAnnotation[];
+}
+
+export interface SpdxAnnotation {
+  annotationDate: string;
+  annotationType: 'OTHER' | 'REVIEW';
+  annotator: string;
+  comment: string;
 }
