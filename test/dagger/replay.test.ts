@@ -48,7 +48,8 @@ describe.skipIf(!CAN_RUN)('module functions, their withExec lines run in the rea
     const archive = await portcullisImageArchive();
     work = mkdtempSync(join(tmpdir(), 'portcullis-dagger-replay-'));
     f = await buildPipelineFixture(join(work, 'fx'));
-    daemon = await startDockerd();
+    // overlay2: vfs copies the whole image (~370 MB) for every container, and these run dozens.
+    daemon = await startDockerd({ storageDriver: 'overlay2' });
     await exec(DOCKER_CLI, ['load', '-i', archive], { env: { ...process.env, ...daemon.env }, maxBuffer: 64 << 20 });
     fake = new FakeClient(PORTCULLIS_IMAGE_TAG, daemon.env, join(work, 'volumes'), DOCKER_CLI);
     previous = setDaggerClient(fake as unknown as DaggerClient);

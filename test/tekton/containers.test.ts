@@ -41,7 +41,8 @@ describe.skipIf(!HAVE_DOCKERD)('portcullis-scan Task in the real portcullis imag
   beforeAll(async () => {
     const archive = await portcullisImageArchive();
     f = await buildPipelineFixture(mkdtempSync(join(tmpdir(), 'tekton-ctr-')));
-    daemon = await startDockerd();
+    // overlay2: vfs copies the whole image (~370 MB) for every container, and these run dozens.
+    daemon = await startDockerd({ storageDriver: 'overlay2' });
     engine = { cli: DOCKER_CLI, env: daemon.env };
     execFileSync(DOCKER_CLI, ['load', '-q', '-i', archive], { env: { ...process.env, ...daemon.env } });
     ({ imageWs, sourceWs, dbWs } = taskWorkspaces(f, [[f.passOci, 'pass.tar'], [f.blockOci, 'block.tar'], [f.corrupt, 'corrupt.tar']]));
