@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import type { RedisClientType } from '@redis/client';
 import { errorMessage, PortcullisError } from '../errors.js';
 import type { RedisBackendSpec } from './backend.js';
 
@@ -31,7 +30,19 @@ export class SharedCacheError extends Error {}
 
 export const redisKeyOf = (key: string): string => REDIS_KEY_PREFIX + createHash('sha256').update(key).digest('hex');
 
-type Client = RedisClientType;
+/**
+ * What we use of node-redis' RedisClient: the bare class, not createClient()'s, which first builds a
+ * subclass with a method for each of its ~500 commands (and again for MULTI): ~130 ms of CPU per
+ * process, more than a fully seen image's whole inventory step. Commands go through sendCommand.
+ */
+interface Client {
+  readonly isOpen: boolean;
+  connect(): Promise<unknown>;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  sendCommand<T = unknown>(args: readonly (string | Buffer)[], options?: { typeMapping?: Record<number, unknown> }): Promise<T>;
+  close(): Promise<unknown>;
+  destroy(): unknown;
+}
 
 /**
  * @redis/client is CommonJS: its exports are the `default` of the imported namespace both under
@@ -115,7 +126,7 @@ export class RedisLayerCache {
     this.connecting ??= (async () => {
       // Loaded only when a shared cache is configured: the client alone (@redis/client, which the
       // `redis` package wraps), not the Redis Stack modules (JSON, search, time series, bloom) we never use.
-      const { createClient } = await redisClientModule();
+      const { RedisClient } = await redisClientModule();
       const { spec, timeoutMs } = this.opts;
       const socket = {
         host: spec.host,
@@ -127,7 +138,7 @@ export class RedisLayerCache {
         // SNI takes a host name, never an IP address (RFC 6066).
         ...(spec.tls ? { tls: true as const, ...(isIP(spec.host) ? {} : { servername: spec.host }), ...this.tls } : {}),
       };
-      const client = createClient({
+      const client = new RedisClient({
         socket,
         ...(spec.username !== undefined ? { username: spec.username } : {}),
         ...(spec.password !== undefined ? { password: spec.password } : {}),
@@ -170,12 +181,11 @@ export class RedisLayerCache {
   async getMany(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
     if (keys.length === 0) return [];
     const { RESP_TYPES } = await redisClientModule();
+    const max = this.opts.maxEntryBytes;
     return this.call('reading the shared cache', async (client) => {
-      const buffers = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
-      const multi = buffers.multi();
-      for (const k of keys) multi.getRange(redisKeyOf(k), 0, this.opts.maxEntryBytes);
-      const replies = (await multi.execAsPipeline()) as unknown[];
-      return replies.map((r) => (Buffer.isBuffer(r) && r.length > 0 && r.length <= this.opts.maxEntryBytes ? r : undefined));
+      const asBuffers = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
+      const replies = await pipeline(client, keys.map((k) => ['GETRANGE', redisKeyOf(k), '0', String(max)]), asBuffers);
+      return replies.map((r) => (Buffer.isBuffer(r) && r.length > 0 && r.length <= max ? r : undefined));
     });
   }
 
@@ -183,16 +193,20 @@ export class RedisLayerCache {
   async putMany(entries: readonly { key: string; value: Buffer }[]): Promise<number> {
     const fit = entries.filter((e) => e.value.length <= this.opts.maxEntryBytes);
     if (fit.length === 0) return 0;
-    await this.call('writing the shared cache', async (client) => {
-      const multi = client.multi();
-      const ttl = Math.max(1, Math.round(this.opts.ttlMs / 1000));
-      for (const e of fit) multi.set(redisKeyOf(e.key), e.value, { expiration: { type: 'EX', value: ttl } });
-      const replies = (await multi.execAsPipeline()) as unknown[];
-      // A full Redis (maxmemory, noeviction) answers each SET with an error reply.
-      const bad = replies.find((r) => r instanceof Error);
-      if (bad) throw bad;
-    });
+    const ttl = String(Math.max(1, Math.round(this.opts.ttlMs / 1000)));
+    // A full Redis (maxmemory, noeviction) answers each SET with an error reply: pipeline() throws.
+    await this.call('writing the shared cache', (client) => pipeline(client, fit.map((e) => ['SET', redisKeyOf(e.key), e.value, 'EX', ttl])));
     return fit.length;
+  }
+
+  /** SCAN over the prefix: each batch of keys found. */
+  private async *keysUnderPrefix(client: Client): AsyncGenerator<string[]> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.sendCommand<[string, string[]]>(['SCAN', cursor, 'MATCH', `${REDIS_KEY_PREFIX}*`, 'COUNT', '1000']);
+      cursor = String(next);
+      if (keys.length > 0) yield keys.map(String);
+    } while (cursor !== '0');
   }
 
   /** Entries and their bytes (SCAN over the prefix, sizes in pipelines). */
@@ -200,11 +214,8 @@ export class RedisLayerCache {
     return this.call('listing the shared cache', async (client) => {
       let entries = 0;
       let bytes = 0;
-      for await (const keys of client.scanIterator({ MATCH: `${REDIS_KEY_PREFIX}*`, COUNT: 1000 })) {
-        if (keys.length === 0) continue;
-        const multi = client.multi();
-        for (const k of keys) multi.strLen(k);
-        for (const n of (await multi.execAsPipeline()) as unknown[]) {
+      for await (const keys of this.keysUnderPrefix(client)) {
+        for (const n of await pipeline(client, keys.map((k) => ['STRLEN', k]))) {
           if (typeof n === 'number' && n > 0) {
             entries++;
             bytes += n;
@@ -219,9 +230,7 @@ export class RedisLayerCache {
   async clean(): Promise<number> {
     return this.call('cleaning the shared cache', async (client) => {
       let removed = 0;
-      for await (const keys of client.scanIterator({ MATCH: `${REDIS_KEY_PREFIX}*`, COUNT: 1000 })) {
-        if (keys.length > 0) removed += await client.unlink(keys);
-      }
+      for await (const keys of this.keysUnderPrefix(client)) removed += Number(await client.sendCommand(['UNLINK', ...keys]));
       return removed;
     });
   }
@@ -244,4 +253,21 @@ export class RedisLayerCache {
       // already closed
     }
   }
+}
+
+/**
+ * Sends the commands at once and returns their replies in order. The client writes every command
+ * queued in the same tick in one go, so this is one round trip, as MULTI's execAsPipeline was. A
+ * server error reply to any command fails the batch (with `replies` and `errorIndexes`, as
+ * node-redis' MultiErrorReply has them); a connection failure fails it with that error.
+ */
+async function pipeline(client: Client, commands: readonly (readonly (string | Buffer)[])[], options?: { typeMapping?: Record<number, unknown> }): Promise<unknown[]> {
+  const settled = await Promise.allSettled(commands.map((args) => client.sendCommand(args, options)));
+  const replies = settled.map((r) => (r.status === 'fulfilled' ? r.value : r.reason));
+  const errorIndexes = settled.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
+  if (errorIndexes.length === 0) return replies;
+  const { ErrorReply } = await redisClientModule();
+  const notReply = errorIndexes.map((i) => replies[i]).find((e) => !(e instanceof ErrorReply));
+  if (notReply !== undefined) throw notReply;
+  throw Object.assign(new Error(`${errorIndexes.length} commands failed`), { replies, errorIndexes });
 }

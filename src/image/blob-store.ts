@@ -22,6 +22,19 @@ export interface BlobStore {
   open(name: string, range?: { start: number; end: number }, opts?: { chunkBytes?: number }): Promise<Readable>;
   /** The whole file, refusing files larger than `maxBytes` (these are metadata, never layers). */
   read(name: string, maxBytes: number): Promise<Buffer>;
+  /**
+   * Where the file's bytes lie on disk, for a reader that reads them into its own buffers (the
+   * verify-only hash): a local file and the byte range of it (`length` undefined: to the file's
+   * end, so a file that grew is seen to be longer). Undefined when absent. Optional: a store
+   * without it is read through open().
+   */
+  locate?(name: string): Promise<BlobLocation | undefined>;
+}
+
+export interface BlobLocation {
+  path: string;
+  offset: number;
+  length: number | undefined;
 }
 
 function missing(location: string, name: string): ImageError {
@@ -64,6 +77,12 @@ export class DirectoryStore implements BlobStore {
     const full = await this.resolve(name);
     if (!full || !(await lstat(full)).isFile()) throw missing(this.location, name);
     return createReadStream(full, { ...(range ? { start: range.start, end: range.end } : {}), ...(opts?.chunkBytes ? { highWaterMark: opts.chunkBytes } : {}) });
+  }
+
+  async locate(name: string): Promise<BlobLocation | undefined> {
+    const full = await this.resolve(name);
+    if (!full || !(await lstat(full)).isFile()) return undefined;
+    return { path: full, offset: 0, length: undefined };
   }
 
   async read(name: string, maxBytes: number): Promise<Buffer> {
@@ -124,6 +143,11 @@ export class TarStore implements BlobStore {
       return Readable.from([]);
     }
     return createReadStream(this.location, { start, end, ...(opts?.chunkBytes ? { highWaterMark: opts.chunkBytes } : {}) });
+  }
+
+  async locate(name: string): Promise<BlobLocation | undefined> {
+    const entry = this.lookup(name);
+    return entry ? { path: this.location, offset: entry.offset, length: entry.size } : undefined;
   }
 
   async read(name: string, maxBytes: number): Promise<Buffer> {

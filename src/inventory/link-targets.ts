@@ -22,6 +22,23 @@ function wantsAs(w: FileWanter, path: string, size: number): boolean {
   return w.wants(path, size) || usrMergeAliases(path).some((a) => w.wants(a, size));
 }
 
+/** wantsAs with the path's aliases computed once by the caller (the probes ask many wanters at many sizes). */
+function wantsUnder(w: FileWanter, path: string, aliases: readonly string[], size: number): boolean {
+  if (w.wants(path, size)) return true;
+  for (const a of aliases) if (w.wants(a, size)) return true;
+  return false;
+}
+
+/** Whether `w` takes a file named `name` but not the same file at `real`, at one of the probe sizes. */
+function onlyThroughLink(w: FileWanter, name: string, nameAliases: readonly string[], real: string, realAliases: readonly string[]): boolean {
+  if (w.sniff) return false;
+  const max = w.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+  for (const s of PROBE_SIZES) {
+    if (s <= max && wantsUnder(w, name, nameAliases, s) && !wantsUnder(w, real, realAliases, s)) return true;
+  }
+  return false;
+}
+
 /**
  * The wanters that would take a file named `name` (a link) but not the same file at `real`, its
  * target: for them the link is the only way to the file. Wanters with sniff() (executables) are
@@ -29,13 +46,16 @@ function wantsAs(w: FileWanter, path: string, size: number): boolean {
  * path already.
  */
 export function wantedOnlyThroughLink(wanters: readonly FileWanter[], name: string, real: string): FileWanter[] {
-  const out: FileWanter[] = [];
-  for (const w of wanters) {
-    if (w.sniff) continue;
-    const max = w.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
-    if (PROBE_SIZES.some((s) => s <= max && wantsAs(w, name, s) && !wantsAs(w, real, s))) out.push(w);
-  }
-  return out;
+  const nameAliases = usrMergeAliases(name);
+  const realAliases = usrMergeAliases(real);
+  return wanters.filter((w) => onlyThroughLink(w, name, nameAliases, real, realAliases));
+}
+
+/** Whether any wanter would (wantedOnlyThroughLink(…).length > 0, stopping at the first). */
+function anyWantedOnlyThroughLink(wanters: readonly FileWanter[], name: string, real: string): boolean {
+  const nameAliases = usrMergeAliases(name);
+  const realAliases = usrMergeAliases(real);
+  return wanters.some((w) => onlyThroughLink(w, name, nameAliases, real, realAliases));
 }
 
 /** Collects the redirects the states of a view need; `probe` results are memoised per (name, real). */
@@ -61,7 +81,7 @@ export class LinkTargets {
     const key = `${name}\u0000${real}`;
     let v = this.probed.get(key);
     if (v === undefined) {
-      v = wantedOnlyThroughLink(this.wanters, name, real).length > 0;
+      v = anyWantedOnlyThroughLink(this.wanters, name, real);
       this.probed.set(key, v);
     }
     return v;
@@ -72,8 +92,9 @@ export class LinkTargets {
     const key = `d\u0000${name}\u0000${real}`;
     let v = this.probed.get(key);
     if (v === undefined) {
-      const r: Redirect = { real, name, dir: true };
-      v = this.wanters.some((w) => !w.anchors?.includes(`${name}/`) && redirectConcerns(w, r));
+      const below = `${name}/`;
+      // redirectConcerns(w, {real, name, dir: true}) for the wanters that do not anchor `name/`.
+      v = this.wanters.some((w) => !w.sniff && !w.anchors?.includes(below) && probedOnlyBelowLink(w, name, real));
       this.probed.set(key, v);
     }
     return v;
@@ -124,8 +145,15 @@ export function redirectConcerns(w: FileWanter, r: Redirect): boolean {
   if (w.sniff) return false;
   if (!r.dir) return wantedOnlyThroughLink([w], r.name, r.real).length > 0;
   if (w.anchors?.includes(`${r.name}/`)) return true;
+  return probedOnlyBelowLink(w, r.name, r.real);
+}
+
+/** Whether one of `w`'s linkProbes is wanted below directory `name` but not below `real`. */
+function probedOnlyBelowLink(w: FileWanter, name: string, real: string): boolean {
+  if (!w.linkProbes) return false;
   const size = PROBE_SIZES[1]!;
-  return (w.linkProbes ?? []).some((p) => wantsAs(w, `${r.name}/${p}`, size) && !wantsAs(w, `${r.real}/${p}`, size));
+  for (const p of w.linkProbes) if (wantsAs(w, `${name}/${p}`, size) && !wantsAs(w, `${real}/${p}`, size)) return true;
+  return false;
 }
 
 /** The extra names of a file in the second pass: for each redirect that covers its path. */

@@ -44,12 +44,19 @@ export function baseName(path: string): string {
 // also asked for under /lib/X, so catalogers that name the traditional path still get it captured.
 const USR_MERGED = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 
+const USR_MERGED_PREFIXES = USR_MERGED.map((d) => `/usr/${d}/`);
+
+const NO_ALIASES: readonly string[] = Object.freeze([]);
+
 /** The other names a path commonly has on a usr-merged system (may be empty). */
-export function usrMergeAliases(path: string): string[] {
-  for (const d of USR_MERGED) {
-    if (path.startsWith(`/usr/${d}/`)) return [path.slice(4)];
+export function usrMergeAliases(path: string): readonly string[] {
+  // Asked for every tar entry and every link probe: most paths are not under /usr at all, and
+  // they share one empty answer (no array allocated per call).
+  if (!path.startsWith('/usr/')) return NO_ALIASES;
+  for (const prefix of USR_MERGED_PREFIXES) {
+    if (path.startsWith(prefix)) return [path.slice(4)];
   }
-  return [];
+  return NO_ALIASES;
 }
 
 /**

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openScanCache, REDIS_KEY_PREFIX, RedisLayerCache } from '../../src/cache/index.js';
+import { openScanCache, parseCacheBackend, REDIS_KEY_PREFIX, RedisLayerCache, type CacheBackendSpec } from '../../src/cache/index.js';
 import { TarStore, DirectoryStore, type BlobStore } from '../../src/image/blob-store.js';
 import { resolveImageSource } from '../../src/image/resolve.js';
 import { inventoryImage } from '../../src/inventory/inventory.js';
@@ -156,6 +156,30 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
     expect(second.tool.cache).toMatchObject({ backend: 'redis', hits: 3, sharedHits: 3, misses: 0 });
     expect(inventoryOf(second)).toBe(inventoryOf(truthBase));
   }, 600_000);
+
+  it('a batch is one pipeline on the wire: 40 reads or writes cost Redis about one read event each, not forty', async () => {
+    redis.cli(['FLUSHALL']);
+    const cache = await RedisLayerCache.create({ spec: parseCacheBackend(redis.url, {}) as Extract<CacheBackendSpec, { kind: 'redis' }>, timeoutMs: 5000, ttlMs: 3_600_000, maxEntryBytes: 1024 * 1024 });
+    // The server counts the read events it processed; asking (a redis-cli connection) adds its own.
+    const readEvents = () => Number(/total_reads_processed:(\d+)/.exec(redis.cli(['INFO', 'stats']).toString())![1]);
+    const asking = -readEvents() + readEvents();
+    const entries = Array.from({ length: 40 }, (_, i) => ({ key: `batch-test-${i}`, value: Buffer.alloc(64, i) }));
+    try {
+      await cache.getMany(['connect-first']); // the connection and its handshake are not what is counted
+      let before = readEvents();
+      expect(await cache.putMany(entries)).toBe(40);
+      const writeReads = readEvents() - before - asking;
+      before = readEvents();
+      const got = await cache.getMany(entries.map((e) => e.key));
+      const getReads = readEvents() - before - asking;
+      expect(got.map((b) => b?.[0])).toEqual(entries.map((_, i) => i));
+      // 40 small commands sent one by one would be up to 40 read events; one write of them all is 1 (2 if split).
+      expect(writeReads).toBeLessThanOrEqual(2);
+      expect(getReads).toBeLessThanOrEqual(2);
+    } finally {
+      await cache.close();
+    }
+  });
 
   it('a connection the server closed while the walk ran (idle timeout) is opened again for the write', async () => {
     redis.cli(['FLUSHALL']);
