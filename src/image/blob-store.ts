@@ -22,6 +22,18 @@ export interface BlobStore {
   open(name: string, range?: { start: number; end: number }, opts?: { chunkBytes?: number }): Promise<Readable>;
   /** The whole file, refusing files larger than `maxBytes` (these are metadata, never layers). */
   read(name: string, maxBytes: number): Promise<Buffer>;
+  /**
+   * Where the file's bytes lie on disk (a path and a byte range of it), for a reader on another
+   * thread that opens them itself; undefined when they cannot be re-opened by path (no method: never).
+   */
+  fileRange?(name: string): Promise<FileRange | undefined>;
+}
+
+/** Bytes of a file on disk: `size` bytes from `start`. */
+export interface FileRange {
+  path: string;
+  start: number;
+  size: number;
 }
 
 function missing(location: string, name: string): ImageError {
@@ -64,6 +76,13 @@ export class DirectoryStore implements BlobStore {
     const full = await this.resolve(name);
     if (!full || !(await lstat(full)).isFile()) throw missing(this.location, name);
     return createReadStream(full, { ...(range ? { start: range.start, end: range.end } : {}), ...(opts?.chunkBytes ? { highWaterMark: opts.chunkBytes } : {}) });
+  }
+
+  async fileRange(name: string): Promise<FileRange | undefined> {
+    const full = await this.resolve(name);
+    if (!full) return undefined;
+    const st = await lstat(full);
+    return st.isFile() ? { path: full, start: 0, size: st.size } : undefined;
   }
 
   async read(name: string, maxBytes: number): Promise<Buffer> {
@@ -124,6 +143,11 @@ export class TarStore implements BlobStore {
       return Readable.from([]);
     }
     return createReadStream(this.location, { start, end, ...(opts?.chunkBytes ? { highWaterMark: opts.chunkBytes } : {}) });
+  }
+
+  async fileRange(name: string): Promise<FileRange | undefined> {
+    const entry = this.lookup(name);
+    return entry ? { path: this.location, start: entry.offset, size: entry.size } : undefined;
   }
 
   async read(name: string, maxBytes: number): Promise<Buffer> {

@@ -1,7 +1,9 @@
 // Builds Layer objects whose open() streams the uncompressed tar while verifying it.
+import { createReadStream } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ImageError } from '../errors.js';
-import type { Layer } from '../model/image.js';
+import type { Layer, LayerFileSource } from '../model/image.js';
 import { readHead, type BlobStore } from './blob-store.js';
 import { detectCompression } from './decompress.js';
 import { verifiedLayerStream } from './layer-stream.js';
@@ -61,6 +63,14 @@ export function makeLayer(spec: LayerSpec): Layer {
     size,
     ...(createdBy !== undefined ? { createdBy } : {}),
     open: verified,
+    async fileSource(): Promise<LayerFileSource | undefined> {
+      if (!store.fileRange) return undefined;
+      const stored = await checkSize();
+      const range = await store.fileRange(name);
+      // An empty blob has no range to stream (open() handles it); sizes that disagree never happen.
+      if (!range || range.size === 0 || range.size !== stored) return undefined;
+      return { path: range.path, start: range.start, size: range.size, digest, diffId, verifyBlobDigest: spec.verifyBlobDigest, label, subject };
+    },
     async verify(): Promise<void> {
       const stored = await checkSize();
       // The stored blob is hashed against what names it: its descriptor digest, or, for a classic
@@ -74,6 +84,34 @@ export function makeLayer(spec: LayerSpec): Layer {
       await hashStoredBlob(store, name, expected, size > 0 ? size : stored, `${label} blob`, subject);
     },
   };
+}
+
+/**
+ * The stream open() gives, from a fileSource() on any thread (the walker's worker threads): the same
+ * decompression by magic bytes and the same digest, size and diff_id checks.
+ */
+export async function openLayerFile(src: LayerFileSource): Promise<Readable> {
+  const head = Buffer.alloc(Math.min(4, src.size));
+  try {
+    const fh = await openFile(src.path, 'r');
+    try {
+      await fh.read(head, 0, head.length, src.start);
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    throw new ImageError(`${src.label}: cannot read the layer blob (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { subject: src.subject, cause: err });
+  }
+  return verifiedLayerStream({
+    raw: createReadStream(src.path, { start: src.start, end: src.start + src.size - 1, highWaterMark: READ_CHUNK }),
+    compression: detectCompression(head),
+    digest: src.digest,
+    diffId: src.diffId,
+    size: src.size,
+    verifyBlobDigest: src.verifyBlobDigest,
+    label: src.label,
+    subject: src.subject,
+  });
 }
 
 async function drain(stream: Readable): Promise<void> {
