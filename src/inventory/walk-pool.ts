@@ -1,6 +1,9 @@
 // A small pool of walker threads (walk-worker.ts), started on the first job and ended by close():
 // each walks one file-backed layer at a time and hands back its delta. A thread that fails or dies
 // fails its layer's walk with an ImageError (the scan ends with exit 2): a layer is never lost.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ImageError } from '../errors.js';
 import type { LayerFileSource } from '../model/image.js';
@@ -17,12 +20,17 @@ import type { FileWanter } from './walk-layer.js';
  */
 const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 16 };
 
-/** Where the worker's code is: beside this module (dist/ per file, and the CLI bundle), or as TypeScript. */
-function workerScript(): { url: URL; execArgv?: string[] } {
+/**
+ * The worker's code: beside this module (dist/ per file, and the CLI bundle's directory). Run from
+ * TypeScript sources (tests, tsx), the thread registers tsx's loader before importing it.
+ */
+function workerScript(): { script: URL | string; eval: boolean } {
   const self = import.meta.url;
-  if (self.endsWith('.ts')) return { url: new URL('./walk-worker.ts', self), execArgv: [...process.execArgv, '--import', 'tsx'] };
-  // Node's flags are the process's (--cpu-prof profiles the threads too).
-  return { url: new URL('./walk-worker.js', self) };
+  if (!self.endsWith('.ts')) return { script: new URL('./walk-worker.js', self), eval: false };
+  // tsx's ESM API by path (an eval'd thread resolves from nowhere): it imports the .ts module.
+  const tsx = pathToFileURL(join(dirname(createRequire(self).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+  const worker = new URL('./walk-worker.ts', self).href;
+  return { script: `import(${JSON.stringify(tsx)}).then((m) => m.tsImport(${JSON.stringify(worker)}, ${JSON.stringify(self)}));`, eval: true };
 }
 
 interface Pending {
@@ -41,6 +49,8 @@ export class WalkPool {
   private readonly queue: Pending[] = [];
   private nextId = 1;
   private closed = false;
+  /** Indexes of the layers whose delta a thread gave (the walker notes them: WalkResult.threaded). */
+  readonly walked = new Set<number>();
 
   constructor(readonly size: number = 2) {}
 
@@ -91,8 +101,8 @@ export class WalkPool {
   }
 
   private start(): Thread {
-    const { url, execArgv } = workerScript();
-    const worker = new Worker(url, { ...(execArgv ? { execArgv } : {}), resourceLimits: RESOURCE_LIMITS, stdout: false, stderr: false });
+    const { script, eval: isEval } = workerScript();
+    const worker = new Worker(script, { eval: isEval, resourceLimits: RESOURCE_LIMITS, stdout: false, stderr: false });
     const t: Thread = { worker };
     this.threads.push(t);
     worker.on('message', (reply: WalkReply) => {

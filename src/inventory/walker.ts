@@ -77,7 +77,10 @@ export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[],
     const source = await layer.fileSource?.();
     if (source) {
       const delta = await pool.walk(source, label, wanters, redirects);
-      if (delta) return delta;
+      if (delta) {
+        pool.walked.add(layer.index);
+        return delta;
+      }
     }
   }
   const stream = await layer.open();
@@ -157,6 +160,8 @@ export interface WalkResult {
   redirects: Redirect[];
   /** Indexes of the layers read a second time for them. */
   reread: number[];
+  /** Indexes of the layers a walker thread read (first or second pass); the rest were read here or cached. */
+  threaded: number[];
 }
 
 /** Runs `compute(i)` for the indexes in order, LAYER_CONCURRENCY at a time, handing each result to `use`. */
@@ -186,7 +191,9 @@ export async function walkLayers(layers: readonly Layer[], wanters: readonly Fil
   // Started lazily (its threads on the first file-backed layer), ended whatever the walk's outcome.
   const pool = wantsThreads(layers, wanters, opts) ? new WalkPool(LAYER_CONCURRENCY) : undefined;
   try {
-    return await walkAll(layers, wanters, opts, pool);
+    const result = await walkAll(layers, wanters, opts, pool);
+    result.threaded = pool ? [...pool.walked].sort((a, b) => a - b) : [];
+    return result;
   } finally {
     await pool?.close();
   }
@@ -241,5 +248,5 @@ async function walkAll(layers: readonly Layer[], wanters: readonly FileWanter[],
   await opts.store?.flush?.().catch(() => undefined);
   const warnings: ScanWarning[] = [];
   for (let i = 0; i < layers.length; i++) for (const w of deltas[i]!.warnings) warnings.push({ ...w, layer: layers[i]!.index });
-  return { fs, warnings, redirects, reread };
+  return { fs, warnings, redirects, reread, threaded: [] };
 }
