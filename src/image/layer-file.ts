@@ -1,9 +1,8 @@
 // A layer blob on disk read as its uncompressed tar, pulled chunk by chunk: the walker's threads
 // read this way (src/inventory/walk-worker.ts). Same checks as verifiedLayerStream (layer-stream.ts:
 // blob size and digest, decompression by magic bytes, diff_id) and the same ImageError messages,
-// but reads go into ONE reused buffer pair instead of a new 1 MiB Buffer per read (dead Buffers
-// are freed only by a GC, and each thread's heap lets tens of MB of them pile up), and zlib gets
-// small slices, so a compressible layer's inflated output is never held more than two slices deep.
+// but reads go into ONE reused buffer instead of a new 1 MiB Buffer per read (dead Buffers are
+// freed only by a GC, and each thread's heap lets tens of MB of them pile up).
 import { open } from 'node:fs/promises';
 import type { Hash } from 'node:crypto';
 import { createGunzip, type Gunzip } from 'node:zlib';
@@ -16,8 +15,6 @@ import { hasherFor } from './digest.js';
 export const LAYER_READ_CHUNK = 1024 * 1024;
 /** Inflated output per zlib round trip (decompress.ts uses the same). */
 const INFLATE_CHUNK = 256 * 1024;
-/** Compressed input per zlib write (its output, often 5-10x, is what is held at once). */
-const INFLATE_SLICE = 64 * 1024;
 
 /** Hashes and counts bytes, then checks them as VerifyStream does (same messages). */
 class Check {
@@ -38,49 +35,65 @@ class Check {
   }
 }
 
-/** Feeds a gunzip one input chunk and resolves once it consumed it, with what it produced. */
+/**
+ * A gunzip fed one input chunk at a time and drained by pulling: zlib stops when its one output
+ * chunk is not taken yet (its backpressure), so a bomb's output is never held more than a chunk
+ * deep. A 'data' listener would take everything it makes from one input at once.
+ */
 class Inflater {
   private readonly z: Gunzip = createGunzip({ chunkSize: INFLATE_CHUNK });
-  private out: Buffer[] = [];
   private failed: Error | undefined;
+  private ended = false;
+  private wake: (() => void) | undefined;
   constructor() {
-    this.z.on('data', (c: Buffer) => this.out.push(c));
+    const poke = (): void => {
+      const w = this.wake;
+      this.wake = undefined;
+      w?.();
+    };
+    this.z.on('readable', poke);
+    this.z.on('end', () => {
+      this.ended = true;
+      poke();
+    });
     this.z.on('error', (e: Error) => {
       this.failed ??= e;
+      poke();
     });
+    this.poke = poke;
   }
-  /** Resolves when zlib no longer needs `input` (so its buffer may be reused). */
-  write(input: Buffer): Promise<Buffer[]> {
-    return new Promise((resolve, reject) => {
-      this.z.write(input, (err) => {
-        const e = err ?? this.failed;
-        if (e) reject(e);
-        else resolve(this.take());
+  private readonly poke: () => void;
+  /** Inflates `input` (or, without it, the end of the stream), yielding the output as it comes. */
+  async *inflate(input?: Buffer): AsyncGenerator<Buffer> {
+    let consumed = false;
+    const done = (err?: Error | null): void => {
+      if (err) this.failed ??= err;
+      consumed = true;
+      this.poke();
+    };
+    if (input) this.z.write(input, done);
+    else this.z.end();
+    for (;;) {
+      for (let c = this.z.read() as Buffer | null; c !== null; c = this.z.read() as Buffer | null) yield c;
+      if (this.failed) throw this.failed;
+      if (input ? consumed && this.z.readableLength === 0 : this.ended) return;
+      await new Promise<void>((r) => {
+        this.wake = r;
       });
-    });
-  }
-  end(): Promise<Buffer[]> {
-    return new Promise((resolve, reject) => {
-      this.z.once('error', reject);
-      this.z.end(() => (this.failed ? reject(this.failed) : resolve(this.take())));
-    });
+    }
   }
   destroy(): void {
     this.z.destroy();
-  }
-  private take(): Buffer[] {
-    const o = this.out;
-    this.out = [];
-    return o;
   }
 }
 
 /**
  * The uncompressed tar of the blob at `src`, verified: the iteration ends normally only when every
  * check passed; it throws the ImageError open()'s stream would have failed with. zstd blobs are
- * not read here (undefined: use openLayerFile's stream).
+ * not read here (undefined: use openLayerFile's stream). `hook.inflated` is called after every
+ * `hook.every` bytes zlib produced (the walker's threads collect zlib's dead buffers then).
  */
-export async function layerFileChunks(src: LayerFileSource): Promise<AsyncIterable<Buffer> | undefined> {
+export async function layerFileChunks(src: LayerFileSource, hook?: { every: number; inflated(): void }): Promise<AsyncIterable<Buffer> | undefined> {
   const { label, subject } = src;
   let fh;
   try {
@@ -106,14 +119,11 @@ export async function layerFileChunks(src: LayerFileSource): Promise<AsyncIterab
   const diff = src.verifyBlobDigest && !gzip && src.digest === src.diffId ? undefined : new Check(src.diffId, `${label} uncompressed content (diff_id)`, subject);
   const handle = fh;
   return (async function* chunks(): AsyncGenerator<Buffer> {
-    const bufs = [Buffer.allocUnsafe(LAYER_READ_CHUNK), Buffer.allocUnsafe(LAYER_READ_CHUNK)];
+    const buf = Buffer.allocUnsafe(LAYER_READ_CHUNK);
     const inflater = gzip ? new Inflater() : undefined;
     let pos = 0;
-    let turn = 0;
-    /** The next read of the blob into the next buffer of the pair; an empty one at its end. */
+    /** The next read of the blob into the buffer; an empty one at its end. */
     const read = async (): Promise<Buffer> => {
-      const buf = bufs[turn]!;
-      turn ^= 1;
       const want = Math.min(buf.length, src.size - pos);
       if (want <= 0) {
         blob?.end();
@@ -127,35 +137,29 @@ export async function layerFileChunks(src: LayerFileSource): Promise<AsyncIterab
       if (bytesRead === 0) blob?.end();
       return got;
     };
-    const emit = function* (out: Buffer[]): Generator<Buffer> {
-      for (const c of out) {
+    let since = 0;
+    const emit = async function* (out: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+      for await (const c of out) {
         diff?.update(c);
         yield c;
+        since += c.length;
+        if (hook && since >= hook.every) {
+          since = 0;
+          hook.inflated();
+        }
       }
     };
     try {
       if (!inflater) {
-        // The consumer is done with a chunk when it asks for the next: one buffer would do.
+        // The consumer is done with a chunk when it asks for the next.
         for (let got = await read(); got.length > 0; got = await read()) {
           diff?.update(got);
           yield got;
         }
       } else {
-        // zlib gets the input in slices and the tar parser each slice's output while zlib inflates
-        // the next one: at most two slices in flight, so what is held stays small (a whole 1 MiB
-        // read of a compressible layer inflates to tens of MiB). A read buffer is reused only when
-        // every slice of it was inflated: two reads later, while one slice of the other is in flight.
-        let prev: Promise<Buffer[]> | undefined;
-        for (let got = await read(); got.length > 0; got = await read()) {
-          for (let at = 0; at < got.length; at += INFLATE_SLICE) {
-            const p = inflater.write(got.subarray(at, Math.min(got.length, at + INFLATE_SLICE)));
-            p.catch(() => undefined);
-            if (prev) yield* emit(await prev);
-            prev = p;
-          }
-        }
-        if (prev) yield* emit(await prev);
-        yield* emit(await inflater.end());
+        // zlib keeps the input until its write callback: the buffer is read into again only then.
+        for (let got = await read(); got.length > 0; got = await read()) yield* emit(inflater.inflate(got));
+        yield* emit(inflater.inflate());
       }
       diff?.end();
     } catch (err) {
