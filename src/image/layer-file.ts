@@ -125,16 +125,14 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
     /** The next read of the blob into the buffer; an empty one at its end. */
     const read = async (): Promise<Buffer> => {
       const want = Math.min(buf.length, src.size - pos);
-      if (want <= 0) {
-        blob?.end();
-        return buf.subarray(0, 0);
-      }
+      if (want <= 0) return buf.subarray(0, 0);
       const { bytesRead } = await handle.read(buf, 0, want, src.start + pos);
       pos += bytesRead;
       const got = buf.subarray(0, bytesRead);
       blob?.update(got);
-      // The blob's own checks come first when it ends, before zlib's or the tar's (as in the stream).
-      if (bytesRead === 0) blob?.end();
+      // The blob's own checks run as soon as its last byte is read, before that byte is inflated or
+      // parsed (as in open()'s stream, where the blob ends before zlib has caught up with it).
+      if (bytesRead === 0 || pos === src.size) blob?.end();
       return got;
     };
     let since = 0;
