@@ -69,7 +69,8 @@ export function makeLayer(spec: LayerSpec): Layer {
       const range = await store.fileRange(name);
       // An empty blob has no range to stream (open() handles it); sizes that disagree never happen.
       if (!range || range.size === 0 || range.size !== stored) return undefined;
-      return { path: range.path, start: range.start, size: range.size, digest, diffId, verifyBlobDigest: spec.verifyBlobDigest, label, subject };
+      const compressed = detectCompression(await readHead(store, name, 4)) !== 'none';
+      return { path: range.path, start: range.start, size: range.size, digest, diffId, verifyBlobDigest: spec.verifyBlobDigest, compressed, label, subject };
     },
     async verify(): Promise<void> {
       const stored = await checkSize();

@@ -52,7 +52,8 @@ export class WalkPool {
   /** Indexes of the layers whose delta a thread gave (the walker notes them: WalkResult.threaded). */
   readonly walked = new Set<number>();
 
-  constructor(readonly size: number = 2) {}
+  /** `all`: compressed blobs too (else the walker keeps those on its own thread). */
+  constructor(readonly size: number = 2, readonly all = false) {}
 
   /**
    * Walks the layer at `source` in a thread. Resolves undefined when every thread is busy or the thread's

@@ -54,9 +54,11 @@ export interface WalkOptions {
   onRestart?(): void;
   onProgress?(p: WalkProgress): void;
   /**
-   * Walk file-backed layers in worker threads (walk-pool.ts). Default: when the image has at least
-   * two layers, the wanters are the registry's own, and PORTCULLIS_WALK_THREADS is not `0`.
-   * false: every layer on this thread; true: threads whenever the wanters allow (tests).
+   * Walk file-backed layers in worker threads (walk-pool.ts). Default: uncompressed blobs, when the
+   * image has at least two layers, the wanters are the registry's own, and PORTCULLIS_WALK_THREADS
+   * is not `0` (a gzip layer is inflated in zlib's pool already: threads measured slower there,
+   * bench/big-images.ts). false: every layer on this thread; true: every file-backed layer in a
+   * thread whenever the wanters allow (tests).
    */
   threads?: boolean;
 }
@@ -75,7 +77,7 @@ export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[],
   const label = `layer ${layer.index} (${layer.digest})`;
   if (pool) {
     const source = await layer.fileSource?.();
-    if (source) {
+    if (source && (pool.all || !source.compressed)) {
       const delta = await pool.walk(source, label, wanters, redirects);
       if (delta) {
         pool.walked.add(layer.index);
@@ -189,7 +191,7 @@ function wantsThreads(layers: readonly Layer[], wanters: readonly FileWanter[], 
 
 export async function walkLayers(layers: readonly Layer[], wanters: readonly FileWanter[], opts: WalkOptions = {}): Promise<WalkResult> {
   // Started lazily (its threads on the first file-backed layer), ended whatever the walk's outcome.
-  const pool = wantsThreads(layers, wanters, opts) ? new WalkPool(LAYER_CONCURRENCY) : undefined;
+  const pool = wantsThreads(layers, wanters, opts) ? new WalkPool(LAYER_CONCURRENCY, opts.threads === true) : undefined;
   try {
     const result = await walkAll(layers, wanters, opts, pool);
     result.threaded = pool ? [...pool.walked].sort((a, b) => a - b) : [];

@@ -36,6 +36,8 @@ export interface LayerFileSource {
   digest: string;
   diffId: string;
   verifyBlobDigest: boolean;
+  /** Whether the blob is compressed (by its magic bytes): the walker threads only plain tar by default. */
+  compressed: boolean;
   /** The layer in errors (`layer 2 (blobs/sha256/…)`) and the archive or directory they are about. */
   label: string;
   subject: string;
