@@ -6,6 +6,8 @@
 //   BIG_JAR_DIRS app dirs holding every Debian jar (default 12: ~850 jars + 3 fat jars)
 //   BENCH_RUNS  rounds (default 3; medians are printed)
 //   BASELINE_BIN another build's bin/portcullis.js (e.g. of main), run in the same rounds: before/after
+// Each `ours` also runs with PORTCULLIS_WALK_THREADS=0 (every layer walked on the main thread, the
+// walker before its threads): threads / main-thread ratios of wall and CPU time, in the same rounds.
 // Printed ratios (goal from issue 20):
 //   trivy / ours on the docker-archive (>= 4x), ours / per-entry floor (<= 1.5x: GNU tar listing
 //   every entry of every layer, `tar -xOf image.tar LAYERS | tar -itf -`), ours (OCI, gzip layers) /
@@ -29,6 +31,7 @@ const JAR_DIRS = Number(process.env.BIG_JAR_DIRS ?? 12);
 const BASELINE = process.env.BASELINE_BIN;
 const SHAPES = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['files', 'jars', 'both']) as Shape[];
 
+const NO_THREADS = { PORTCULLIS_WALK_THREADS: '0' };
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function layerBlobs(dir: string): string[] {
@@ -70,7 +73,9 @@ for (const shape of SHAPES) {
   const cmds: Record<string, () => Promise<Measured>> = {
     ours: () => measure(process.execPath, [BIN, 'sbom', `docker-archive:${img.dockerArchive}`, '--quiet', '--no-cache', '--format', 'cyclonedx']),
     ...(BASELINE ? { before: () => measure(process.execPath, [BASELINE, 'sbom', `docker-archive:${img.dockerArchive}`, '--quiet', '--no-cache', '--format', 'cyclonedx']) } : {}),
+    oursMain: () => measure(process.execPath, [BIN, 'sbom', `docker-archive:${img.dockerArchive}`, '--quiet', '--no-cache', '--format', 'cyclonedx'], { env: NO_THREADS }),
     oursOci: () => measure(process.execPath, [BIN, 'sbom', img.ociRef, '--quiet', '--no-cache']),
+    oursOciMain: () => measure(process.execPath, [BIN, 'sbom', img.ociRef, '--quiet', '--no-cache'], { env: NO_THREADS }),
     trivy: () => {
       // Cold: a fresh cache dir each run, with only the empty Java DB its jar analyzer insists on.
       const cache = mkdtempSync(join(tmpdir(), 'pc-trivy-cold-'));
@@ -92,12 +97,16 @@ for (const shape of SHAPES) {
   console.log(`== ${shape}: docker-archive ${(size / 1e6).toFixed(0)} MB, ${tarBytes} layers, ${entries} tar entries (medians of ${RUNS} interleaved rounds)`);
   console.log(`ours docker-archive:   ${ms('ours').toFixed(0)} ms, peak RSS ${rss('ours').toFixed(0)} MB, cpu ${median(got.ours!.map((m) => m.cpuMs)).toFixed(0)} ms`);
   if (BASELINE) console.log(`baseline build:        ${ms('before').toFixed(0)} ms, peak RSS ${rss('before').toFixed(0)} MB, cpu ${median(got.before!.map((m) => m.cpuMs)).toFixed(0)} ms; ours / baseline ${(ms('ours') / ms('before')).toFixed(2)}x`);
-  console.log(`ours oci (gzip):       ${ms('oursOci').toFixed(0)} ms, peak RSS ${rss('oursOci').toFixed(0)} MB`);
+  const cpu = (k: string) => median(got[k]!.map((m) => m.cpuMs));
+  console.log(`ours oci (gzip):       ${ms('oursOci').toFixed(0)} ms, peak RSS ${rss('oursOci').toFixed(0)} MB, cpu ${cpu('oursOci').toFixed(0)} ms`);
+  console.log(`main thread only:      docker-archive ${ms('oursMain').toFixed(0)} ms, peak RSS ${rss('oursMain').toFixed(0)} MB, cpu ${cpu('oursMain').toFixed(0)} ms; oci ${ms('oursOciMain').toFixed(0)} ms, peak RSS ${rss('oursOciMain').toFixed(0)} MB, cpu ${cpu('oursOciMain').toFixed(0)} ms`);
+  console.log(`threads / main thread: docker-archive wall ${(ms('ours') / ms('oursMain')).toFixed(2)}x cpu ${(cpu('ours') / cpu('oursMain')).toFixed(2)}x; oci wall ${(ms('oursOci') / ms('oursOciMain')).toFixed(2)}x cpu ${(cpu('oursOci') / cpu('oursOciMain')).toFixed(2)}x`);
   console.log(`trivy (cold cache):    ${ms('trivy').toFixed(0)} ms, peak RSS ${rss('trivy').toFixed(0)} MB`);
   console.log(`per-entry floor (tar): ${ms('floor').toFixed(0)} ms;  gzip -dc of the layers: ${ms('gunzip').toFixed(0)} ms`);
   console.log(`trivy / ours:          ${(ms('trivy') / ms('ours')).toFixed(2)}x (goal >= 4x)`);
   console.log(`ours / floor:          ${(ms('ours') / ms('floor')).toFixed(2)}x (goal <= 1.5x)`);
-  console.log(`ours oci / gzip -dc:   ${(ms('oursOci') / ms('gunzip')).toFixed(2)}x (goal <= 1.0x)`);
+  console.log(`ours oci / gzip -dc:   ${(ms('oursOci') / ms('gunzip')).toFixed(2)}x (goal <= 1.0x); main thread only ${(ms('oursOciMain') / ms('gunzip')).toFixed(2)}x`);
+  console.log(`main thread only:      trivy / ours ${(ms('trivy') / ms('oursMain')).toFixed(2)}x, ours / floor ${(ms('oursMain') / ms('floor')).toFixed(2)}x`);
   const mine = purls(got.ours![0]!.stdout);
   const theirs = purls(got.trivy![0]!.stdout);
   const onlyTrivy = [...theirs].filter((p) => !mine.has(p)).sort();

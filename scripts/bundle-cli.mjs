@@ -16,7 +16,8 @@ const OUT = 'dist/cli-bundle';
 rmSync(new URL(`../${OUT}`, import.meta.url), { recursive: true, force: true });
 await build({
   absWorkingDir: ROOT,
-  entryPoints: { main: 'src/cli/main.ts' },
+  // The walker's threads load their own entry, beside the chunk that starts them (walk-pool.ts).
+  entryPoints: { main: 'src/cli/main.ts', 'walk-worker': 'src/inventory/walk-worker.ts' },
   outdir: OUT,
   bundle: true,
   splitting: true,

@@ -10,11 +10,11 @@ export interface Measured {
 }
 
 /** `allowExit`: exit codes that are results, not failures (1: blocked by policy). */
-export function measure(cmd: string, args: string[], opts: { shell?: boolean; allowExit?: number[] } = {}): Promise<Measured> {
+export function measure(cmd: string, args: string[], opts: { shell?: boolean; allowExit?: number[]; env?: NodeJS.ProcessEnv } = {}): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const argv = opts.shell ? ['sh', '-c', [cmd, ...args].join(' ')] : [cmd, ...args];
-    execFile('/usr/bin/time', ['-v', ...argv], { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8', env: { ...process.env, CI: 'true' } }, (err, stdout, stderr) => {
+    execFile('/usr/bin/time', ['-v', ...argv], { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8', env: { ...process.env, CI: 'true', ...opts.env } }, (err, stdout, stderr) => {
       const wallMs = performance.now() - t0;
       if (err && !(typeof err.code === 'number' && opts.allowExit?.includes(err.code))) {
         reject(new Error(`${cmd} ${args.join(' ')} failed: ${stderr.slice(-2000)}`));

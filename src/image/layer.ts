@@ -1,9 +1,10 @@
 // Builds Layer objects whose open() streams the uncompressed tar while verifying it.
 import type { Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ImageError } from '../errors.js';
-import type { Layer } from '../model/image.js';
+import type { Layer, LayerFileSource } from '../model/image.js';
 import { readHead, type BlobLocation, type BlobStore } from './blob-store.js';
 import { detectCompression } from './decompress.js';
 import { verifiedLayerStream } from './layer-stream.js';
@@ -63,6 +64,16 @@ export function makeLayer(spec: LayerSpec): Layer {
     size,
     ...(createdBy !== undefined ? { createdBy } : {}),
     open: verified,
+    async fileSource(): Promise<LayerFileSource | undefined> {
+      if (!store.locate) return undefined;
+      const stored = await checkSize();
+      const at = await store.locate(name);
+      // An empty blob has no range to stream (open() handles it); sizes that disagree never happen.
+      const length = at?.length ?? stored;
+      if (!at || length === 0 || length !== stored) return undefined;
+      const compressed = detectCompression(await readHead(store, name, 4)) !== 'none';
+      return { path: at.path, start: at.offset, size: length, digest, diffId, verifyBlobDigest: spec.verifyBlobDigest, compressed, label, subject };
+    },
     async verify(): Promise<void> {
       const stored = await checkSize();
       // The stored blob is hashed against what names it: its descriptor digest, or, for a classic
@@ -76,6 +87,34 @@ export function makeLayer(spec: LayerSpec): Layer {
       await hashStoredBlob(store, name, expected, size > 0 ? size : stored, `${label} blob`, subject);
     },
   };
+}
+
+/**
+ * The stream open() gives, from a fileSource() on any thread (the walker's worker threads): the same
+ * decompression by magic bytes and the same digest, size and diff_id checks.
+ */
+export async function openLayerFile(src: LayerFileSource): Promise<Readable> {
+  const head = Buffer.alloc(Math.min(4, src.size));
+  try {
+    const fh = await open(src.path, 'r');
+    try {
+      await fh.read(head, 0, head.length, src.start);
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    throw new ImageError(`${src.label}: cannot read the layer blob (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { subject: src.subject, cause: err });
+  }
+  return verifiedLayerStream({
+    raw: createReadStream(src.path, { start: src.start, end: src.start + src.size - 1, highWaterMark: READ_CHUNK }),
+    compression: detectCompression(head),
+    digest: src.digest,
+    diffId: src.diffId,
+    size: src.size,
+    verifyBlobDigest: src.verifyBlobDigest,
+    label: src.label,
+    subject: src.subject,
+  });
 }
 
 async function drain(stream: Readable): Promise<void> {

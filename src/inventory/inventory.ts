@@ -37,6 +37,8 @@ export interface InventoryOptions {
   /** Layer-delta cache (src/cache): layers seen before are not read again. */
   store?: LayerDeltaStore;
   onProgress?(p: WalkProgress): void;
+  /** Walker threads (WalkOptions.threads): default automatic; false/true force them off/on. */
+  walkThreads?: boolean;
 }
 
 interface Snapshot {
@@ -135,6 +137,7 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
   const walkOptions = {
     onProgress: opts.onProgress,
     ...(opts.store ? { store: opts.store } : {}),
+    ...(opts.walkThreads !== undefined ? { threads: opts.walkThreads } : {}),
     // A history cataloger's db is re-parsed (later) as it stood after each layer that changed it.
     onLayer(view: WantedFs, layer: LayerRef) {
       for (const c of historyOnes) {

@@ -132,11 +132,11 @@ function own(b: Buffer, scratch: Buffer | undefined): Buffer {
 }
 
 /**
- * Walks one layer. `label` names the layer in errors (`layer 2 (sha256:…)`). An entry whose name
+ * Walks one layer (a stream, or chunks pulled one at a time: src/image/layer-file.ts). `label` names the layer in errors (`layer 2 (sha256:…)`). An entry whose name
  * escapes the root is an ImageError: the image is hostile or broken, and no scan result is honest.
  * `also` (second pass only) gives files extra names they are asked for under.
  */
-export async function walkLayer(stream: Readable, wanters: readonly FileWanter[], label: string, also?: AlsoWantedAs): Promise<LayerDelta> {
+export async function walkLayer(stream: Readable | AsyncIterable<Buffer>, wanters: readonly FileWanter[], label: string, also?: AlsoWantedAs): Promise<LayerDelta> {
   const files = new Map<string, CapturedFile>();
   const unread = new Map<string, DeltaUnread>();
   const dirs = new Set<number>();
@@ -335,7 +335,8 @@ export async function walkLayer(stream: Readable, wanters: readonly FileWanter[]
   try {
     await readTar(stream, onEntry);
   } catch (err) {
-    stream.destroy();
+    // A stream is destroyed; a generator was already ended by readTar's loop.
+    if ('destroy' in stream) stream.destroy();
     if (err instanceof ImageError) throw err;
     throw new ImageError(`${label}: unreadable layer tar: ${(err as Error).message}`, { cause: err });
   }

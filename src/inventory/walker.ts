@@ -8,7 +8,9 @@ import type { LayerRef } from '../model/package.js';
 import type { ScanWarning } from '../model/warning.js';
 import type { LayerDelta } from './layer-delta.js';
 import { alsoWantedAs, layerMayHold, LinkTargets, type Redirect } from './link-targets.js';
+import { areRegistryWanters } from './walk-job.js';
 import { walkLayer, type AlsoWantedAs, type FileWanter } from './walk-layer.js';
+import { WalkPool } from './walk-pool.js';
 import { WantedFs } from './wanted-fs.js';
 
 export interface WalkProgress {
@@ -51,6 +53,14 @@ export interface WalkOptions {
    */
   onRestart?(): void;
   onProgress?(p: WalkProgress): void;
+  /**
+   * Walk file-backed layers in worker threads (walk-pool.ts). Default: uncompressed blobs, when the
+   * image has at least two layers, the wanters are the registry's own, and PORTCULLIS_WALK_THREADS
+   * is not `0` (a gzip layer is inflated in zlib's pool already: threads measured slower there,
+   * bench/big-images.ts). false: every layer on this thread; true: every file-backed layer in a
+   * thread whenever the wanters allow (tests).
+   */
+  threads?: boolean;
 }
 
 export function layerRefOf(layer: LayerRef): LayerRef {
@@ -59,11 +69,25 @@ export function layerRefOf(layer: LayerRef): LayerRef {
   return ref;
 }
 
-/** Reads one layer into its delta (opens, walks, always closes the stream). */
-export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[], also?: AlsoWantedAs): Promise<LayerDelta> {
+/**
+ * Reads one layer into its delta (opens, walks, always closes the stream): in a thread of `pool`
+ * when the layer's bytes are a file it can open, else here.
+ */
+export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[], also?: AlsoWantedAs, pool?: WalkPool, redirects?: Redirect[]): Promise<LayerDelta> {
+  const label = `layer ${layer.index} (${layer.digest})`;
+  if (pool) {
+    const source = await layer.fileSource?.();
+    if (source && (pool.all || !source.compressed)) {
+      const delta = await pool.walk(source, label, wanters, redirects);
+      if (delta) {
+        pool.walked.add(layer.index);
+        return delta;
+      }
+    }
+  }
   const stream = await layer.open();
   try {
-    return await walkLayer(stream, wanters, `layer ${layer.index} (${layer.digest})`, also);
+    return await walkLayer(stream, wanters, label, also);
   } finally {
     stream.destroy();
   }
@@ -75,6 +99,8 @@ export const WALKER_VERSION = 7;
 /** A second pass: extra names files are wanted under, and their part of the cache key. */
 interface SecondPass {
   also: AlsoWantedAs;
+  /** What `also` was made of (a walker thread makes its own from them). */
+  redirects: Redirect[];
   key: string;
 }
 
@@ -109,8 +135,8 @@ export async function verifyLayerBytes(layer: Layer): Promise<void> {
 }
 
 /** The delta of a layer: from the store when it has it (bytes still verified), else walked (and then stored). */
-async function deltaFor(layer: Layer, wanters: readonly FileWanter[], store: LayerDeltaStore | undefined, pass?: SecondPass): Promise<LayerDelta> {
-  if (!store) return deltaOfLayer(layer, wanters, pass?.also);
+async function deltaFor(layer: Layer, wanters: readonly FileWanter[], store: LayerDeltaStore | undefined, pass?: SecondPass, pool?: WalkPool): Promise<LayerDelta> {
+  if (!store) return deltaOfLayer(layer, wanters, pass?.also, pool, pass?.redirects);
   const key = pass ? secondPassKey(wanters, pass) : storeKey(wanters);
   const hit = await store.get(layer, key).catch(() => undefined);
   if (hit) {
@@ -118,7 +144,7 @@ async function deltaFor(layer: Layer, wanters: readonly FileWanter[], store: Lay
     return hit;
   }
   // deltaOfLayer resolves only after the whole stream was read and verified: only then is it stored.
-  const delta = await deltaOfLayer(layer, wanters, pass?.also);
+  const delta = await deltaOfLayer(layer, wanters, pass?.also, pool, pass?.redirects);
   await store.put(layer, key, delta).catch(() => undefined);
   return delta;
 }
@@ -137,6 +163,8 @@ export interface WalkResult {
   redirects: Redirect[];
   /** Indexes of the layers read a second time for them. */
   reread: number[];
+  /** Indexes of the layers a walker thread read (first or second pass); the rest were read here or cached. */
+  threaded: number[];
 }
 
 /** Runs `compute(i)` for the indexes in order, LAYER_CONCURRENCY at a time, handing each result to `use`. */
@@ -155,7 +183,26 @@ async function inOrder<T>(indexes: readonly number[], compute: (i: number) => Pr
   }
 }
 
+/** Whether this walk uses walker threads (see WalkOptions.threads). */
+function wantsThreads(layers: readonly Layer[], wanters: readonly FileWanter[], opts: WalkOptions): boolean {
+  if (opts.threads === false || !areRegistryWanters(wanters)) return false;
+  if (opts.threads === true) return true;
+  return layers.length >= 2 && process.env.PORTCULLIS_WALK_THREADS !== '0';
+}
+
 export async function walkLayers(layers: readonly Layer[], wanters: readonly FileWanter[], opts: WalkOptions = {}): Promise<WalkResult> {
+  // Started lazily (its threads on the first file-backed layer), ended whatever the walk's outcome.
+  const pool = wantsThreads(layers, wanters, opts) ? new WalkPool(LAYER_CONCURRENCY, opts.threads === true) : undefined;
+  try {
+    const result = await walkAll(layers, wanters, opts, pool);
+    result.threaded = pool ? [...pool.walked].sort((a, b) => a - b) : [];
+    return result;
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function walkAll(layers: readonly Layer[], wanters: readonly FileWanter[], opts: WalkOptions, pool: WalkPool | undefined): Promise<WalkResult> {
   const deltas: LayerDelta[] = [];
   const targets = new LinkTargets(wanters);
   let fs = new WantedFs();
@@ -167,7 +214,7 @@ export async function walkLayers(layers: readonly Layer[], wanters: readonly Fil
     (i) => {
       const layer = layers[i]!;
       opts.onProgress?.({ layerIndex: layer.index, layerCount: layers.length, digest: layer.digest });
-      return deltaFor(layer, wanters, opts.store);
+      return deltaFor(layer, wanters, opts.store, undefined, pool);
     },
     (i, delta) => {
       deltas[i] = delta;
@@ -185,11 +232,11 @@ export async function walkLayers(layers: readonly Layer[], wanters: readonly Fil
     for (let i = 0; i < layers.length; i++) if (layerMayHold(deltas[i]!.dirs, redirects)) reread.push(i);
     if (reread.length > 0) {
       const key = createHash('sha256').update(JSON.stringify(redirects)).digest('hex').slice(0, 32);
-      const pass: SecondPass = { also: alsoWantedAs(redirects), key };
+      const pass: SecondPass = { also: alsoWantedAs(redirects), redirects, key };
       // Its keys in one batched lookup too: a fresh runner finds the second-pass deltas another
       // runner stored (without it they were looked up in the local directory only, and re-read).
       await opts.store?.prefetch?.(reread.map((i) => layers[i]!), secondPassKey(wanters, pass)).catch(() => undefined);
-      await inOrder(reread, (i) => deltaFor(layers[i]!, wanters, opts.store, pass), (i, delta) => {
+      await inOrder(reread, (i) => deltaFor(layers[i]!, wanters, opts.store, pass, pool), (i, delta) => {
         deltas[i] = delta;
       });
       opts.onRestart?.();
@@ -204,5 +251,5 @@ export async function walkLayers(layers: readonly Layer[], wanters: readonly Fil
   await opts.store?.flush?.().catch(() => undefined);
   const warnings: ScanWarning[] = [];
   for (let i = 0; i < layers.length; i++) for (const w of deltas[i]!.warnings) warnings.push({ ...w, layer: layers[i]!.index });
-  return { fs, warnings, redirects, reread };
+  return { fs, warnings, redirects, reread, threaded: [] };
 }

@@ -19,6 +19,28 @@ export interface Layer extends LayerRef {
    * Optional: for a source without it the cache drains `open()` instead (slower, as safe).
    */
   verify?(): Promise<void>;
+  /**
+   * Where the stored blob lies on disk and what its bytes must hash to: plain data from which
+   * another thread opens the same verified stream (openLayerFile in src/image/layer.ts). Absent or
+   * undefined for a source whose bytes cannot be re-opened by path (registry, daemon stream).
+   */
+  fileSource?(): Promise<LayerFileSource | undefined>;
+}
+
+/** A layer blob on disk and its claims, as plain data (see Layer.fileSource). */
+export interface LayerFileSource {
+  path: string;
+  /** Byte offset of the blob in `path` and its stored size (> 0). */
+  start: number;
+  size: number;
+  digest: string;
+  diffId: string;
+  verifyBlobDigest: boolean;
+  /** Whether the blob is compressed (by its magic bytes): the walker threads only plain tar by default. */
+  compressed: boolean;
+  /** The layer in errors (`layer 2 (blobs/sha256/…)`) and the archive or directory they are about. */
+  label: string;
+  subject: string;
 }
 
 export interface HistoryStep {

@@ -53,6 +53,8 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
     for (const l of image.layers) {
       const open = l.open.bind(l);
       const verify = l.verify!.bind(l);
+      // Read through open() (counted), not by a walker thread that opens the file itself.
+      delete l.fileSource;
       l.open = () => {
         opened.push(l.index);
         return open();
@@ -188,6 +190,7 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
     const image = await resolveImageSource(images.base, {}).open();
     const first = image.layers[0]!;
     const open = first.open.bind(first);
+    delete first.fileSource; // the delayed open() is the read
     first.open = async () => {
       await new Promise((r) => setTimeout(r, 3500)); // longer than the server's idle timeout
       return open();
@@ -268,12 +271,20 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
           redis.kill('SIGKILL');
         }
       };
-      const spies = [TarStore.prototype, DirectoryStore.prototype].map((proto: BlobStore) => {
+      const spies = [TarStore.prototype, DirectoryStore.prototype].flatMap((proto: BlobStore) => {
         const orig = proto.open;
-        return vi.spyOn(proto, 'open').mockImplementation(function (this: BlobStore, ...a: Parameters<BlobStore['open']>) {
-          if (/^blobs\//.test(a[0]) && a[1] === undefined) kill();
-          return orig.apply(this, a);
-        });
+        const origLocate = proto.locate!;
+        return [
+          vi.spyOn(proto, 'open').mockImplementation(function (this: BlobStore, ...a: Parameters<BlobStore['open']>) {
+            if (/^blobs\//.test(a[0]) && a[1] === undefined) kill();
+            return orig.apply(this, a);
+          }),
+          // A walker thread opens the blob itself: asking where it lies is its read.
+          vi.spyOn(proto, 'locate').mockImplementation(function (this: BlobStore, name: string) {
+            if (/^blobs\//.test(name)) kill();
+            return origLocate.call(this, name);
+          }),
+        ];
       });
       const password = redis.password;
       let res;

@@ -19,6 +19,8 @@ async function counted(ref: string): Promise<{ image: Image; opens: () => number
   let n = 0;
   for (const l of image.layers) {
     const open = l.open.bind(l);
+    // Read through open() (counted), not by a walker thread that opens the file itself.
+    delete l.fileSource;
     l.open = () => {
       n++;
       return open();

@@ -1,0 +1,171 @@
+// A layer blob on disk read as its uncompressed tar, pulled chunk by chunk: the walker's threads
+// read this way (src/inventory/walk-worker.ts). Same checks as verifiedLayerStream (layer-stream.ts:
+// blob size and digest, decompression by magic bytes, diff_id) and the same ImageError messages,
+// but reads go into ONE reused buffer instead of a new 1 MiB Buffer per read (dead Buffers are
+// freed only by a GC, and each thread's heap lets tens of MB of them pile up).
+import { open } from 'node:fs/promises';
+import type { Hash } from 'node:crypto';
+import { createGunzip, type Gunzip } from 'node:zlib';
+import { ImageError, errorMessage } from '../errors.js';
+import type { LayerFileSource } from '../model/image.js';
+import { detectCompression } from './decompress.js';
+import { hasherFor } from './digest.js';
+
+/** Read size: large sequential reads (the same as open()'s). */
+export const LAYER_READ_CHUNK = 1024 * 1024;
+/** Inflated output per zlib round trip (decompress.ts uses the same). */
+const INFLATE_CHUNK = 256 * 1024;
+
+/** Hashes and counts bytes, then checks them as VerifyStream does (same messages). */
+class Check {
+  private readonly hash: Hash;
+  bytes = 0;
+  constructor(private readonly expected: string, private readonly what: string, private readonly subject: string, private readonly size?: number) {
+    this.hash = hasherFor(expected);
+  }
+  update(b: Buffer): void {
+    this.bytes += b.length;
+    if (this.size !== undefined && this.bytes > this.size) throw new ImageError(`${this.what} is larger than its descriptor's size ${this.size}`, { subject: this.subject });
+    this.hash.update(b);
+  }
+  end(): void {
+    if (this.size !== undefined && this.bytes !== this.size) throw new ImageError(`${this.what} has ${this.bytes} bytes, its descriptor says ${this.size}`, { subject: this.subject });
+    const actual = `${this.expected.slice(0, this.expected.indexOf(':'))}:${this.hash.digest('hex')}`;
+    if (actual !== this.expected) throw new ImageError(`${this.what} digest mismatch: expected ${this.expected}, got ${actual}`, { subject: this.subject });
+  }
+}
+
+/**
+ * A gunzip fed one input chunk at a time and drained by pulling: zlib stops when its one output
+ * chunk is not taken yet (its backpressure), so a bomb's output is never held more than a chunk
+ * deep. A 'data' listener would take everything it makes from one input at once.
+ */
+class Inflater {
+  private readonly z: Gunzip = createGunzip({ chunkSize: INFLATE_CHUNK });
+  private failed: Error | undefined;
+  private ended = false;
+  private wake: (() => void) | undefined;
+  constructor() {
+    const poke = (): void => {
+      const w = this.wake;
+      this.wake = undefined;
+      w?.();
+    };
+    this.z.on('readable', poke);
+    this.z.on('end', () => {
+      this.ended = true;
+      poke();
+    });
+    this.z.on('error', (e: Error) => {
+      this.failed ??= e;
+      poke();
+    });
+    this.poke = poke;
+  }
+  private readonly poke: () => void;
+  /** Inflates `input` (or, without it, the end of the stream), yielding the output as it comes. */
+  async *inflate(input?: Buffer): AsyncGenerator<Buffer> {
+    let consumed = false;
+    const done = (err?: Error | null): void => {
+      if (err) this.failed ??= err;
+      consumed = true;
+      this.poke();
+    };
+    if (input) this.z.write(input, done);
+    else this.z.end();
+    for (;;) {
+      for (let c = this.z.read() as Buffer | null; c !== null; c = this.z.read() as Buffer | null) yield c;
+      if (this.failed) throw this.failed;
+      if (input ? consumed && this.z.readableLength === 0 : this.ended) return;
+      await new Promise<void>((r) => {
+        this.wake = r;
+      });
+    }
+  }
+  destroy(): void {
+    this.z.destroy();
+  }
+}
+
+/**
+ * The uncompressed tar of the blob at `src`, verified: the iteration ends normally only when every
+ * check passed; it throws the ImageError open()'s stream would have failed with. zstd blobs are
+ * not read here (undefined: use openLayerFile's stream). `hook.inflated` is called after every
+ * `hook.every` bytes zlib produced (the walker's threads collect zlib's dead buffers then).
+ */
+export async function layerFileChunks(src: LayerFileSource, hook?: { every: number; inflated(): void }): Promise<AsyncIterable<Buffer> | undefined> {
+  const { label, subject } = src;
+  let fh;
+  try {
+    fh = await open(src.path, 'r');
+  } catch (err) {
+    throw new ImageError(`${label}: cannot read the layer blob (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { subject, cause: err });
+  }
+  const head = Buffer.alloc(Math.min(4, src.size));
+  try {
+    await fh.read(head, 0, head.length, src.start);
+  } catch (err) {
+    await fh.close();
+    throw new ImageError(`${label}: cannot read the layer blob (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { subject, cause: err });
+  }
+  const compression = detectCompression(head);
+  if (compression === 'zstd') {
+    await fh.close();
+    return undefined;
+  }
+  const gzip = compression === 'gzip';
+  const blob = src.verifyBlobDigest ? new Check(src.digest, `${label} blob`, subject, src.size) : undefined;
+  // An uncompressed blob whose digest is its diff_id and was just checked needs no second hash.
+  const diff = src.verifyBlobDigest && !gzip && src.digest === src.diffId ? undefined : new Check(src.diffId, `${label} uncompressed content (diff_id)`, subject);
+  const handle = fh;
+  return (async function* chunks(): AsyncGenerator<Buffer> {
+    const buf = Buffer.allocUnsafe(LAYER_READ_CHUNK);
+    const inflater = gzip ? new Inflater() : undefined;
+    let pos = 0;
+    /** The next read of the blob into the buffer; an empty one at its end. */
+    const read = async (): Promise<Buffer> => {
+      const want = Math.min(buf.length, src.size - pos);
+      if (want <= 0) return buf.subarray(0, 0);
+      const { bytesRead } = await handle.read(buf, 0, want, src.start + pos);
+      pos += bytesRead;
+      const got = buf.subarray(0, bytesRead);
+      blob?.update(got);
+      // The blob's own checks run as soon as its last byte is read, before that byte is inflated or
+      // parsed (as in open()'s stream, where the blob ends before zlib has caught up with it).
+      if (bytesRead === 0 || pos === src.size) blob?.end();
+      return got;
+    };
+    let since = 0;
+    const emit = async function* (out: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+      for await (const c of out) {
+        diff?.update(c);
+        yield c;
+        since += c.length;
+        if (hook && since >= hook.every) {
+          since = 0;
+          hook.inflated();
+        }
+      }
+    };
+    try {
+      if (!inflater) {
+        // The consumer is done with a chunk when it asks for the next.
+        for (let got = await read(); got.length > 0; got = await read()) {
+          diff?.update(got);
+          yield got;
+        }
+      } else {
+        // zlib keeps the input until its write callback: the buffer is read into again only then.
+        for (let got = await read(); got.length > 0; got = await read()) yield* emit(inflater.inflate(got));
+        yield* emit(inflater.inflate());
+      }
+      diff?.end();
+    } catch (err) {
+      if (err instanceof ImageError) throw err;
+      throw new ImageError(`${label}: corrupt or truncated layer data (${errorMessage(err)})`, { subject, cause: err });
+    } finally {
+      inflater?.destroy();
+      await handle.close();
+    }
+  })();
+}
