@@ -1,7 +1,8 @@
 // Issue 15 class 4: the layer cache trusts only what this user wrote, and a hit never skips
 // verification of the local bytes. Every case runs the real CLI on the real Debian test image.
 import { createHash, createHmac } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { flipByte } from '../helpers/flip-byte.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -160,17 +161,8 @@ describe('layer cache integrity (issue 15 class 4)', () => {
   }, 300_000);
 
   /** Flips one byte in the middle of `length` bytes at `offset` of `file`. */
-  function flipByte(file: string, offset: number, length: number): void {
-    const at = offset + Math.floor(length / 2);
-    const fd = openSync(file, 'r+');
-    try {
-      const b = Buffer.alloc(1);
-      readSync(fd, b, 0, 1, at);
-      b[0] = b[0]! ^ 0x20;
-      writeSync(fd, b, 0, 1, at);
-    } finally {
-      closeSync(fd);
-    }
+  function flipMiddle(file: string, offset: number, length: number): void {
+    flipByte(file, offset + Math.floor(length / 2), 0x20);
   }
 
   it('a tampered layer blob fails with exit 2 even when the cache is warm (docker-archive, OCI layout, oci-archive)', async () => {
@@ -182,7 +174,7 @@ describe('layer cache integrity (issue 15 class 4)', () => {
     expect(warm.code, warm.stderr).toBe(0);
     expect((await sbom(archive, dir)).report.tool.cache.hits).toBe(3);
     const biggest = [...(await indexTar(archive)).values()].filter((e) => e.type === 'file').sort((a, b) => b.size - a.size)[0]!;
-    flipByte(archive, biggest.offset, biggest.size);
+    flipMiddle(archive, biggest.offset, biggest.size);
     const r = await sbom(archive, dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/digest mismatch/);
@@ -197,7 +189,7 @@ describe('layer cache integrity (issue 15 class 4)', () => {
     const blobs = join(layout, 'blobs', 'sha256');
     const layer = readdirSync(blobs).map((n) => join(blobs, n)).sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
     chmodSync(layer, 0o644);
-    flipByte(layer, 0, statSync(layer).size);
+    flipMiddle(layer, 0, statSync(layer).size);
     const r2 = await sbom(ref, dir);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/digest mismatch/);
@@ -208,7 +200,7 @@ describe('layer cache integrity (issue 15 class 4)', () => {
     const ociRef = `oci-archive:${ociArchive}`;
     expect((await sbom(ociRef, dir)).report.tool.cache.hits).toBe(3);
     const big = [...(await indexTar(ociArchive)).values()].filter((e) => e.type === 'file').sort((a, b) => b.size - a.size)[0]!;
-    flipByte(ociArchive, big.offset, big.size);
+    flipMiddle(ociArchive, big.offset, big.size);
     const r3 = await sbom(ociRef, dir);
     expect(r3.code).toBe(2);
     expect(r3.stderr).toMatch(/digest mismatch/);
@@ -241,7 +233,7 @@ describe('layer cache integrity (issue 15 class 4)', () => {
     expect(b.opens).toBe(3);
     expect(b.inv).toEqual(a.inv);
     const biggest = [...(await indexTar(archive)).values()].filter((e) => e.type === 'file').sort((x, y) => y.size - x.size)[0]!;
-    flipByte(archive, biggest.offset, biggest.size);
+    flipMiddle(archive, biggest.offset, biggest.size);
     await expect(scan()).rejects.toThrow(/digest mismatch/);
   }, 300_000);
 });

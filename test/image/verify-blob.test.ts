@@ -3,7 +3,8 @@
 // locate()), so the tests flip bytes on both sides of its read boundaries, in every local form,
 // and check that a store without locate() (read through its stream) gives the same verdicts.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, cpSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { flipByte } from '../helpers/flip-byte.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,17 +56,7 @@ function sha256Id(i: number): string {
   return createHash('sha256').update(`${i}:${built.layers[i]!.diffId}`).digest('hex');
 }
 
-function flip(file: string, at: number): void {
-  const fd = openSync(file, 'r+');
-  try {
-    const b = Buffer.alloc(1);
-    readSync(fd, b, 0, 1, at);
-    b[0] = b[0]! ^ 0x01;
-    writeSync(fd, b, 0, 1, at);
-  } finally {
-    closeSync(fd);
-  }
-}
+const flip = (file: string, at: number) => flipByte(file, at);
 
 /** Where blob `name` of a form lies: its file and offset (a layout's blob file, or an archive's entry). */
 async function whereIs(form: (typeof forms)[number], file: string, name: string): Promise<{ file: string; offset: number; size: number }> {

@@ -3,7 +3,8 @@
 // three forms and on a big generated image; a corrupted byte fails both the same way (one ImageError);
 // the threads are gone after the walk, and the built CLI exits by itself.
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeSync, closeSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { flipByte } from '../helpers/flip-byte.js';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,16 +56,7 @@ async function corrupted(archive: string, name: string): Promise<string> {
   for (const e of store.entries.values()) if (e.type === 'file' && e.size > biggest.size) biggest = e;
   const out = join(tmp, name);
   copyFileSync(archive, out);
-  const fd = openSync(out, 'r+');
-  try {
-    const at = biggest.offset + Math.floor(biggest.size / 2);
-    const b = Buffer.alloc(1);
-    readSync(fd, b, 0, 1, at);
-    b[0] = b[0]! ^ 0xff;
-    writeSync(fd, b, 0, 1, at);
-  } finally {
-    closeSync(fd);
-  }
+  flipByte(out, biggest.offset + Math.floor(biggest.size / 2), 0xff);
   return out;
 }
 
