@@ -128,6 +128,28 @@ describe('the walk pool', () => {
     }
   }, 300_000);
 
+  it('a thread that dies while walking fails that layer with an ImageError (never a missing delta), and the pool goes on', async () => {
+    const image = await resolveImageSource(`docker-archive:${fx.dockerArchive}`).open();
+    const pool = new WalkPool(1);
+    try {
+      const biggest = [...image.layers].sort((a, b) => b.size - a.size)[0]!;
+      const source = (await biggest.fileSource!())!;
+      const walking = pool.walk(source, 'layer x', registryWanters());
+      // Killed from outside as an out-of-memory or a crash would end it: its 'exit' event.
+      const thread = (pool as unknown as { threads: { worker: { terminate(): Promise<number> } }[] }).threads[0]!;
+      await thread.worker.terminate();
+      const err = await walking.then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ImageError);
+      expect((err as Error).message).toMatch(/: the thread walking it failed \(exited with code \d+\)$/);
+      expect(pool.running).toBe(0);
+      // A new thread takes the next job.
+      expect((await pool.walk(source, 'layer x', registryWanters()))?.dirs.length).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
+      await image.close();
+    }
+  }, 300_000);
+
   it('a wanter set other than the registry one is walked on the main thread', async () => {
     const image = await resolveImageSource(`docker-archive:${fx.dockerArchive}`).open();
     try {
