@@ -117,7 +117,8 @@ export async function openLayerFile(src: LayerFileSource): Promise<Readable> {
   });
 }
 
-async function drain(stream: Readable): Promise<void> {
+/** Reads a verifying stream to its end (its own digest checks run as it ends), then destroys it. */
+export async function drain(stream: Readable): Promise<void> {
   try {
     for await (const _ of stream) {
       // the stream checks its digests as it ends

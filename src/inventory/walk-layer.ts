@@ -118,7 +118,8 @@ class Collector {
     if (room <= 0) return;
     const part = c.length > room ? c.subarray(0, room) : c;
     if (this.target) part.copy(this.target, this.got);
-    else this.chunks.push(part);
+    // A copy: the reader may fill the chunk's buffer again (walker threads reuse theirs).
+    else this.chunks.push(Buffer.from(part));
     this.got += part.length;
   }
   result(): Buffer {

@@ -10,6 +10,8 @@
 // such arrivals are only hashed when EVERY layer the daemon listed has a stored delta, and are
 // matched to theirs by the content digest the stream computed.
 import { ImageError } from '../errors.js';
+import { digestFromPath } from '../image/digest.js';
+import { drain } from '../image/layer.js';
 import type { Image, StreamedLayers } from '../model/image.js';
 import type { ScanWarning } from '../model/warning.js';
 import type { LayerDelta } from './layer-delta.js';
@@ -17,20 +19,6 @@ import { layerMayHold, LinkTargets, type Redirect } from './link-targets.js';
 import { walkLayer, type FileWanter } from './walk-layer.js';
 import { layerRefOf, storeKey, type WalkOptions } from './walker.js';
 import { WantedFs } from './wanted-fs.js';
-
-/** The digest a blob's name in an export states, if it states one. */
-export function digestInName(name: string): string | undefined {
-  const oci = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
-  if (oci) return `sha256:${oci[1]}`;
-  const podman = /^([a-f0-9]{64})\.tar$/.exec(name);
-  return podman ? `sha256:${podman[1]}` : undefined;
-}
-
-async function drain(stream: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of stream) {
-    // hashed by the export on the way; nothing kept
-  }
-}
 
 export async function walkStreamedLayers(
   image: Image,
@@ -58,7 +46,7 @@ export async function walkStreamedLayers(
   let n = 0;
   for await (const arrival of streamed.arrivals()) {
     opts.onProgress?.({ layerIndex: n++, layerCount: image.layers.length, digest: arrival.name });
-    const named = digestInName(arrival.name);
+    const named = digestFromPath(arrival.name);
     try {
       if (named !== undefined ? stored.has(named) : allStored) {
         await drain(arrival.stream);

@@ -8,6 +8,7 @@ import type { LayerRef } from '../model/package.js';
 import type { ScanWarning } from '../model/warning.js';
 import type { LayerDelta } from './layer-delta.js';
 import { alsoWantedAs, layerMayHold, LinkTargets, type Redirect } from './link-targets.js';
+import { drain } from '../image/layer.js';
 import { areRegistryWanters } from './walk-job.js';
 import { walkLayer, type AlsoWantedAs, type FileWanter } from './walk-layer.js';
 import { WalkPool } from './walk-pool.js';
@@ -75,7 +76,9 @@ export function layerRefOf(layer: LayerRef): LayerRef {
  */
 export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[], also?: AlsoWantedAs, pool?: WalkPool, redirects?: Redirect[]): Promise<LayerDelta> {
   const label = `layer ${layer.index} (${layer.digest})`;
-  if (pool) {
+  // A layer declared compressed stays here (unless the pool takes all): asking where its bytes lie
+  // would only stat and read its head a second time. The declaration only routes; both paths verify.
+  if (pool && (pool.all || !/[+.](gzip|zstd)$/.test(layer.mediaType))) {
     const source = await layer.fileSource?.();
     if (source && (pool.all || !source.compressed)) {
       const delta = await pool.walk(source, label, wanters, redirects);
@@ -124,14 +127,7 @@ const secondPassKey = (wanters: readonly FileWanter[], pass: SecondPass): { name
  */
 export async function verifyLayerBytes(layer: Layer): Promise<void> {
   if (layer.verify) return layer.verify();
-  const stream = await layer.open();
-  try {
-    for await (const _ of stream) {
-      // drained: the stream's own checks run as it ends
-    }
-  } finally {
-    stream.destroy();
-  }
+  return drain(await layer.open());
 }
 
 /** The delta of a layer: from the store when it has it (bytes still verified), else walked (and then stored). */
