@@ -7,9 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../helpers/shared.js';
-import { kevCatalog } from '../helpers/kev.js';
-import { importFiles } from '../../src/vulndb/index.js';
-import { buildPipelineFixture, CRITICAL_ID, MEDIUM_ID, osvRecords, type PipelineFixture } from '../tekton/fixture.js';
+import { buildPipelineFixture, CRITICAL_ID, MEDIUM_ID, npmOnlyDb, type PipelineFixture } from '../tekton/fixture.js';
 
 function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -75,13 +73,7 @@ describe('the built package, imported by its name', () => {
     work = mkdtempSync(join(tmpdir(), 'portcullis-consumer-'));
     f = await buildPipelineFixture(join(work, 'fixture'));
     // A DB with npm data only: the Debian packages of the images are then not checked.
-    const npmDir = join(work, 'npm-db');
-    mkdirSync(npmDir);
-    const npmRecord = { ...(osvRecords()[0] as Record<string, unknown>), id: 'GHSA-test-npm-0001', affected: [{ package: { ecosystem: 'npm', name: 'left-pad' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] }] };
-    writeFileSync(join(npmDir, 'r.json'), JSON.stringify(npmRecord));
-    writeFileSync(join(npmDir, 'kev.json'), kevCatalog());
-    npmDb = join(npmDir, 'db.sqlite');
-    await importFiles(npmDb, [join(npmDir, 'r.json'), join(npmDir, 'kev.json')]);
+    npmDb = await npmOnlyDb(f);
 
     const app = join(work, 'app');
     mkdirSync(join(app, 'node_modules'), { recursive: true });

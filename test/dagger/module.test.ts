@@ -8,13 +8,11 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../helpers/shared.js';
-import { kevCatalog } from '../helpers/kev.js';
-import { importFiles } from '../../src/vulndb/index.js';
 import { coverageGaps as coreGaps } from '../../src/match/coverage.js';
 import { encoderFor, formatNames } from '../../src/report/index.js';
 import { scan } from '../../src/index.js';
 import { coverageGaps, decisionLine, REPORT_FILES, verdictStatus } from '../../.dagger/src/verdict.js';
-import { buildPipelineFixture, osvRecords, type PipelineFixture } from '../tekton/fixture.js';
+import { buildPipelineFixture, npmOnlyDb, type PipelineFixture } from '../tekton/fixture.js';
 
 const MODULE_DIR = join(PROJECT_ROOT, '.dagger');
 const TSC = join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -199,13 +197,7 @@ describe("the module's report reading agrees with the core", () => {
     const passed = await scan({ input: { image: f.passOci }, ...common(f.db) });
     expect(decisionLine(passed.verdict.exitCode, passed.report)).toMatch(/^pass: 0 block, 1 warn, 0 ignore/);
 
-    const npm = join(work, 'npm');
-    mkdirSync(npm);
-    const rec = { ...(osvRecords()[0] as Record<string, unknown>), id: 'GHSA-test-npm-0001', affected: [{ package: { ecosystem: 'npm', name: 'left-pad' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] }] };
-    writeFileSync(join(npm, 'r.json'), JSON.stringify(rec));
-    writeFileSync(join(npm, 'kev.json'), kevCatalog());
-    await importFiles(join(npm, 'db.sqlite'), [join(npm, 'r.json'), join(npm, 'kev.json')]);
-    const incomplete = await scan({ input: { image: f.passOci }, ...common(join(npm, 'db.sqlite')) });
+    const incomplete = await scan({ input: { image: f.passOci }, ...common(await npmOnlyDb(f)) });
     expect(incomplete.verdict.status).toBe('incomplete');
     // Round trip through the JSON report, as the module reads it.
     const asRead = JSON.parse(encoderFor('json').encode(incomplete.report));

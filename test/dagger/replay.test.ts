@@ -2,7 +2,7 @@
 // lines replayed by the stand-in (test/dagger/stand-in.ts) as `docker run`s of the REAL portcullis
 // image (built from this checkout's Containerfile, test/fixtures/portcullis-image.ts) in a private
 // dockerd, with the recorded mounts, env and secrets, against real image archives and a real DB.
-import { chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,12 +14,10 @@ import { dsseVerifies, sigstoreVerify } from '../attest/independent.js';
 import { DB_CACHE_KEY, DB_PATH, OUT_DIR, Portcullis, setDaggerClient, type DaggerClient } from '../../.dagger/src/index.js';
 import { REPORT_FILES } from '../../.dagger/src/verdict.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
-import { kevCatalog } from '../helpers/kev.js';
-import { importFiles } from '../../src/vulndb/index.js';
 import { buildZip } from '../vulndb/zipfix.js';
 import { exec, hasCommand, startDockerd, type Daemon } from '../stores/daemons.js';
 import { DOCKER_CLI, PORTCULLIS_IMAGE_TAG, portcullisImageArchive } from '../fixtures/portcullis-image.js';
-import { buildPipelineFixture, CRITICAL_ID, MEDIUM_ID, osvRecords, type PipelineFixture } from '../tekton/fixture.js';
+import { buildPipelineFixture, CRITICAL_ID, MEDIUM_ID, npmOnlyDb, osvRecords, type PipelineFixture } from '../tekton/fixture.js';
 import { FakeCacheVolume, FakeClient, FakeContainer, FakeDirectory, FakeFile, FakeSecret, type ExecResult } from './stand-in.js';
 
 const asFile = (f: FakeFile) => f as unknown as File;
@@ -54,13 +52,7 @@ describe.skipIf(!CAN_RUN)('module functions, their withExec lines run in the rea
     fake = new FakeClient(PORTCULLIS_IMAGE_TAG, daemon.env, join(work, 'volumes'), DOCKER_CLI);
     previous = setDaggerClient(fake as unknown as DaggerClient);
 
-    const npm = join(work, 'npm');
-    mkdirSync(npm);
-    const rec = { ...(osvRecords()[0] as Record<string, unknown>), id: 'GHSA-test-npm-0001', affected: [{ package: { ecosystem: 'npm', name: 'left-pad' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] }] };
-    writeFileSync(join(npm, 'r.json'), JSON.stringify(rec));
-    writeFileSync(join(npm, 'kev.json'), kevCatalog());
-    npmDb = join(npm, 'db.sqlite');
-    await importFiles(npmDb, [join(npm, 'r.json'), join(npm, 'kev.json')]);
+    npmDb = await npmOnlyDb(f);
   }, 3_600_000);
   afterAll(async () => {
     if (previous) setDaggerClient(previous);
