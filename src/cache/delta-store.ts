@@ -4,6 +4,7 @@
 // directory lacks; new deltas go to both, the shared ones in one pipelined write after the walk.
 // Entries in the shared cache are authenticated with the same envelope (entry.ts) and secret.
 import type { LayerDelta } from '../inventory/layer-delta.js';
+import type { InventoryMemoStore } from '../inventory/memo.js';
 import type { LayerDeltaStore, LayerKey, WanterVersions } from '../inventory/walker.js';
 import type { CacheMetrics } from '../model/report.js';
 import { decodeEntry, encodeEntryParts } from './entry.js';
@@ -17,7 +18,7 @@ export interface SharedTier {
   secret: Buffer;
 }
 
-export interface ScanLayerDeltaStore extends LayerDeltaStore {
+export interface ScanLayerDeltaStore extends LayerDeltaStore, InventoryMemoStore {
   metrics(): CacheMetrics;
   /** Lines the user must see (the shared cache failed; entries failed authentication). */
   notices(): string[];
@@ -59,33 +60,70 @@ export function layerDeltaStore(local: LayerCache, shared?: SharedTier, openNoti
     sharedFailure = `shared layer cache ${shared!.cache.description} unavailable (${why}): scanning without it`;
   };
 
+  /**
+   * Looks `keys` up in the directory, then every one it lacks in ONE round trip to the shared
+   * cache; found entries wait in `fetched` (authenticated), and each key is marked as looked up.
+   */
+  const fetchMany = async (keys: readonly string[]): Promise<void> => {
+    const missing: string[] = [];
+    for (const key of keys) {
+      if (looked.has(key)) continue;
+      looked.add(key);
+      const bytes = await local.get(key);
+      if (bytes) fetched.set(key, { bytes, from: 'local' });
+      else missing.push(key);
+    }
+    if (!shared || missing.length === 0 || !sharedUp) return;
+    let values: (Buffer | undefined)[];
+    try {
+      values = await shared.cache.getMany(missing);
+    } catch (err) {
+      degrade(err);
+      return;
+    }
+    missing.forEach((key, i) => {
+      const value = values[i];
+      if (!value) return;
+      const entry = decodeEntry(shared.secret, key, value);
+      if (entry === 'unauthenticated') sharedRejected++;
+      else if (typeof entry !== 'string') fetched.set(key, { bytes: entry.data, from: 'shared' });
+    });
+  };
+
+  /** A memo missed: the walk's deltas wait for it, so the run writes once (putInventory, else close). */
+  let memoAwaited = false;
+  const writeShared = async (): Promise<void> => {
+    if (!shared || !sharedUp || pending.length === 0) return;
+    try {
+      m.sharedStored! += await shared.cache.putMany(pending.splice(0));
+    } catch (err) {
+      degrade(err);
+    }
+  };
+
   return {
     async prefetch(layers: readonly LayerKey[], wanters: WanterVersions): Promise<void> {
-      if (!shared) return;
-      const missing: string[] = [];
-      for (const layer of layers) {
-        const key = layerDeltaCacheKey(layer, wanters);
-        if (looked.has(key)) continue;
-        looked.add(key);
-        const bytes = await local.get(key);
-        if (bytes) fetched.set(key, { bytes, from: 'local' });
-        else missing.push(key);
-      }
-      if (missing.length === 0 || !sharedUp) return;
-      let values: (Buffer | undefined)[];
-      try {
-        values = await shared.cache.getMany(missing);
-      } catch (err) {
-        degrade(err);
-        return;
-      }
-      missing.forEach((key, i) => {
-        const value = values[i];
-        if (!value) return;
-        const entry = decodeEntry(shared.secret, key, value);
-        if (entry === 'unauthenticated') sharedRejected++;
-        else if (typeof entry !== 'string') fetched.set(key, { bytes: entry.data, from: 'shared' });
-      });
+      // Without a shared cache each get() reads its own file: nothing to batch.
+      if (shared) await fetchMany(layers.map((layer) => layerDeltaCacheKey(layer, wanters)));
+    },
+
+    async getInventory(key: string, layers: readonly LayerKey[], wanters: WanterVersions): Promise<Buffer | undefined> {
+      const own = await local.get(key);
+      // A miss here asks the shared cache for the memo and every layer's delta at once: the walk
+      // that follows a miss then finds its deltas fetched already (one round trip either way).
+      if (!own && shared) await fetchMany([key, ...layers.map((layer) => layerDeltaCacheKey(layer, wanters))]);
+      const found = own ? { bytes: own, from: 'local' as const } : fetched.get(key);
+      m.inventory = !found ? 'miss' : found.from === 'shared' ? 'shared-hit' : 'hit';
+      memoAwaited = !found;
+      if (found?.from === 'shared') await local.put(key, found.bytes);
+      return found?.bytes;
+    },
+
+    async putInventory(key: string, data: Buffer): Promise<void> {
+      if (await local.put(key, data)) m.stored++;
+      memoAwaited = false;
+      if (shared && sharedUp) pending.push({ key, value: Buffer.concat(encodeEntryParts(shared.secret, key, data)) });
+      await writeShared();
     },
 
     async get(layer: LayerKey, wanters: WanterVersions): Promise<LayerDelta | undefined> {
@@ -116,12 +154,7 @@ export function layerDeltaStore(local: LayerCache, shared?: SharedTier, openNoti
     },
 
     async flush(): Promise<void> {
-      if (!shared || !sharedUp || pending.length === 0) return;
-      try {
-        m.sharedStored! += await shared.cache.putMany(pending.splice(0));
-      } catch (err) {
-        degrade(err);
-      }
+      if (!memoAwaited) await writeShared();
     },
 
     metrics(): CacheMetrics {
@@ -139,6 +172,9 @@ export function layerDeltaStore(local: LayerCache, shared?: SharedTier, openNoti
     },
 
     async close(): Promise<void> {
+      // Deltas still waiting (the run failed after its walk): each was stored only once its layer
+      // was read to the end and verified, so they are as true as those of a run that ended well.
+      await writeShared();
       await shared?.cache.close();
     },
   };

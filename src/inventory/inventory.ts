@@ -16,7 +16,8 @@ import { redirectConcerns } from './link-targets.js';
 import { parentOf } from './paths.js';
 import { filesFor, unreadFor } from './view.js';
 import { walkStreamedLayers } from './walk-streamed.js';
-import { walkLayers, type LayerDeltaStore, type WalkProgress } from './walker.js';
+import { decodeInventory, encodeInventory, inventoryMemoKey, type InventoryMemoStore } from './memo.js';
+import { storeKey, verifyLayerBytes, walkLayers, type LayerDeltaStore, type WalkProgress } from './walker.js';
 import type { WantedFs } from './wanted-fs.js';
 
 export interface Inventory {
@@ -34,8 +35,11 @@ export interface Inventory {
 
 export interface InventoryOptions {
   catalogers?: Cataloger[];
-  /** Layer-delta cache (src/cache): layers seen before are not read again. */
-  store?: LayerDeltaStore;
+  /**
+   * Layer-delta cache (src/cache): layers seen before are not read again. With the memo methods,
+   * an image inventoried before as a whole (memo.ts) is not walked at all: its layers are only hashed.
+   */
+  store?: LayerDeltaStore & Partial<InventoryMemoStore>;
   onProgress?(p: WalkProgress): void;
   /** Walker threads (WalkOptions.threads): default automatic; false/true force them off/on. */
   walkThreads?: boolean;
@@ -120,7 +124,51 @@ function linkLayerOn(fs: WantedFs, path: string): number {
   return 0;
 }
 
+/** Layers verified at once on a memo hit (reading one blob while the other is hashed). */
+const VERIFY_CONCURRENCY = 2;
+
+/**
+ * The image's inventory: from the whole-image memo when this code inventoried the same layers
+ * before (every layer's bytes still verified, which rejects on a mismatch), else read.
+ * Memoised only with the registry's catalogers, and not for read-once streams.
+ */
 export async function inventoryImage(image: Image, opts: InventoryOptions = {}): Promise<Inventory> {
+  const store = opts.store;
+  if (opts.catalogers || image.streamed || !store?.getInventory || !store.putInventory) return readInventory(image, opts);
+  const wanters = storeKey([osDetector, ...CATALOGERS]);
+  const key = inventoryMemoKey(image, wanters);
+  const bytes = await store.getInventory(key, image.layers, wanters).catch(() => undefined);
+  const memo = bytes ? decodeInventory(bytes) : undefined;
+  if (memo) {
+    await verifyAllLayers(image, opts.onProgress);
+    return memo;
+  }
+  const inv = await readInventory(image, opts);
+  await store.putInventory(key, encodeInventory(inv)).catch(() => undefined);
+  return inv;
+}
+
+async function verifyAllLayers(image: Image, onProgress?: (p: WalkProgress) => void): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < image.layers.length) {
+      const layer = image.layers[next++]!;
+      onProgress?.({ layerIndex: layer.index, layerCount: image.layers.length, digest: layer.digest });
+      try {
+        await verifyLayerBytes(layer);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  // Both settle before the caller closes the image; the first failure is the one reported.
+  const results = await Promise.allSettled(Array.from({ length: Math.min(VERIFY_CONCURRENCY, image.layers.length) }, worker));
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+}
+
+async function readInventory(image: Image, opts: InventoryOptions): Promise<Inventory> {
   const catalogers = opts.catalogers ?? CATALOGERS;
   const historyOnes = catalogers.filter((c) => c.attribution === 'history');
   const snapshots = new Map<Cataloger, Snapshot[]>(historyOnes.map((c) => [c, []]));

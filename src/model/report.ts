@@ -43,12 +43,18 @@ export interface CacheMetrics {
   sharedHits?: number;
   misses: number;
   rejected: number;
-  /** Deltas written to the local directory. */
+  /** Entries written to the local directory (layer deltas, and the image's inventory memo). */
   stored: number;
-  /** Deltas written to the shared cache (redis only). */
+  /** Entries written to the shared cache (redis only). */
   sharedStored?: number;
   /** The shared cache failed during the run; the scan went on without it. */
   degraded?: boolean;
+  /**
+   * The whole image's inventory memo (src/inventory/memo.ts): `hit` (nothing walked; every layer's
+   * blob still hashed), `shared-hit` (from the shared cache), `miss` (read, then stored). Absent
+   * when not consulted (a read-once daemon stream).
+   */
+  inventory?: 'hit' | 'shared-hit' | 'miss';
 }
 
 /** Everything one run knows. Encoders are pure functions of this. */

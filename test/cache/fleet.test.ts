@@ -96,47 +96,53 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
     const first = await runner().sbom(images.base);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toBe('');
-    expect(first.report.tool.cache).toEqual({ backend: 'redis', lookups: 3, hits: 0, sharedHits: 0, misses: 3, rejected: 0, stored: 3, sharedStored: 3 });
-    expect(keys()).toHaveLength(3);
+    // Three layer deltas and the image's inventory memo, in this runner's directory and in Redis.
+    expect(first.report.tool.cache).toEqual({ backend: 'redis', inventory: 'miss', lookups: 3, hits: 0, sharedHits: 0, misses: 3, rejected: 0, stored: 4, sharedStored: 4 });
+    expect(keys()).toHaveLength(4);
     // Entries live a week by default.
     const ttl = Number(redis.cli(['TTL', keys()[0]!]).toString());
     expect(ttl).toBeGreaterThan(7 * 86400 - 60);
     expect(ttl).toBeLessThanOrEqual(7 * 86400);
 
     const second = runner();
-    // Round trips are batched: one pipelined read and one pipelined write for the whole scan.
+    // Round trips are batched: one pipelined read (the memo and every layer) and one pipelined
+    // write (the new layer's delta and the app image's memo) for the whole scan.
     const gets = vi.spyOn(RedisLayerCache.prototype, 'getMany');
     const puts = vi.spyOn(RedisLayerCache.prototype, 'putMany');
     const app = await second.sbom(images.app, ['--cache-ttl', '1h']);
-    expect([gets.mock.calls.map((c) => c[0].length), puts.mock.calls.map((c) => c[0].length)]).toEqual([[4], [1]]);
+    expect([gets.mock.calls.map((c) => c[0].length), puts.mock.calls.map((c) => c[0].length)]).toEqual([[5], [2]]);
     gets.mockRestore();
     puts.mockRestore();
     expect(app.code, app.stderr).toBe(0);
-    expect(app.report.tool.cache).toEqual({ backend: 'redis', lookups: 4, hits: 3, sharedHits: 3, misses: 1, rejected: 0, stored: 1, sharedStored: 1 });
+    expect(app.report.tool.cache).toEqual({ backend: 'redis', inventory: 'miss', lookups: 4, hits: 3, sharedHits: 3, misses: 1, rejected: 0, stored: 2, sharedStored: 2 });
     expect(inventoryOf(app.report)).toBe(inventoryOf(truthApp));
-    expect(keys()).toHaveLength(4);
-    expect(keys().map((k) => Number(redis.cli(['TTL', k]).toString())).filter((t) => t <= 3600)).toHaveLength(1);
+    expect(keys()).toHaveLength(6);
+    expect(keys().map((k) => Number(redis.cli(['TTL', k]).toString())).filter((t) => t <= 3600)).toHaveLength(2);
 
-    // Same runner again: everything from its own directory now (shared hits were kept locally).
+    // Same runner again: the memo from its own directory now (what came from Redis was kept locally).
+    const gets2 = vi.spyOn(RedisLayerCache.prototype, 'getMany');
     const again = await second.sbom(images.app);
-    expect(again.report.tool.cache).toMatchObject({ hits: 4, sharedHits: 0, misses: 0 });
+    expect(gets2).not.toHaveBeenCalled();
+    gets2.mockRestore();
+    expect(again.report.tool.cache).toMatchObject({ inventory: 'hit', lookups: 0, sharedHits: 0 });
     expect(inventoryOf(again.report)).toBe(inventoryOf(truthApp));
 
-    // In process, counting layer reads and verifications. With the app's own layer gone from
-    // Redis, a fresh runner opens (reads, parses) only that layer; the base layers' blobs are
-    // still hashed (verify) but not parsed.
-    const appKey = keys().find((k) => Number(redis.cli(['TTL', k]).toString()) <= 3600)!;
-    redis.cli(['DEL', appKey]);
+    // In process, counting layer reads and verifications. With the app's own layer (and so its
+    // memo) gone from Redis, a fresh runner opens (reads, parses) only that layer; the base layers'
+    // blobs are still hashed (verify) but not parsed.
+    const appKeys = keys().filter((k) => Number(redis.cli(['TTL', k]).toString()) <= 3600);
+    expect(appKeys).toHaveLength(2);
+    redis.cli(['DEL', ...appKeys]);
     const third = await countedRun(runner().env);
     expect(third.opened).toEqual([3]);
     expect(third.verified).toEqual([0, 1, 2]);
-    expect(third.metrics).toMatchObject({ sharedHits: 3, misses: 1, sharedStored: 1 });
+    expect(third.metrics).toMatchObject({ inventory: 'miss', sharedHits: 3, misses: 1, sharedStored: 2 });
     expect(JSON.stringify(third.packages)).toBe(JSON.stringify(truthApp.packages));
-    // A fully seen image: no layer is read, every local blob is hashed.
+    // A fully seen image: its memo from Redis; no layer is read, every local blob is hashed.
     const fourth = await countedRun(runner().env);
     expect(fourth.opened).toEqual([]);
     expect(fourth.verified).toEqual([0, 1, 2, 3]);
-    expect(fourth.metrics).toMatchObject({ sharedHits: 4, misses: 0 });
+    expect(fourth.metrics).toMatchObject({ inventory: 'shared-hit', lookups: 0 });
     expect(JSON.stringify(fourth.packages)).toBe(JSON.stringify(truthApp.packages));
   }, 300_000);
 
@@ -152,10 +158,10 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
         );
       });
     const first = await built(runner().env);
-    expect(first.tool.cache).toMatchObject({ backend: 'redis', misses: 3, sharedStored: 3 });
+    expect(first.tool.cache).toMatchObject({ backend: 'redis', misses: 3, sharedStored: 4 });
     expect(first.tool.cache?.degraded).toBeUndefined();
     const second = await built(runner().env);
-    expect(second.tool.cache).toMatchObject({ backend: 'redis', hits: 3, sharedHits: 3, misses: 0 });
+    expect(second.tool.cache).toMatchObject({ backend: 'redis', inventory: 'shared-hit', lookups: 0 });
     expect(inventoryOf(second)).toBe(inventoryOf(truthBase));
   }, 600_000);
 
@@ -197,10 +203,10 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
     };
     try {
       await inventoryImage(image, { store });
-      expect(store.metrics()).toMatchObject({ misses: 3, sharedStored: 3 });
+      expect(store.metrics()).toMatchObject({ misses: 3, sharedStored: 4 });
       expect(store.metrics().degraded).toBeUndefined();
       expect(store.notices()).toEqual([]);
-      expect(keys()).toHaveLength(3);
+      expect(keys()).toHaveLength(4);
     } finally {
       redis.cli(['CONFIG', 'SET', 'timeout', '0']);
       await image.close();
@@ -211,14 +217,14 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
   it('an entry written with another key is ignored and counted; the result is the true one', async () => {
     redis.cli(['FLUSHALL']);
     const intruder = runner({ PORTCULLIS_CACHE_KEY: randomBytes(32).toString('hex') });
-    expect((await intruder.sbom(images.base)).report.tool.cache?.sharedStored).toBe(3);
+    expect((await intruder.sbom(images.base)).report.tool.cache?.sharedStored).toBe(4);
     // Whatever the intruder wrote there (true deltas here; it could be anything), it is not ours.
     const victim = runner();
     const r = await victim.sbom(images.base);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.report.tool.cache).toMatchObject({ rejected: 3, hits: 0, sharedHits: 0, misses: 3 });
+    expect(r.report.tool.cache).toMatchObject({ inventory: 'miss', rejected: 4, hits: 0, sharedHits: 0, misses: 3 });
     expect(inventoryOf(r.report)).toBe(inventoryOf(truthBase));
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^portcullis: 3 layer cache entries failed authentication .* ignored/)]);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^portcullis: 4 layer cache entries failed authentication .* ignored/)]);
   }, 300_000);
 
   describe('an accelerator, never a dependency', () => {
@@ -297,7 +303,7 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
       }
       expect(killed).toBe(true);
       expect(verdictOf(res)).toEqual(truth);
-      expect(res.report!.tool.cache).toMatchObject({ degraded: true, misses: 3, stored: 3 });
+      expect(res.report!.tool.cache).toMatchObject({ degraded: true, misses: 3, stored: 4 }); // 3 deltas and the memo, locally
       expect(res.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^portcullis: shared layer cache redis:\/\/127\.0\.0\.1:\d+ unavailable \(.*\): scanning without it$/)]);
       expect(res.stderr).not.toContain(password);
     }, 300_000);
@@ -352,10 +358,10 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
       const args = (home: string) => ['--cache-dir', join(work, home, 'cache'), '--cache-tls-ca', tls.ca, '--cache-tls-cert', tls.clientCert, '--cache-tls-key', tls.clientKey];
       const a = await runCli(['sbom', images.base, ...args('tls-a')], { env: env('tls-a') });
       expect(a.code, a.stderr).toBe(0);
-      expect(JSON.parse(a.stdout).tool.cache).toMatchObject({ sharedStored: 3 });
+      expect(JSON.parse(a.stdout).tool.cache).toMatchObject({ sharedStored: 4 });
       const b = await runCli(['sbom', images.base, '--cache-dir', join(work, 'tls-b', 'cache'), '--cache-tls-ca', tls.ca], { env: env('tls-b') });
       expect(b.code, b.stderr).toBe(0);
-      expect(JSON.parse(b.stdout).tool.cache).toMatchObject({ sharedHits: 3 });
+      expect(JSON.parse(b.stdout).tool.cache).toMatchObject({ inventory: 'shared-hit' });
       expect(inventoryOf(JSON.parse(b.stdout))).toBe(inventoryOf(truthBase));
       // Not trusting the CA: the TLS handshake fails, the scan goes on cold.
       const c = await runCli(['sbom', images.base, '--cache-dir', join(work, 'tls-c', 'cache')], { env: env('tls-c') });
@@ -378,10 +384,10 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
     expect((await r.sbom(images.base)).code).toBe(0);
     const info = await runCli(['cache', 'info'], { env: r.env });
     expect(info.code, info.stderr).toBe(0);
-    expect(info.stdout).toMatch(new RegExp(`shared:    redis://127\\.0\\.0\\.1:${redis.port}\\nentries:   3\\n`));
+    expect(info.stdout).toMatch(new RegExp(`shared:    redis://127\\.0\\.0\\.1:${redis.port}\\nentries:   4\\n`)); // three layer deltas and the memo
     expect(info.stdout).not.toContain(redis.password);
     const clean = await runCli(['cache', 'clean'], { env: r.env });
-    expect(clean.stdout).toMatch(/removed 3 entries from redis:/);
+    expect(clean.stdout).toMatch(/removed 4 entries from redis:/);
     expect(keys()).toEqual([]);
     expect(redis.cli(['GET', 'someone-else:key']).toString().trim()).toBe('kept');
 

@@ -11,8 +11,10 @@ import { indexTar } from '../../src/image/tar-index.js';
 import { resolveImageSource } from '../../src/image/resolve.js';
 import { inventoryImage } from '../../src/inventory/inventory.js';
 import type { LayerDelta } from '../../src/inventory/layer-delta.js';
+import { decodeInventory, encodeInventory } from '../../src/inventory/memo.js';
 import { debianImage, type DebianImageFixture } from '../fixtures/debian-image.js';
 import { runCli } from '../helpers/cli.js';
+import { dropMemos, entryFiles, isMemoKey } from './entries.js';
 
 const NOBODY = 65534;
 
@@ -45,18 +47,26 @@ describe('layer cache integrity (issue 15 class 4)', () => {
     return { ...delta, files: delta.files.map((f) => (f === status ? { ...f, data: Buffer.from(`${first}\n`), size: first.length + 1 } : f)) };
   }
 
-  /** Rewrites the entry holding the dpkg status with a forged delta, enveloped by `envelope`. */
+  /**
+   * Rewrites each entry an attacker would want, enveloped by `envelope`: every layer delta holding
+   * the dpkg status with a forged delta, and the image's inventory memo with all packages but one.
+   */
   function plant(cacheDir: string, envelope: (key: string, data: Buffer) => Buffer): number {
     const secret = readFileSync(join(env.XDG_STATE_HOME!, 'portcullis', 'cache-key'));
     let planted = 0;
-    for (const name of readdirSync(cacheDir).filter((n) => n.endsWith('.pclc'))) {
-      const file = readFileSync(join(cacheDir, name));
-      const key = file.subarray(52, 52 + file.readUInt32BE(8)).toString('utf8');
-      const entry = decodeEntry(secret, key, file);
-      if (typeof entry === 'string') throw new Error(`entry ${name} does not verify: ${entry}`);
-      const forged = forgedDelta(deserialiseLayerDelta(entry.data));
+    for (const { path, key, bytes } of entryFiles(cacheDir)) {
+      const entry = decodeEntry(secret, key, bytes);
+      if (typeof entry === 'string') throw new Error(`entry ${path} does not verify: ${entry}`);
+      let forged: Buffer | undefined;
+      if (isMemoKey(key)) {
+        const inv = decodeInventory(entry.data)!;
+        forged = encodeInventory({ ...inv, packages: inv.packages.slice(0, 1) });
+      } else {
+        const delta = forgedDelta(deserialiseLayerDelta(entry.data));
+        forged = delta && serialiseLayerDelta(delta);
+      }
       if (!forged) continue;
-      writeFileSync(join(cacheDir, name), envelope(key, serialiseLayerDelta(forged)));
+      writeFileSync(path, envelope(key, forged));
       planted++;
     }
     return planted;
@@ -80,27 +90,33 @@ describe('layer cache integrity (issue 15 class 4)', () => {
     expect(warm.code, warm.stderr).toBe(0);
     expect(warm.report.packages).toEqual(truth);
 
-    // Control: the same forged delta under the real key IS used, so this test can fail.
+    // Control: the same forged entries under the real key ARE used, so this test can fail: the
+    // memo first, then (memo gone) the layer deltas.
     const realKey = readFileSync(join(env.XDG_STATE_HOME!, 'portcullis', 'cache-key'));
-    // Every layer of this image rewrites the dpkg status: all three entries are forged.
+    // Every layer of this image rewrites the dpkg status: all three deltas are forged, and the memo.
     const n = plant(dir, (k, d) => Buffer.concat(encodeEntryParts(realKey, k, d)));
-    expect(n).toBe(3);
+    expect(n).toBe(4);
     const fooled = await sbom(img.dockerArchive, dir);
-    expect(fooled.report.packages.length).toBeLessThan(truth.length);
+    expect(fooled.report.tool.cache.inventory).toBe('hit');
+    expect(fooled.report.packages.length).toBe(1);
+    expect(dropMemos(dir)).toBe(1);
+    const fooledByDeltas = await sbom(img.dockerArchive, dir);
+    expect(fooledByDeltas.report.tool.cache).toMatchObject({ inventory: 'miss', hits: 3 });
+    expect(fooledByDeltas.report.packages.length).toBeLessThan(truth.length);
     rmSync(dir, { recursive: true });
     expect((await sbom(img.dockerArchive, dir)).code).toBe(0);
 
-    // An attacker's entry: the current format with an HMAC made with another key.
+    // An attacker's entries: the current format with an HMAC made with another key.
     const otherKey = createHmac('sha256', 'attacker').update('x').digest();
     expect(plant(dir, (k, d) => Buffer.concat(encodeEntryParts(otherKey, k, d)))).toBe(n);
     const second = await sbom(img.dockerArchive, dir);
     expect(second.code, second.stderr).toBe(0);
     expect(second.report.packages).toEqual(truth);
-    expect(second.report.tool.cache).toMatchObject({ rejected: n, hits: 3 - n, misses: n, stored: n });
-    expect(second.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^portcullis: 3 layer cache entries failed authentication .* ignored/)]);
-    // The forged entry was replaced by a true one: the next scan is all hits, no warning.
+    expect(second.report.tool.cache).toMatchObject({ inventory: 'miss', rejected: n, hits: 0, misses: 3, stored: 4 });
+    expect(second.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^portcullis: 4 layer cache entries failed authentication .* ignored/)]);
+    // The forged entries were replaced by true ones: the next scan is a memo hit, no warning.
     const third = await sbom(img.dockerArchive, dir);
-    expect(third.report.tool.cache).toMatchObject({ rejected: 0, hits: 3 });
+    expect(third.report.tool.cache).toMatchObject({ rejected: 0, inventory: 'hit' });
     expect(third.report.packages).toEqual(truth);
     expect(third.stderr).toBe('');
 
@@ -108,7 +124,14 @@ describe('layer cache integrity (issue 15 class 4)', () => {
     expect(plant(dir, v1Envelope)).toBe(n);
     const fourth = await sbom(img.dockerArchive, dir);
     expect(fourth.report.packages).toEqual(truth);
-    expect(fourth.report.tool.cache).toMatchObject({ hits: 3 - n, misses: n });
+    expect(fourth.report.tool.cache).toMatchObject({ inventory: 'miss', hits: 0, misses: 3 });
+
+    // A memo that authenticates but does not hold an inventory (our own bug, say): read again.
+    const memo = entryFiles(dir).find((e) => isMemoKey(e.key))!;
+    writeFileSync(memo.path, Buffer.concat(encodeEntryParts(realKey, memo.key, Buffer.from('{"format":1}'))));
+    const fifth = await sbom(img.dockerArchive, dir);
+    expect(fifth.report.tool.cache).toMatchObject({ inventory: 'hit', hits: 3 });
+    expect(fifth.report.packages).toEqual(truth);
   }, 300_000);
 
   it('refuses a cache dir writable by group or others, or owned by another user (exit 2, one line)', async () => {
@@ -172,20 +195,25 @@ describe('layer cache integrity (issue 15 class 4)', () => {
     const dir = join(work, 'tamper-cache');
     const warm = await sbom(archive, dir);
     expect(warm.code, warm.stderr).toBe(0);
-    expect((await sbom(archive, dir)).report.tool.cache.hits).toBe(3);
+    expect((await sbom(archive, dir)).report.tool.cache.inventory).toBe('hit');
     const biggest = [...(await indexTar(archive)).values()].filter((e) => e.type === 'file').sort((a, b) => b.size - a.size)[0]!;
     flipMiddle(archive, biggest.offset, biggest.size);
     const r = await sbom(archive, dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/digest mismatch/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    // Without the memo, through the layers' deltas: the same.
+    expect(dropMemos(dir)).toBe(1);
+    const rd = await sbom(archive, dir);
+    expect(rd.code).toBe(2);
+    expect(rd.stderr).toMatch(/digest mismatch/);
 
     // OCI layout directory: the same, on a blob file.
     const layout = join(work, 'tampered-oci');
     cpSync(img.ociDir, layout, { recursive: true });
     const ref = `oci:${layout}:test`;
     expect((await sbom(ref, dir)).code).toBe(0);
-    expect((await sbom(ref, dir)).report.tool.cache.hits).toBe(3);
+    expect((await sbom(ref, dir)).report.tool.cache.inventory).toBe('hit');
     const blobs = join(layout, 'blobs', 'sha256');
     const layer = readdirSync(blobs).map((n) => join(blobs, n)).sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
     chmodSync(layer, 0o644);
@@ -198,7 +226,7 @@ describe('layer cache integrity (issue 15 class 4)', () => {
     const ociArchive = join(work, 'tampered-oci.tar');
     copyFileSync(img.ociArchive, ociArchive);
     const ociRef = `oci-archive:${ociArchive}`;
-    expect((await sbom(ociRef, dir)).report.tool.cache.hits).toBe(3);
+    expect((await sbom(ociRef, dir)).report.tool.cache.inventory).toBe('hit');
     const big = [...(await indexTar(ociArchive)).values()].filter((e) => e.type === 'file').sort((a, b) => b.size - a.size)[0]!;
     flipMiddle(ociArchive, big.offset, big.size);
     const r3 = await sbom(ociRef, dir);

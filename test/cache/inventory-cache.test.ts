@@ -1,18 +1,26 @@
 // The layer cache in use: a second inventory of the same image (or of another image sharing its
-// layers) reads no layer again and gives the same packages; a damaged entry is just a miss.
+// layers) reads no layer again and gives the same packages; a damaged entry is just a miss. Two
+// kinds of entries: each layer's delta, and the whole image's inventory memo (memo.ts).
 import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { layerDeltaStore, openLayerCache } from '../../src/cache/index.js';
+import { layerDeltaStore, openLayerCache, type ScanLayerDeltaStore } from '../../src/cache/index.js';
+import { inventoryMemoKey } from '../../src/inventory/memo.js';
+import { storeKey, type LayerDeltaStore } from '../../src/inventory/walker.js';
+import { osDetector } from '../../src/inventory/os-detect.js';
+import { CATALOGERS } from '../../src/inventory/registry.js';
 import { resolveImageSource } from '../../src/image/resolve.js';
 import { inventoryImage } from '../../src/inventory/inventory.js';
 import type { Image } from '../../src/model/image.js';
 import { debianImage, type DebianImageFixture } from '../fixtures/debian-image.js';
 import { langImage } from '../fixtures/lang-image.js';
 import { runCli } from '../helpers/cli.js';
+import { entryFiles, isMemoKey } from './entries.js';
 
 const SECRET = Buffer.alloc(32, 3);
+/** The store without its inventory memo: every scan takes the per-layer path. */
+const deltasOnly = (s: ScanLayerDeltaStore): LayerDeltaStore => ({ prefetch: s.prefetch, get: s.get, put: s.put, flush: s.flush });
 /** Opens the image with every layer's open() counted. */
 async function counted(ref: string): Promise<{ image: Image; opens: () => number }> {
   const image = await resolveImageSource(ref, {}).open();
@@ -38,33 +46,73 @@ describe('layer cache', () => {
   }, 1_800_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('a re-scan reads no layer and gives the identical inventory', async () => {
-    const cache = openLayerCache({ secret: SECRET, dir: join(dir, 'c1') });
+  it('a re-scan reads no layer and gives the identical inventory (from the image memo, or from each layer\'s delta)', async () => {
+    const cacheDir = join(dir, 'c1');
+    const cache = openLayerCache({ secret: SECRET, dir: cacheDir });
     const first = await counted(img.dockerArchive);
     const a = await inventoryImage(first.image, { store: layerDeltaStore(cache) });
     await first.image.close();
     expect(first.opens()).toBe(first.image.layers.length);
-    expect((await cache.info()).entries).toBe(first.image.layers.length);
+    // One delta per layer, and the image's memo.
+    expect(entryFiles(cacheDir).map((e) => isMemoKey(e.key)).sort()).toEqual([...first.image.layers.map(() => false), true]);
 
     const second = await counted(img.dockerArchive);
-    const b = await inventoryImage(second.image, { store: layerDeltaStore(cache) });
+    const store2 = layerDeltaStore(cache);
+    const b = await inventoryImage(second.image, { store: store2 });
     await second.image.close();
     expect(second.opens()).toBe(0);
+    expect(store2.metrics()).toMatchObject({ inventory: 'hit', lookups: 0 });
     expect(b).toEqual(a);
+
+    // Without the memo, every layer's delta: nothing read either, the same inventory.
+    const viaDeltas = await counted(img.dockerArchive);
+    const b2 = await inventoryImage(viaDeltas.image, { store: deltasOnly(layerDeltaStore(cache)) });
+    await viaDeltas.image.close();
+    expect(viaDeltas.opens()).toBe(0);
+    expect(b2).toEqual(a);
 
     // Another form of the same image stores other blobs (gzip, not plain tar): entries are keyed by
     // blob digest and diff_id, so it is read once, then served from the cache like the first.
     const third = await counted(`oci:${img.ociRef}`);
-    const c = await inventoryImage(third.image, { store: layerDeltaStore(cache) });
+    const store3 = layerDeltaStore(cache);
+    const c = await inventoryImage(third.image, { store: store3 });
     await third.image.close();
     expect(third.image.layers.map((l) => l.digest)).not.toEqual(first.image.layers.map((l) => l.digest));
     expect(third.opens()).toBe(third.image.layers.length);
+    expect(store3.metrics()).toMatchObject({ inventory: 'miss', misses: third.image.layers.length });
     expect(c.packages.map((p) => `${p.purl} ${p.layer.index}`)).toEqual(a.packages.map((p) => `${p.purl} ${p.layer.index}`));
     const fourth = await counted(`oci:${img.ociRef}`);
     const d = await inventoryImage(fourth.image, { store: layerDeltaStore(cache) });
     await fourth.image.close();
     expect(fourth.opens()).toBe(0);
     expect(d).toEqual(c);
+  });
+
+  it('the memo is keyed by every layer (digest, diff_id, build step), the platform and the wanters', async () => {
+    const image = await resolveImageSource(img.dockerArchive, {}).open();
+    try {
+      const wanters = storeKey([osDetector, ...CATALOGERS]);
+      const key = inventoryMemoKey(image, wanters);
+      expect(inventoryMemoKey(image, wanters)).toBe(key);
+      const variants: (() => void)[] = [
+        () => image.layers.reverse(),
+        () => (image.layers[0]!.createdBy = 'RUN something else'),
+        () => (image.layers[1]!.diffId = `sha256:${'0'.repeat(64)}`),
+        () => (image.layers[2]!.digest = `sha256:${'1'.repeat(64)}`),
+        () => (image.metadata.config.architecture = 'arm64'),
+        () => (image.metadata.config.variant = 'v8'),
+      ];
+      const seen = new Set([key]);
+      for (const change of variants) {
+        change();
+        const k = inventoryMemoKey(image, wanters);
+        expect(seen.has(k)).toBe(false);
+        seen.add(k);
+      }
+      expect(inventoryMemoKey(image, [...wanters, { name: 'dpkg', version: 99 }])).not.toBe(inventoryMemoKey(image, wanters));
+    } finally {
+      await image.close();
+    }
   });
 
   it('keeps distilled language results (Go, Java) across the cache', async () => {
@@ -104,11 +152,11 @@ describe('layer cache', () => {
     const r1 = await runCli(['sbom', img.dockerArchive, '--cache-dir', cacheDir], { env });
     expect(r1.code, r1.stderr).toBe(0);
     const info = await runCli(['cache', 'info', '--cache-dir', cacheDir], { env });
-    expect(info.stdout).toMatch(/entries:\s+3\n/);
+    expect(info.stdout).toMatch(/entries:\s+4\n/); // three layer deltas and the image's memo
     const r2 = await runCli(['sbom', img.dockerArchive, '--cache-dir', cacheDir], { env });
     expect(JSON.parse(r2.stdout).packages).toEqual(JSON.parse(r1.stdout).packages);
-    expect(JSON.parse(r1.stdout).tool.cache).toMatchObject({ backend: 'fs', lookups: 3, hits: 0, misses: 3, stored: 3, rejected: 0 });
-    expect(JSON.parse(r2.stdout).tool.cache).toMatchObject({ backend: 'fs', lookups: 3, hits: 3, misses: 0, stored: 0, rejected: 0 });
+    expect(JSON.parse(r1.stdout).tool.cache).toEqual({ backend: 'fs', lookups: 3, hits: 0, misses: 3, stored: 4, rejected: 0, inventory: 'miss' });
+    expect(JSON.parse(r2.stdout).tool.cache).toEqual({ backend: 'fs', lookups: 0, hits: 0, misses: 0, stored: 0, rejected: 0, inventory: 'hit' });
     const none = join(dir, 'none');
     const r3 = await runCli(['sbom', img.dockerArchive, '--cache-dir', none, '--no-cache'], { env });
     expect(r3.code).toBe(0);
