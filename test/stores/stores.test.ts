@@ -272,6 +272,14 @@ for (const driver of ['vfs', 'overlay'] as const) {
       expect(nostore.code).toBe(2);
       expect(oneLine(nostore.stderr)).toContain(`containers-storage not found at ${join(s.dir, 'none')}`);
 
+      // A warm cache (the image's memo, then only each layer rebuilt and hashed) must not hide the change below.
+      const image = `containers-storage:${s.spec}localhost/deb:${driver}`;
+      const cacheDir = join(s.dir, 'memo-cache');
+      const cacheEnv = { XDG_STATE_HOME: join(s.dir, 'memo-state') };
+      expect((await runCli(['sbom', image, '--quiet', '--cache-dir', cacheDir], { env: cacheEnv })).code).toBe(0);
+      const warm = await runCli(['sbom', image, '--quiet', '--cache-dir', cacheDir], { env: cacheEnv });
+      expect(JSON.parse(warm.stdout).tool.cache).toMatchObject({ inventory: 'hit' });
+
       // Flip one byte of the top layer's copy of the dpkg status file (same size).
       const layers = JSON.parse(readFileSync(join(s.graphroot, `${driver}-layers`, 'layers.json'), 'utf8')) as { id: string; parent?: string }[];
       const top = layers.find((l) => !layers.some((o) => o.parent === l.id))!;
@@ -286,6 +294,9 @@ for (const driver of ['vfs', 'overlay'] as const) {
       const r = await runCli(['sbom', `containers-storage:${s.spec}localhost/deb:${driver}`, '--no-cache', '--quiet']);
       expect(r.code).toBe(2);
       expect(oneLine(r.stderr)).toMatch(/layer 2 \(.*\) uncompressed content \(diff_id\) digest mismatch/);
+      const warmAfter = await runCli(['sbom', image, '--quiet', '--cache-dir', cacheDir], { env: cacheEnv });
+      expect(warmAfter.code).toBe(2);
+      expect(oneLine(warmAfter.stderr)).toMatch(/layer 2 \(.*\) uncompressed content \(diff_id\) digest mismatch/);
       expect(readdirSync(root).length).toBeGreaterThan(0);
     }, TIMEOUT);
   });

@@ -13,7 +13,7 @@ import { isDigest } from '../digest.js';
 import { CONTAINERD_NAME_ANNOTATION, REF_NAME_ANNOTATION } from '../media-types.js';
 import { openOciImage } from '../oci.js';
 import type { Platform } from '../platform.js';
-import { NotInStore, StoreUnreachable } from './engine-api.js';
+import { NotInStore, StoreUnreachable } from './store-errors.js';
 import type { ContainerdEndpoint } from './endpoints.js';
 import { candidateNames } from './names.js';
 import { ProtoWriter, num, readMessage, str, stringMap, sub } from './protobuf.js';

@@ -18,7 +18,7 @@ import { verifiedLayerStream } from '../layer-stream.js';
 import { configPlatform } from '../manifest.js';
 import { formatPlatform, platformMatches, type Platform } from '../platform.js';
 import { MAX_METADATA_BLOB } from '../verified-blob.js';
-import { NotInStore, StoreUnreachable } from './engine-api.js';
+import { NotInStore, StoreUnreachable } from './store-errors.js';
 import { candidateNames } from './names.js';
 import { SUPPORTED_DRIVERS, splitStorageSpec, storageLocation, type StorageLocation } from './storage-conf.js';
 import { tarSplitStream } from './tar-split.js';

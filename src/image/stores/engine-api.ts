@@ -19,21 +19,8 @@ export interface EngineEndpoint {
   tls?: { ca: Buffer; cert: Buffer; key: Buffer };
 }
 
-/** Raised when the store cannot be asked at all (no daemon, no access): a bare name tries the next store. */
-export class StoreUnreachable extends PortcullisError {
-  constructor(message: string, options: { subject?: string; cause?: unknown } = {}) {
-    super(message, options);
-    this.name = 'StoreUnreachable';
-  }
-}
-
-/** Raised when the store answered that it has no such image. */
-export class NotInStore extends PortcullisError {
-  constructor(message: string, options: { subject?: string; cause?: unknown } = {}) {
-    super(message, options);
-    this.name = 'NotInStore';
-  }
-}
+export { NotInStore, StoreUnreachable } from './store-errors.js';
+import { StoreUnreachable } from './store-errors.js';
 
 /** Parses `unix://PATH` or `tcp://HOST:PORT` (TLS when DOCKER_TLS_VERIFY is set, as the docker CLI does). */
 export function endpointFrom(store: string, address: string, env: NodeJS.ProcessEnv): EngineEndpoint {

@@ -3,11 +3,6 @@
 import { PortcullisError } from '../../errors.js';
 import type { ImageSource } from '../../model/image.js';
 import type { Platform } from '../platform.js';
-import { ContainerdImageSource } from './containerd-source.js';
-import { ContainersStorageSource, parseStorageSpec } from './containers-storage.js';
-import { EngineClient } from './engine-api.js';
-import { EngineImageSource } from './engine-source.js';
-import { containerdEndpoint, dockerEndpoint, podmanEndpoint } from './endpoints.js';
 
 export type StoreKind = 'docker' | 'podman' | 'containerd' | 'containers-storage';
 
@@ -41,17 +36,18 @@ export interface StoreOptions {
   platform: Platform | undefined;
 }
 
-/** The ImageSource for `kind:name` (name without the prefix); `source` is what the user wrote. */
+/**
+ * The ImageSource for `kind:name` (name without the prefix); `source` is what the user wrote. The
+ * store's client (node:http, gRPC, storage.conf) loads when the image is opened: a run that reads
+ * an archive or a registry never loads them.
+ */
 export function storeSource(kind: StoreKind, name: string, source: string, opts: StoreOptions): ImageSource {
   if (name === '') throw new PortcullisError(`${kind}: needs an image name`, { subject: source });
-  switch (kind) {
-    case 'docker':
-      return new EngineImageSource(source, new EngineClient(dockerEndpoint(opts.env)), name, opts.platform);
-    case 'podman':
-      return new EngineImageSource(source, new EngineClient(podmanEndpoint(opts.env)), name, opts.platform);
-    case 'containerd':
-      return new ContainerdImageSource(source, name, containerdEndpoint(opts.env), opts.platform);
-    case 'containers-storage':
-      return new ContainersStorageSource(source, parseStorageSpec(name, opts.env), opts.platform);
-  }
+  return {
+    description: `${kind} image ${name}`,
+    async open() {
+      const { openStoreSource } = await import('./open-store.js');
+      return openStoreSource(kind, name, source, opts).open();
+    },
+  };
 }

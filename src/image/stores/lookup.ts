@@ -5,7 +5,7 @@
 // to a different copy of the image. stderr names the store that answered.
 import { PortcullisError, errorMessage } from '../../errors.js';
 import type { Image, ImageSource } from '../../model/image.js';
-import { NotInStore, StoreUnreachable } from './engine-api.js';
+import { NotInStore, StoreUnreachable } from './store-errors.js';
 import type { ImageSourceName } from './index.js';
 
 export interface Candidate {

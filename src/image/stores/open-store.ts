@@ -1,0 +1,21 @@
+// The store sources themselves, loaded by index.ts's storeSource only when a store image is opened.
+import type { ImageSource } from '../../model/image.js';
+import { ContainerdImageSource } from './containerd-source.js';
+import { ContainersStorageSource, parseStorageSpec } from './containers-storage.js';
+import { EngineClient } from './engine-api.js';
+import { EngineImageSource } from './engine-source.js';
+import { containerdEndpoint, dockerEndpoint, podmanEndpoint } from './endpoints.js';
+import type { StoreKind, StoreOptions } from './index.js';
+
+export function openStoreSource(kind: StoreKind, name: string, source: string, opts: StoreOptions): ImageSource {
+  switch (kind) {
+    case 'docker':
+      return new EngineImageSource(source, new EngineClient(dockerEndpoint(opts.env)), name, opts.platform);
+    case 'podman':
+      return new EngineImageSource(source, new EngineClient(podmanEndpoint(opts.env)), name, opts.platform);
+    case 'containerd':
+      return new ContainerdImageSource(source, name, containerdEndpoint(opts.env), opts.platform);
+    case 'containers-storage':
+      return new ContainersStorageSource(source, parseStorageSpec(name, opts.env), opts.platform);
+  }
+}
