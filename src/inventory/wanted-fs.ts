@@ -61,10 +61,13 @@ export class WantedFs {
   readonly unread = new Map<string, FsUnread>();
   /** Resolved once per state of the view, not once per cataloger asking (cleared by apply). */
   private reachability?: Reachability;
+  /** Directories resolved in this state of the view (cleared by apply): most names share a few. */
+  private dirs = new Map<string, Resolution>();
 
   /** Applies one layer: removals (opaque dirs, whiteouts, dropped) first, then its writes. */
   apply(delta: LayerDelta, layer: LayerRef): void {
     this.reachability = undefined;
+    this.dirs.clear();
     const hidden = new Set(delta.whiteouts);
     const opaque = new Set(delta.opaqueDirs);
     const removed = (path: string): boolean => {
@@ -121,6 +124,32 @@ export class WantedFs {
    * `..` clamps at `/`, absolute link targets are taken relative to the image root.
    */
   resolve(path: string): Resolution {
+    // Fast path: the directory resolved once (memoised), then a last component that is no link.
+    // Anything else (a link at the end, a loop, a hard link or a file on the way) takes the
+    // component-by-component walk below, which decides every case; the results are the same.
+    const slash = path.lastIndexOf('/');
+    if (slash >= 0 && slash < path.length - 1) {
+      const dir = slash === 0 ? '/' : path.slice(0, slash);
+      let d = this.dirs.get(dir);
+      if (!d) {
+        d = dir === '/' ? { ok: false, reason: 'missing', path: '/' } : this.resolveWalk(dir);
+        this.dirs.set(dir, d);
+      }
+      if (!d.ok && d.reason === 'missing' && !d.hardlink) {
+        const base = path.slice(slash + 1);
+        if (base !== '.' && base !== '..') {
+          const full = d.path === '/' ? `/${base}` : `${d.path}/${base}`;
+          if (!this.links.has(full)) {
+            if (this.files.has(full)) return { ok: true, path: full };
+            return { ok: false, reason: this.unread.has(full) ? 'unread' : 'missing', path: full };
+          }
+        }
+      }
+    }
+    return this.resolveWalk(path);
+  }
+
+  private resolveWalk(path: string): Resolution {
     let hops = 0;
     let pending = path.split('/').filter((s) => s !== '');
     let cur = '/';
