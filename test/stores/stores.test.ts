@@ -13,6 +13,7 @@ import { inventoryOf, type Seen } from './compare.js';
 import { exec, hasCommand, startContainerd, startDockerd, startPodman, type Daemon } from './daemons.js';
 import { layerDeltaStore, openLayerCache } from '../../src/cache/index.js';
 import type { LayerDeltaStore } from '../../src/inventory/walker.js';
+import { chainIds } from '../../src/image/stores/docker-local.js';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -70,8 +71,12 @@ describe.skipIf(!hasCommand('dockerd'))('docker: (private dockerd)', () => {
   }, TIMEOUT);
   afterAll(async () => d?.stop(), TIMEOUT);
 
+  /** The export stream only (as for a remote engine, or one whose data root this process cannot read). */
+  const exportOnly = () => ({ ...d.env, PORTCULLIS_DOCKER_DIRECT: '0' });
+
   it('reads the export stream: same inventory and layers as the docker-archive', async () => {
-    const seen = await inventoryOf('docker:portcullis/debian:test', { env: d.env });
+    const seen = await inventoryOf('docker:portcullis/debian:test', { env: exportOnly() });
+    expect(seen.image.streamed).toBeDefined();
     expectSameImage(seen);
     expect(seen.image.metadata.sourceType).toBe('docker');
     expect(seen.image.metadata.configDigest).toBe(reference.image.metadata.configDigest);
@@ -82,16 +87,16 @@ describe.skipIf(!hasCommand('dockerd'))('docker: (private dockerd)', () => {
     const dir = mkdtempSync('/tmp/pcd-cache-');
     const { store, puts, hidden } = watchedCache(dir);
     // Cold: every layer walked and stored.
-    expectSameImage(await inventoryOf('docker:portcullis/debian:test', { env: d.env }, store));
+    expectSameImage(await inventoryOf('docker:portcullis/debian:test', { env: exportOnly() }, store));
     expect(puts).toEqual(reference.layers.map((l) => l.split(' ')[1]));
     // Warm: Debian's engine exports the classic layout (`<id>/layer.tar` says not which layer it
     // is), so the stream is only hashed when every layer has a stored delta.
     puts.length = 0;
-    expectSameImage(await inventoryOf('docker:portcullis/debian:test', { env: d.env }, store));
+    expectSameImage(await inventoryOf('docker:portcullis/debian:test', { env: exportOnly() }, store));
     expect(puts).toEqual([]);
     // One layer unseen: the classic export cannot tell which arrival it is, so all are walked.
     hidden.add(reference.image.layers[2]!.diffId);
-    expectSameImage(await inventoryOf('docker:portcullis/debian:test', { env: d.env }, store));
+    expectSameImage(await inventoryOf('docker:portcullis/debian:test', { env: exportOnly() }, store));
     expect(puts).toHaveLength(3);
     rmSync(dir, { recursive: true, force: true });
   }, TIMEOUT);
@@ -123,6 +128,54 @@ describe.skipIf(!hasCommand('dockerd'))('docker: (private dockerd)', () => {
     const r = await runCli(['sbom', 'docker:portcullis/debian:test', '--no-cache', '--quiet'], { env: { DOCKER_HOST: `unix://${join(d.dir, 'nothing.sock')}` } });
     expect(r.code).toBe(2);
     expect(oneLine(r.stderr)).toContain(`docker daemon not reachable at unix://${join(d.dir, 'nothing.sock')} (no socket there)`);
+  }, TIMEOUT);
+
+  it('reads the engine\'s data root when it can (a local engine, as root): same inventory and layers; a changed file fails its diff_id', async () => {
+    const seen = await inventoryOf('docker:portcullis/debian:test', { env: d.env });
+    expect(seen.image.streamed).toBeUndefined(); // layers rebuilt from the engine's tar-split records, no export
+    expectSameImage(seen);
+    expect(seen.image.metadata.sourceType).toBe('docker');
+    expect(seen.image.metadata.configDigest).toBe(reference.image.metadata.configDigest);
+    expect(seen.image.metadata.tags).toEqual(['portcullis/debian:test']);
+
+    // One byte of the top layer's dpkg status, as the engine keeps it (same size): exit 2 naming the diff_id.
+    const root = join(d.dir, 'data');
+    const top = chainIds(reference.image.layers.map((l) => l.diffId)).at(-1)!.slice('sha256:'.length);
+    const cacheId = readFileSync(join(root, 'image', 'vfs', 'layerdb', 'sha256', top, 'cache-id'), 'utf8').trim();
+    const status = join(root, 'vfs', 'dir', cacheId, 'var/lib/dpkg/status');
+    const flip = () => {
+      const fd = openSync(status, 'r+');
+      const b = Buffer.alloc(1);
+      readSync(fd, b, 0, 1, 100);
+      writeSync(fd, Buffer.from([b[0]! ^ 0x20]), 0, 1, 100);
+      closeSync(fd);
+    };
+    flip();
+    try {
+      const r = await runCli(['sbom', 'docker:portcullis/debian:test', '--no-cache', '--quiet'], { env: d.env });
+      expect(r.code).toBe(2);
+      expect(oneLine(r.stderr)).toMatch(/layer 2 \(.*\) uncompressed content \(diff_id\) digest mismatch/);
+    } finally {
+      flip();
+    }
+    expect((await runCli(['sbom', 'docker:portcullis/debian:test', '--no-cache', '--quiet'], { env: d.env })).code).toBe(0);
+  }, TIMEOUT);
+
+  it.skipIf(!hasCommand('setpriv'))('a user who may use the socket but not read the data root gets the export stream', async () => {
+    chmodSync(d.dir, 0o755);
+    chmodSync(d.socket, 0o666);
+    try {
+      const r = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(PROJECT_ROOT, 'dist/cli/entry.js'), 'sbom', 'docker:portcullis/debian:test', '--no-cache', '--quiet'], {
+        env: { PATH: process.env.PATH, HOME: '/tmp', DOCKER_HOST: `unix://${d.socket}` },
+        cwd: '/tmp',
+      });
+      const report = JSON.parse(r.stdout) as { packages: unknown[]; layers: { size: number }[] };
+      expect(report.packages).toHaveLength(reference.packages.length);
+      // The export's layer sizes are the tars' (the data root's rebuilt layers have none): it was the export.
+      expect(report.layers.every((l) => l.size > 0)).toBe(true);
+    } finally {
+      chmodSync(d.socket, 0o660);
+    }
   }, TIMEOUT);
 
   it.skipIf(!hasCommand('setpriv'))('permission denied on the socket: exit 2 saying so (as an unprivileged user)', async () => {

@@ -11,6 +11,7 @@ import { digestFromPath, digestOf, isDigest } from '../digest.js';
 import { LAYER_MEDIA_TYPE, parseManifest, repositoryOf, type ManifestEntry } from '../docker-archive.js';
 import { configPlatform } from '../manifest.js';
 import { formatPlatform, platformMatches, type Platform } from '../platform.js';
+import { openDockerLocal } from './docker-local.js';
 import { EngineClient, NotInStore, imagePath } from './engine-api.js';
 import { ExportStream } from './export-stream.js';
 
@@ -56,6 +57,8 @@ export class EngineImageSource implements ImageSource {
     private readonly client: EngineClient,
     private readonly name: string,
     private readonly platform: Platform | undefined,
+    /** Docker only: read the image from the engine's data root when this process can (docker-local.ts). */
+    private readonly direct = false,
   ) {
     this.description = `${client.endpoint.store} image ${name} (${client.endpoint.address})`;
   }
@@ -76,6 +79,10 @@ export class EngineImageSource implements ImageSource {
     const found = await this.inspect();
     if (this.platform && !platformMatches(this.platform, configPlatform(found.config))) {
       throw new PortcullisError(`the image is ${formatPlatform(configPlatform(found.config))}, not ${formatPlatform(this.platform)}`, { subject: this.source });
+    }
+    if (this.direct && this.store === 'docker') {
+      const local = await openDockerLocal(this.client, found, this.source);
+      if (local) return local;
     }
     const subject = this.source;
     const metadata: ImageMetadata = { source: this.source, sourceType: this.store, manifestDigest: found.id, configDigest: found.id, tags: found.tags, config: found.config };

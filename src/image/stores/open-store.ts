@@ -10,7 +10,8 @@ import type { StoreKind, StoreOptions } from './index.js';
 export function openStoreSource(kind: StoreKind, name: string, source: string, opts: StoreOptions): ImageSource {
   switch (kind) {
     case 'docker':
-      return new EngineImageSource(source, new EngineClient(dockerEndpoint(opts.env)), name, opts.platform);
+      // PORTCULLIS_DOCKER_DIRECT=0: always the export stream, never the engine's data root.
+      return new EngineImageSource(source, new EngineClient(dockerEndpoint(opts.env)), name, opts.platform, opts.env.PORTCULLIS_DOCKER_DIRECT !== '0');
     case 'podman':
       return new EngineImageSource(source, new EngineClient(podmanEndpoint(opts.env)), name, opts.platform);
     case 'containerd':
