@@ -1,7 +1,9 @@
 // Local image stores against files of the same image, and against Trivy's daemon sources.
 // Run: node --import tsx bench/stores.ts   (root; starts a private dockerd and podman service)
 // Prints ratios measured in this one run (never absolute pass/fail on time):
-//   * `sbom docker:NAME` vs `sbom docker-archive:FILE` of the same image (goal <= 1.3x)
+//   * `sbom docker:NAME` vs `sbom docker-archive:FILE` of the same image (goal <= 1.3x): read from
+//     the engine's data root (this bench runs as root beside its own dockerd: the default), and
+//     from the export stream (PORTCULLIS_DOCKER_DIRECT=0: a remote engine, or no access to its root)
 //   * Trivy `--image-src docker` on the same engine vs ours (goal: ours >= 3x faster)
 //   * peak RSS of the child (goal <= 150 MB)
 //   * a warm re-scan of `docker:NAME` (every layer in the layer cache: the export is only hashed)
@@ -71,6 +73,7 @@ try {
   // Interleaved, so a burst of load on the shared machine hits both sides alike.
   const fromDocker = await withEnv(docker.env, () => best(sbom(`docker:${NAME}`)));
   const fromArchive = await best(sbom(`docker-archive:${fx.dockerArchive}`));
+  const fromExport = await withEnv({ ...docker.env, PORTCULLIS_DOCKER_DIRECT: '0' }, () => best(sbom(`docker:${NAME}`)));
   // Trivy caches layers by digest: a fresh cache dir for every run keeps it cold like ours.
   const trivyDocker = await withEnv(docker.env, () => best(async () => {
     rmSync(trivyCache, { recursive: true, force: true });
@@ -78,10 +81,12 @@ try {
   }));
   console.log(`== docker: (private dockerd 20.10, ${process.env.BENCH_DOCKER_DRIVER === 'vfs' ? 'vfs' : 'overlay2'}) vs the docker-archive file of the same image`);
   console.log(`sbom docker:${NAME}:        ${fromDocker.wallMs.toFixed(0)} ms, peak RSS ${fromDocker.maxRssMb.toFixed(0)} MB, ${packagesOf(fromDocker)} packages`);
+  console.log(`sbom docker:, export stream:  ${fromExport.wallMs.toFixed(0)} ms, peak RSS ${fromExport.maxRssMb.toFixed(0)} MB, ${packagesOf(fromExport)} packages`);
   console.log(`sbom docker-archive:FILE:     ${fromArchive.wallMs.toFixed(0)} ms, peak RSS ${fromArchive.maxRssMb.toFixed(0)} MB, ${packagesOf(fromArchive)} packages`);
   console.log(`trivy --image-src docker:     ${trivyDocker.wallMs.toFixed(0)} ms, peak RSS ${trivyDocker.maxRssMb.toFixed(0)} MB`);
   console.log(`ratio docker: / archive:      ${(fromDocker.wallMs / fromArchive.wallMs).toFixed(2)}x wall, ${(fromDocker.cpuMs / fromArchive.cpuMs).toFixed(2)}x CPU of our process (goal <= 1.3x)`);
-  console.log(`trivy / ours (docker:):       ${(trivyDocker.wallMs / fromDocker.wallMs).toFixed(2)}x faster wall, ${(trivyDocker.cpuMs / fromDocker.cpuMs).toFixed(2)}x CPU (goal >= 3x)`);
+  console.log(`ratio docker: export / archive: ${(fromExport.wallMs / fromArchive.wallMs).toFixed(2)}x wall, ${(fromExport.cpuMs / fromArchive.cpuMs).toFixed(2)}x CPU (the engine writes the export: its own time is in the wall)`);
+  console.log(`trivy / ours (docker:):       ${(trivyDocker.wallMs / fromDocker.wallMs).toFixed(2)}x faster wall, ${(trivyDocker.cpuMs / fromDocker.cpuMs).toFixed(2)}x CPU (goal >= 3x); against our export stream ${(trivyDocker.wallMs / fromExport.wallMs).toFixed(2)}x wall`);
   console.log(`peak RSS docker:              ${fromDocker.maxRssMb.toFixed(0)} MB (goal <= 150 MB)`);
   const cacheDir = mkdtempSync(join(tmpdir(), 'pc-stores-cache-'));
   const cached = () => measure(process.execPath, [BIN, 'sbom', `docker:${NAME}`, '--quiet', '--cache-dir', cacheDir]);
