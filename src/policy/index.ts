@@ -1,5 +1,7 @@
 // Public API of the policy gate (used by `scan` and `policy`). See docs/policy.md.
-export { loadPolicies, loadPolicyFile, validatePolicyFile, emptyPolicySet, DEFAULT_POLICY_SOURCE } from './load.js';
+export { loadPolicyFile, validatePolicyFile } from './load.js';
+export { loadPolicies, DEFAULT_POLICY_SOURCE } from './load-policies.js';
+export { emptyPolicySet } from './policy-set.js';
 export { decide, type DecideOptions } from './decide.js';
 export { loadVex, parseVex } from './vex.js';
 export { loadIgnoreFile, parseIgnoreFile } from './ignore-file.js';

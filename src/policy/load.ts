@@ -2,7 +2,7 @@
 // fatal (fail closed): a gate must never run with a policy it half understood.
 import { resolve } from 'node:path';
 import { PortcullisError } from '../errors.js';
-import { emptyCoverageRules, mergeCoverageRules, type CoverageAccept, type CoverageRules } from './coverage.js';
+import type { CoverageAccept, CoverageRules } from './coverage.js';
 import { readBoundedText } from './json-file.js';
 import { MAX_POLICY_FILE_BYTES } from './limits.js';
 import { FINDING_SHAPE, IMAGE_SHAPE, type Shape } from './context-shape.js';
@@ -10,7 +10,7 @@ import type { ValidateFunction } from 'ajv';
 import { pointerLabel, schemaIssues } from './ajv-issues.js';
 import { compileLogic } from './logic/compile.js';
 import { validateLogic } from './logic/validate.js';
-import { shippedPolicy } from './package-root.js';
+import { emptyPolicySet } from './policy-set.js';
 import { parsePurl } from './purl-match.js';
 import { validate as validatePolicySchema } from './policy-validator.generated.js';
 import { compileShorthand, isJsonLogic } from './shorthand.js';
@@ -18,12 +18,10 @@ import { formatIssue, type PolicyIssue, type PolicySet } from './types.js';
 import { loadLocatedYaml, YamlSyntaxError, type LocatedYaml } from './yaml-positions.js';
 
 export { MAX_POLICY_FILE_BYTES } from './limits.js';
+export { emptyPolicySet } from './policy-set.js';
+export { DEFAULT_POLICY_SOURCE, loadPolicies } from './load-policies.js';
 // POLICY_SCHEMA (schema.ts), compiled ahead of time: no ajv load or compile in a scan.
 const validator = validatePolicySchema as ValidateFunction;
-
-export function emptyPolicySet(): PolicySet {
-  return { policies: [], rules: [], limits: [], exceptions: [], imageRules: [], coverage: emptyCoverageRules() };
-}
 
 interface RawItem {
   id: string;
@@ -151,33 +149,15 @@ export async function validatePolicyFile(path: string): Promise<PolicyIssue[]> {
 
 /** Loads one file; throws PortcullisError `file:line:column: message` (plus a count) when invalid. */
 export async function loadPolicyFile(path: string, source = path): Promise<PolicySet> {
-  const { issues, set } = parsePolicy(await readPolicyText(path), path, source, resolve(path));
+  return policyFromText(await readPolicyText(path), path, source);
+}
+
+/** loadPolicyFile for a text already read from `path`. */
+export function policyFromText(text: string, path: string, source = path): PolicySet {
+  const { issues, set } = parsePolicy(text, path, source, resolve(path));
   if (issues.length) {
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''}; run portcullis policy validate)` : '';
     throw new PortcullisError(`${formatIssue(issues[0]!)}${more}`);
   }
   return set;
-}
-
-export const DEFAULT_POLICY_SOURCE = 'builtin:default';
-
-/**
- * Policies in the order given (their rules are tried in that order). `'default'` is the shipped
- * policies/default.yaml; `'none'` is an empty set (every finding warns by default). In a list,
- * `builtin:NAME` names a shipped policy (builtin:default, builtin:fixable, builtin:strict).
- */
-export async function loadPolicies(paths: string[] | 'default' | 'none'): Promise<PolicySet> {
-  if (paths === 'none') return emptyPolicySet();
-  const list = paths === 'default' ? [DEFAULT_POLICY_SOURCE] : paths;
-  const out = emptyPolicySet();
-  for (const p of list) {
-    const set = p.startsWith('builtin:') ? await loadPolicyFile(shippedPolicy(p.slice('builtin:'.length)), p) : await loadPolicyFile(p);
-    out.policies.push(...set.policies);
-    out.rules.push(...set.rules);
-    out.limits.push(...set.limits);
-    out.exceptions.push(...set.exceptions);
-    out.imageRules.push(...set.imageRules);
-    mergeCoverageRules(out.coverage, set.coverage);
-  }
-  return out;
 }

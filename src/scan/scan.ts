@@ -74,13 +74,15 @@ export async function loadGate(opts: GateSettings, cwd: string, now?: Date): Pro
   const which = opts.policies ?? 'default';
   // Gate inputs given with `--policy none` are still checked: a broken file is an error either way.
   if (which === 'none' && !opts.vex?.length && !opts.ignoreFile && !opts.baseline) return undefined;
-  const { decide, loadBaseline, loadIgnoreFile, loadPolicies, loadVex } = await import('../policy/index.js');
+  // One import for the gate (src/policy/gate.ts); the shipped policies come precompiled and the
+  // YAML parser loads only for a policy file or an ignore file.
+  const { decide, loadBaseline, loadPolicies, loadVex } = await import('../policy/gate.js');
   const abs = (p: string) => resolve(cwd, p);
   // `builtin:NAME` names a shipped policy, not a file in the working directory.
   const policyPath = (p: string) => (p.startsWith('builtin:') ? p : abs(p));
   const policies = which === 'none' ? undefined : await loadPolicies(which === 'default' ? 'default' : which.map(policyPath));
   const vex = await Promise.all((opts.vex ?? []).map((p) => loadVex(abs(p))));
-  const ignore = opts.ignoreFile ? await loadIgnoreFile(abs(opts.ignoreFile)) : [];
+  const ignore = opts.ignoreFile ? await (await import('../policy/ignore-file.js')).loadIgnoreFile(abs(opts.ignoreFile)) : [];
   const baseline = opts.baseline ? await loadBaseline(abs(opts.baseline)) : undefined;
   if (!policies) return undefined;
   return { policies, decide: (report) => decide(report, policies, { vex, ignore, baseline, now, baseLayerCount: opts.baseLayerCount }) };
