@@ -1,7 +1,7 @@
 // A layer blob on disk read as its uncompressed tar, pulled chunk by chunk: the walker's threads
 // read this way (src/inventory/walk-worker.ts). Same checks as verifiedLayerStream (layer-stream.ts:
 // blob size and digest, decompression by magic bytes, diff_id) and the same ImageError messages,
-// but reads go into ONE reused buffer instead of a new 1 MiB Buffer per read (dead Buffers are
+// but reads go into two reused buffers instead of a new 1 MiB Buffer per read (dead Buffers are
 // freed only by a GC, and each thread's heap lets tens of MB of them pile up).
 import { open } from 'node:fs/promises';
 import type { Hash } from 'node:crypto';
@@ -119,11 +119,15 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
   const diff = src.verifyBlobDigest && !gzip && src.digest === src.diffId ? undefined : new Check(src.diffId, `${label} uncompressed content (diff_id)`, subject);
   const handle = fh;
   return (async function* chunks(): AsyncGenerator<Buffer> {
-    const buf = Buffer.allocUnsafe(LAYER_READ_CHUNK);
+    // Two buffers taking turns: the next read runs in the thread pool while the consumer parses (and
+    // the hash reads) the last one. A chunk is read into again only after the consumer asked for the
+    // chunk after it, so it is never overwritten while in use.
+    const bufs = [Buffer.allocUnsafe(LAYER_READ_CHUNK), Buffer.allocUnsafe(LAYER_READ_CHUNK)] as const;
+    let turn = 0;
     const inflater = gzip ? new Inflater() : undefined;
     let pos = 0;
-    /** The next read of the blob into the buffer; an empty one at its end. */
-    const read = async (): Promise<Buffer> => {
+    /** The next read of the blob into `buf`; an empty one at its end. */
+    const read = async (buf: Buffer): Promise<Buffer> => {
       const want = Math.min(buf.length, src.size - pos);
       if (want <= 0) return buf.subarray(0, 0);
       const { bytesRead } = await handle.read(buf, 0, want, src.start + pos);
@@ -133,6 +137,18 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
       // The blob's own checks run as soon as its last byte is read, before that byte is inflated or
       // parsed (as in open()'s stream, where the blob ends before zlib has caught up with it).
       if (bytesRead === 0 || pos === src.size) blob?.end();
+      return got;
+    };
+    let pending: Promise<Buffer> | undefined;
+    /** The read in flight (or a first one), and the next one started into the other buffer. */
+    const next = async (): Promise<Buffer> => {
+      const got = await (pending ?? read(bufs[turn]!));
+      pending = undefined;
+      if (got.length === 0) return got;
+      turn ^= 1;
+      pending = read(bufs[turn]!);
+      // Its failure is taken where it is awaited (next call, or the finally below), not here.
+      pending.catch(() => undefined);
       return got;
     };
     let since = 0;
@@ -150,13 +166,13 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
     try {
       if (!inflater) {
         // The consumer is done with a chunk when it asks for the next.
-        for (let got = await read(); got.length > 0; got = await read()) {
+        for (let got = await next(); got.length > 0; got = await next()) {
           diff?.update(got);
           yield got;
         }
       } else {
         // zlib keeps the input until its write callback: the buffer is read into again only then.
-        for (let got = await read(); got.length > 0; got = await read()) yield* emit(inflater.inflate(got));
+        for (let got = await next(); got.length > 0; got = await next()) yield* emit(inflater.inflate(got));
         yield* emit(inflater.inflate());
       }
       diff?.end();
@@ -165,6 +181,8 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
       throw new ImageError(`${label}: corrupt or truncated layer data (${errorMessage(err)})`, { subject, cause: err });
     } finally {
       inflater?.destroy();
+      // A read still in flight must end before its file is closed.
+      await pending?.catch(() => undefined);
       await handle.close();
     }
   })();
