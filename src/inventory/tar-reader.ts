@@ -90,6 +90,16 @@ function num(b: Buffer, start: number, length: number): number | null {
   while (end < end0 && b[end] !== 0x20) end++;
   while (i < end && b[i] === 0) i++;
   if (i === end) return 0;
+  // Leading octal digits are all parseInt reads of them (it stops at the first other byte): summed
+  // in place, without a string per field. Anything else (a sign, a tab) goes through parseInt.
+  let v = 0;
+  let j = i;
+  for (; j < end; j++) {
+    const c = b[j]!;
+    if (c < 0x30 || c > 0x37) break;
+    v = v * 8 + (c - 0x30);
+  }
+  if (j > i) return v;
   return parseInt(b.toString('utf8', i, end), 8);
 }
 
