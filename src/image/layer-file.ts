@@ -1,8 +1,10 @@
 // A layer blob on disk read as its uncompressed tar, pulled chunk by chunk: the walker's threads
 // read this way (src/inventory/walk-worker.ts). Same checks as verifiedLayerStream (layer-stream.ts:
 // blob size and digest, decompression by magic bytes, diff_id) and the same ImageError messages,
-// but reads go into two reused buffers instead of a new 1 MiB Buffer per read (dead Buffers are
-// freed only by a GC, and each thread's heap lets tens of MB of them pile up).
+// but reads go into one reused buffer instead of a new 1 MiB Buffer per read (dead Buffers are
+// freed only by a GC, and each thread's heap lets tens of MB of them pile up), and are synchronous:
+// for a walker thread only (they would stall an event loop that has other work).
+import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Hash } from 'node:crypto';
 import { createGunzip, type Gunzip } from 'node:zlib';
@@ -119,36 +121,24 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
   const diff = src.verifyBlobDigest && !gzip && src.digest === src.diffId ? undefined : new Check(src.diffId, `${label} uncompressed content (diff_id)`, subject);
   const handle = fh;
   return (async function* chunks(): AsyncGenerator<Buffer> {
-    // Two buffers taking turns: the next read runs in the thread pool while the consumer parses (and
-    // the hash reads) the last one. A chunk is read into again only after the consumer asked for the
-    // chunk after it, so it is never overwritten while in use.
-    const bufs = [Buffer.allocUnsafe(LAYER_READ_CHUNK), Buffer.allocUnsafe(LAYER_READ_CHUNK)] as const;
-    let turn = 0;
+    // One buffer, read into synchronously: this runs on a walker thread, which has nothing else to
+    // do meanwhile, and a read from the page cache sent to the thread pool and back cost more CPU
+    // than the copy itself (bench/big-images.ts). The consumer is done with a chunk when it asks
+    // for the next, and zlib with its input when inflate() has ended: only then is it read into again.
+    const buf = Buffer.allocUnsafe(LAYER_READ_CHUNK);
     const inflater = gzip ? new Inflater() : undefined;
     let pos = 0;
-    /** The next read of the blob into `buf`; an empty one at its end. */
-    const read = async (buf: Buffer): Promise<Buffer> => {
+    /** The next read of the blob into the buffer; an empty one at its end. */
+    const next = (): Buffer => {
       const want = Math.min(buf.length, src.size - pos);
       if (want <= 0) return buf.subarray(0, 0);
-      const { bytesRead } = await handle.read(buf, 0, want, src.start + pos);
+      const bytesRead = readSync(handle.fd, buf, 0, want, src.start + pos);
       pos += bytesRead;
       const got = buf.subarray(0, bytesRead);
       blob?.update(got);
       // The blob's own checks run as soon as its last byte is read, before that byte is inflated or
       // parsed (as in open()'s stream, where the blob ends before zlib has caught up with it).
       if (bytesRead === 0 || pos === src.size) blob?.end();
-      return got;
-    };
-    let pending: Promise<Buffer> | undefined;
-    /** The read in flight (or a first one), and the next one started into the other buffer. */
-    const next = async (): Promise<Buffer> => {
-      const got = await (pending ?? read(bufs[turn]!));
-      pending = undefined;
-      if (got.length === 0) return got;
-      turn ^= 1;
-      pending = read(bufs[turn]!);
-      // Its failure is taken where it is awaited (next call, or the finally below), not here.
-      pending.catch(() => undefined);
       return got;
     };
     let since = 0;
@@ -166,13 +156,13 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
     try {
       if (!inflater) {
         // The consumer is done with a chunk when it asks for the next.
-        for (let got = await next(); got.length > 0; got = await next()) {
+        for (let got = next(); got.length > 0; got = next()) {
           diff?.update(got);
           yield got;
         }
       } else {
         // zlib keeps the input until its write callback: the buffer is read into again only then.
-        for (let got = await next(); got.length > 0; got = await next()) yield* emit(inflater.inflate(got));
+        for (let got = next(); got.length > 0; got = next()) yield* emit(inflater.inflate(got));
         yield* emit(inflater.inflate());
       }
       diff?.end();
@@ -181,8 +171,6 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
       throw new ImageError(`${label}: corrupt or truncated layer data (${errorMessage(err)})`, { subject, cause: err });
     } finally {
       inflater?.destroy();
-      // A read still in flight must end before its file is closed.
-      await pending?.catch(() => undefined);
       await handle.close();
     }
   })();
