@@ -1,8 +1,10 @@
 // A layer blob on disk read as its uncompressed tar, pulled chunk by chunk: the walker's threads
 // read this way (src/inventory/walk-worker.ts). Same checks as verifiedLayerStream (layer-stream.ts:
 // blob size and digest, decompression by magic bytes, diff_id) and the same ImageError messages,
-// but reads go into ONE reused buffer instead of a new 1 MiB Buffer per read (dead Buffers are
-// freed only by a GC, and each thread's heap lets tens of MB of them pile up).
+// but reads go into one reused buffer instead of a new 1 MiB Buffer per read (dead Buffers are
+// freed only by a GC, and each thread's heap lets tens of MB of them pile up), and are synchronous:
+// for a walker thread only (they would stall an event loop that has other work).
+import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Hash } from 'node:crypto';
 import { createGunzip, type Gunzip } from 'node:zlib';
@@ -119,14 +121,18 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
   const diff = src.verifyBlobDigest && !gzip && src.digest === src.diffId ? undefined : new Check(src.diffId, `${label} uncompressed content (diff_id)`, subject);
   const handle = fh;
   return (async function* chunks(): AsyncGenerator<Buffer> {
+    // One buffer, read into synchronously: this runs on a walker thread, which has nothing else to
+    // do meanwhile, and a read from the page cache sent to the thread pool and back cost more CPU
+    // than the copy itself (bench/big-images.ts). The consumer is done with a chunk when it asks
+    // for the next, and zlib with its input when inflate() has ended: only then is it read into again.
     const buf = Buffer.allocUnsafe(LAYER_READ_CHUNK);
     const inflater = gzip ? new Inflater() : undefined;
     let pos = 0;
     /** The next read of the blob into the buffer; an empty one at its end. */
-    const read = async (): Promise<Buffer> => {
+    const next = (): Buffer => {
       const want = Math.min(buf.length, src.size - pos);
       if (want <= 0) return buf.subarray(0, 0);
-      const { bytesRead } = await handle.read(buf, 0, want, src.start + pos);
+      const bytesRead = readSync(handle.fd, buf, 0, want, src.start + pos);
       pos += bytesRead;
       const got = buf.subarray(0, bytesRead);
       blob?.update(got);
@@ -150,13 +156,13 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
     try {
       if (!inflater) {
         // The consumer is done with a chunk when it asks for the next.
-        for (let got = await read(); got.length > 0; got = await read()) {
+        for (let got = next(); got.length > 0; got = next()) {
           diff?.update(got);
           yield got;
         }
       } else {
         // zlib keeps the input until its write callback: the buffer is read into again only then.
-        for (let got = await read(); got.length > 0; got = await read()) yield* emit(inflater.inflate(got));
+        for (let got = next(); got.length > 0; got = next()) yield* emit(inflater.inflate(got));
         yield* emit(inflater.inflate());
       }
       diff?.end();

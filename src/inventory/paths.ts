@@ -6,6 +6,37 @@
  * root: such an entry escapes the image and the layer is rejected.
  */
 export function normaliseEntryName(name: string): string | undefined {
+  // Most names are clean already (`./usr/bin/x`, `usr/lib/`): only their leading `.` and trailing
+  // `/` differ from the result, which is then a slice of the name (no array, no join per entry).
+  const n = name.length;
+  const start = n >= 2 && name.charCodeAt(0) === DOT && name.charCodeAt(1) === SLASH ? 1 : 0;
+  const end = n > start + 1 && name.charCodeAt(n - 1) === SLASH ? n - 1 : n;
+  const rooted = name.charCodeAt(start) === SLASH;
+  if (cleanSegments(name, rooted ? start + 1 : start, end)) {
+    const body = start === 0 && end === n ? name : name.slice(start, end);
+    return rooted ? body : `/${body}`;
+  }
+  return normaliseSlowly(name);
+}
+
+const DOT = 0x2e;
+const SLASH = 0x2f;
+
+/** Whether name[from, end) is `/`-separated segments none of which is empty, `.` or `..`. */
+function cleanSegments(name: string, from: number, end: number): boolean {
+  let seg = from;
+  for (let i = from; i <= end; i++) {
+    if (i < end && name.charCodeAt(i) !== SLASH) continue;
+    const len = i - seg;
+    if (len === 0) return false;
+    if (name.charCodeAt(seg) === DOT && (len === 1 || (len === 2 && name.charCodeAt(seg + 1) === DOT))) return false;
+    seg = i + 1;
+  }
+  return true;
+}
+
+/** The general case: segments split, `.` and empty ones dropped, `..` applied. */
+function normaliseSlowly(name: string): string | undefined {
   const parts: string[] = [];
   for (const seg of name.split('/')) {
     if (seg === '' || seg === '.') continue;

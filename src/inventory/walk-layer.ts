@@ -55,22 +55,33 @@ function aliasesOf(path: string, also: AlsoWantedAs | undefined): readonly strin
   return extra.length === 0 ? usr : [...usr, ...extra];
 }
 
+const NOBODY: readonly FileWanter[] = Object.freeze([]);
+
+/** Whether `w` wants `path` or one of its other names at `size`. */
+function wantsAny(w: FileWanter, path: string, aliases: readonly string[], size: number): boolean {
+  if (w.wants(path, size)) return true;
+  for (let i = 0; i < aliases.length; i++) if (w.wants(aliases[i]!, size)) return true;
+  return false;
+}
+
 /** Which wanters want `path`, under its own name, a usr-merge alias, or a name `also` gives. */
-export function wantersOf(wanters: readonly FileWanter[], path: string, size: number, also?: AlsoWantedAs): FileWanter[] {
+export function wantersOf(wanters: readonly FileWanter[], path: string, size: number, also?: AlsoWantedAs): readonly FileWanter[] {
   const aliases = aliasesOf(path, also);
-  const out: FileWanter[] = [];
-  for (const w of wanters) {
-    if (w.wants(path, size) || aliases.some((a) => w.wants(a, size))) out.push(w);
+  // Most entries are wanted by nobody: they share one empty answer (no array per entry).
+  let out: FileWanter[] | undefined;
+  for (let i = 0; i < wanters.length; i++) {
+    const w = wanters[i]!;
+    if (wantsAny(w, path, aliases, size)) (out ??= []).push(w);
   }
-  return out;
+  return out ?? NOBODY;
 }
 
 /** Whether some wanter would take `path` at its own size limit (so a smaller file there shadows it). */
 function wantedAtLimit(wanters: readonly FileWanter[], path: string, also: AlsoWantedAs | undefined): boolean {
   const aliases = aliasesOf(path, also);
-  for (const w of wanters) {
-    const max = w.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
-    if (w.wants(path, max) || aliases.some((a) => w.wants(a, max))) return true;
+  for (let i = 0; i < wanters.length; i++) {
+    const w = wanters[i]!;
+    if (wantsAny(w, path, aliases, w.maxFileSize ?? DEFAULT_MAX_FILE_SIZE)) return true;
   }
   return false;
 }
@@ -167,14 +178,14 @@ export async function walkLayer(stream: Readable | AsyncIterable<Buffer>, wanter
    * then, unless all of them said no or it is over the size limit, the whole file; then each
    * distilling wanter's distill(). Records the file, or the path as dropped when nothing was kept.
    */
-  const capture = (path: string, size: number, mode: number, wanted: FileWanter[]): TarEntrySink => {
+  const capture = (path: string, size: number, mode: number, wanted: readonly FileWanter[]): TarEntrySink => {
     const headSize = wanted.every((w) => w.sniff) ? Math.min(size, SNIFF_BYTES) : 0;
     const head: Buffer[] = [];
     let headGot = 0;
     let collector: Collector | undefined;
     let scratchBuf: Buffer | undefined;
     let skipping = false;
-    let keepers = wanted;
+    let keepers: readonly FileWanter[] = wanted;
 
     const decide = (): void => {
       if (headSize > 0) {
@@ -238,7 +249,7 @@ export async function walkLayer(stream: Readable | AsyncIterable<Buffer>, wanter
     };
   };
 
-  const finish = async (path: string, size: number, mode: number, keepers: FileWanter[], data: Buffer, scratchBuf: Buffer | undefined): Promise<void> => {
+  const finish = async (path: string, size: number, mode: number, keepers: readonly FileWanter[], data: Buffer, scratchBuf: Buffer | undefined): Promise<void> => {
     const distilled: Record<string, Buffer> = {};
     let anyDistilled = false;
     let keepRaw = false;
@@ -274,8 +285,9 @@ export async function walkLayer(stream: Readable | AsyncIterable<Buffer>, wanter
     if (header.type === 'directory' && size > 0) throw new ImageError(`${label}: directory entry "${header.name}" declares ${size} bytes of content`);
     const path = normaliseEntryName(header.name);
     if (path === undefined) throw new ImageError(`${label}: entry "${header.name}" escapes the image root`);
-    const base = baseName(path);
-    if (base.startsWith(WHITEOUT_PREFIX)) {
+    // Tested where the base name starts: most entries are not whiteouts and need no slice of it.
+    if (path.startsWith(WHITEOUT_PREFIX, path.lastIndexOf('/') + 1)) {
+      const base = baseName(path);
       const dir = parentOf(path);
       if (base === OPAQUE_MARKER) opaqueDirs.add(dir);
       else whiteouts.add(`${dir === '/' ? '' : dir}/${base.slice(WHITEOUT_PREFIX.length)}`);

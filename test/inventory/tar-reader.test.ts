@@ -16,6 +16,7 @@ interface Listed {
   name: string;
   type: string;
   size: number;
+  mode?: number | null;
   linkname: string | null;
   sha?: string;
 }
@@ -26,7 +27,7 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 async function ours(chunks: Iterable<Buffer>): Promise<Listed[]> {
   const out: Listed[] = [];
   await readTar(Readable.from(chunks), (h: TarHeader) => {
-    const e: Listed = { name: h.name, type: String(h.type), size: h.size ?? -1, linkname: h.linkname };
+    const e: Listed = { name: h.name, type: String(h.type), size: h.size ?? -1, mode: h.mode, linkname: h.linkname };
     out.push(e);
     const hash = createHash('sha256');
     return { data: (c) => void hash.update(c), end: () => void (e.sha = hash.digest('hex')) };
@@ -42,7 +43,7 @@ async function theirs(bytes: Buffer): Promise<Listed[]> {
     const parts: Buffer[] = [];
     stream.on('data', (c: unknown) => void parts.push(c as Buffer));
     stream.on('end', () => {
-      out.push({ name: h.name, type: String(h.type), size: h.size ?? -1, linkname: h.linkname ?? null, sha: sha(Buffer.concat(parts)) });
+      out.push({ name: h.name, type: String(h.type), size: h.size ?? -1, mode: h.mode ?? null, linkname: h.linkname ?? null, sha: sha(Buffer.concat(parts)) });
       next();
     });
   });
@@ -168,6 +169,26 @@ describe('tar reader: GNU tar and tar-stream agree with it', () => {
     const gnu = layers.find((l) => l.what.endsWith('--format=gnu'))!;
     const bytes = readFileSync(gnu.file);
     expect(await ours(cut(bytes, [1]))).toEqual(await theirs(bytes));
+  });
+
+  it('reads numeric fields written in every way tar-stream reads them', async () => {
+    // The first header's mode and size fields rewritten (checksum fixed) and read by both readers:
+    // padded with spaces or NULs, cut short by a NUL, a non-octal byte after the digits, and a
+    // field that starts with no digit at all.
+    const bytes = readFileSync(layers.find((l) => l.what.endsWith('--format=gnu'))!.file);
+    const modes = ['0000644\x00', '    644\x00', '\x00\x000644 \x00', '644\x00\x00\x00\x00\x00', '00006448', ' +644   ', '\x00\x00\x00\x00\x00\x00\x00\x00', '7777777\x00'];
+    for (const mode of modes) {
+      const b = Buffer.from(bytes);
+      b.write(mode, 100, 8, 'latin1');
+      b.fill(0x20, 148, 156);
+      let sum = 0;
+      for (let i = 0; i < 512; i++) sum += b[i]!;
+      b.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
+      const got = await ours([b]);
+      const want = await theirs(b);
+      expect(got[0]!.mode, JSON.stringify(mode)).toEqual(want[0]!.mode);
+      expect(got, JSON.stringify(mode)).toEqual(want);
+    }
   });
 
   it('refuses a truncated layer, a bad checksum and trailing bytes', async () => {
