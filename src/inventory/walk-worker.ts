@@ -8,7 +8,6 @@ import { parentPort } from 'node:worker_threads';
 import { PortcullisError, errorMessage } from '../errors.js';
 import { openLayerFile } from '../image/layer.js';
 import { layerFileChunks } from '../image/layer-file.js';
-import { openTarSplitLayer } from '../image/stores/tar-split.js';
 import { alsoWantedAs } from './link-targets.js';
 import { registryWanters, transferables, wanterSignature, type WalkJob, type WalkReply } from './walk-job.js';
 import { walkLayer } from './walk-layer.js';
@@ -36,13 +35,11 @@ async function run(job: WalkJob): Promise<void> {
   try {
     const also = job.redirects ? alsoWantedAs(job.redirects) : undefined;
     // Pulled through one reused buffer pair; a zstd blob through open()'s stream.
-    const src = job.source;
-    // A layer stored as files is rebuilt from its tar-split record instead.
-    const chunks = src.tarSplit ? undefined : await layerFileChunks(src, { every: COLLECT_EVERY, inflated: () => collect({ type: 'minor' }) });
+    const chunks = await layerFileChunks(job.source, { every: COLLECT_EVERY, inflated: () => collect({ type: 'minor' }) });
     let delta;
     if (chunks) delta = await walkLayer(chunks, wanters, job.walkLabel, also);
     else {
-      const stream = src.tarSplit ? openTarSplitLayer({ ...src, tarSplit: src.tarSplit }) : await openLayerFile(src);
+      const stream = await openLayerFile(job.source);
       try {
         delta = await walkLayer(stream, wanters, job.walkLabel, also);
       } finally {

@@ -41,12 +41,6 @@ export interface LayerFileSource {
   /** The layer in errors (`layer 2 (blobs/sha256/…)`) and the archive or directory they are about. */
   label: string;
   subject: string;
-  /**
-   * Set for a layer stored as files (containers-storage, a Docker Engine's data root): its tar is
-   * rebuilt from this tar-split record and directory (src/image/stores/tar-split.ts) and checked
-   * against `diffId`; `path`, `start` and `size` are then the record's and not read as a blob.
-   */
-  tarSplit?: { record: string; root: string };
 }
 
 export interface HistoryStep {

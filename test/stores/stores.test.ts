@@ -14,10 +14,7 @@ import { exec, hasCommand, startContainerd, startDockerd, startPodman, type Daem
 import { layerDeltaStore, openLayerCache } from '../../src/cache/index.js';
 import type { LayerDeltaStore } from '../../src/inventory/walker.js';
 import { chainIds } from '../../src/image/stores/docker-local.js';
-import { createHash, randomBytes } from 'node:crypto';
-import { resolveImageSource } from '../../src/image/resolve.js';
-import { walkLayers } from '../../src/inventory/walker.js';
-import { registryWanters } from '../../src/inventory/walk-job.js';
+import { randomBytes } from 'node:crypto';
 
 /**
  * A real layer cache in a fresh directory, seen through a window: lookups of the diff_ids in
@@ -140,19 +137,6 @@ describe.skipIf(!hasCommand('dockerd'))('docker: (private dockerd)', () => {
     expect(seen.image.metadata.sourceType).toBe('docker');
     expect(seen.image.metadata.configDigest).toBe(reference.image.metadata.configDigest);
     expect(seen.image.metadata.tags).toEqual(['portcullis/debian:test']);
-
-    // Rebuilt and walked in the walker's threads too (both cores): the same view as on this thread.
-    const image = await resolveImageSource('docker:portcullis/debian:test', { env: d.env }).open();
-    try {
-      const threaded = await walkLayers(image.layers, registryWanters(), { threads: true });
-      const here = await walkLayers(image.layers, registryWanters(), { threads: false });
-      expect(threaded.threaded).toEqual([0, 1, 2]);
-      expect(here.threaded).toEqual([]);
-      const view = (r: typeof here) => [...r.fs.files.values()].map((f) => `${f.path} ${f.layer.index} ${f.size} ${createHash('sha256').update(f.data).digest('hex')}`).sort();
-      expect(view(threaded)).toEqual(view(here));
-    } finally {
-      await image.close();
-    }
 
     // One byte of the top layer's dpkg status, as the engine keeps it (same size): exit 2 naming the diff_id.
     const root = join(d.dir, 'data');

@@ -21,7 +21,7 @@ import { MAX_METADATA_BLOB } from '../verified-blob.js';
 import { NotInStore, StoreUnreachable } from './store-errors.js';
 import { candidateNames } from './names.js';
 import { SUPPORTED_DRIVERS, splitStorageSpec, storageLocation, type StorageLocation } from './storage-conf.js';
-import { tarSplitSource, tarSplitStream } from './tar-split.js';
+import { tarSplitStream } from './tar-split.js';
 
 export interface StorageSpec {
   location: StorageLocation;
@@ -174,10 +174,6 @@ export class ContainersStorageSource implements ImageSource {
           if (!(await stat(tarSplit).catch(() => undefined))) throw new ImageError(`${label} has no tar-split data ${tarSplit} (store corrupt)`, { subject: where });
           // verifyBlobDigest false: the rebuilt tar's one check is its diff_id (named so in messages).
           return verifiedLayerStream({ raw: tarSplitStream(tarSplit, root, where), compression: 'none', digest: diffId, diffId, size, verifyBlobDigest: false, label, subject: where });
-        },
-        // The walker's threads rebuild and walk it too (both cores, as for an archive's layers).
-        async fileSource() {
-          return (await stat(tarSplit).catch(() => undefined)) ? tarSplitSource(tarSplit, root, diffId, label, where) : undefined;
         },
       };
     });

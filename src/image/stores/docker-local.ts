@@ -15,9 +15,10 @@ import type { Image, ImageMetadata, Layer } from '../../model/image.js';
 import { parseImageConfig, parseJson } from '../config.js';
 import { digestOf } from '../digest.js';
 import { LAYER_MEDIA_TYPE, repositoryOf } from '../docker-archive.js';
+import { verifiedLayerStream } from '../layer-stream.js';
 import { MAX_METADATA_BLOB } from '../verified-blob.js';
 import type { EngineClient } from './engine-api.js';
-import { openTarSplitLayer, tarSplitSource } from './tar-split.js';
+import { tarSplitStream } from './tar-split.js';
 
 /** What the daemon said about the image (engine-source.ts's inspect). */
 export interface InspectedImage {
@@ -75,7 +76,6 @@ export async function openDockerLocal(client: EngineClient, found: InspectedImag
     const files = driver === 'overlay2' ? join(root, 'overlay2', cacheId, 'diff') : join(root, 'vfs', 'dir', cacheId);
     if (!(await stat(tarSplit).catch(() => undefined)) || !(await stat(files).catch(() => undefined))?.isDirectory()) return undefined;
     const label = `layer ${index} (${cacheId.slice(0, 12)})`;
-    const source = { ...tarSplitSource(tarSplit, files, diffId, label, where), tarSplit: { record: tarSplit, root: files } };
     layers.push({
       index,
       // The stored layer is its files: what is verified is the rebuilt tar, whose digest is the diff_id.
@@ -86,11 +86,7 @@ export async function openDockerLocal(client: EngineClient, found: InspectedImag
       ...(parsed.layerCreatedBy[index] !== undefined ? { createdBy: parsed.layerCreatedBy[index] } : {}),
       async open() {
         if (!(await stat(tarSplit).catch(() => undefined))) throw new ImageError(`${label} has no tar-split data ${tarSplit} (the engine removed the layer?)`, { subject: where });
-        return openTarSplitLayer(source);
-      },
-      // The walker's threads rebuild and walk it too (both cores, as for an archive's layers).
-      async fileSource() {
-        return (await stat(tarSplit).catch(() => undefined)) ? source : undefined;
+        return verifiedLayerStream({ raw: tarSplitStream(tarSplit, files, where), compression: 'none', digest: diffId, diffId, size: 0, verifyBlobDigest: false, label, subject: where });
       },
     });
   }

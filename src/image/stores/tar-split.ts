@@ -9,8 +9,6 @@ import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ImageError } from '../../errors.js';
-import type { LayerFileSource } from '../../model/image.js';
-import { verifiedLayerStream } from '../layer-stream.js';
 
 /** A tar-split line is a header or a file record; anything this long is not one. */
 const MAX_LINE = 4 * 1024 * 1024;
@@ -184,18 +182,4 @@ async function* linesOf(input: AsyncIterable<Buffer>, subject: string): AsyncGen
 /** The layer's tar as a stream (unverified: the caller checks it against the diff_id). */
 export function tarSplitStream(tarSplitPath: string, root: string, subject: string): Readable {
   return Readable.from(rebuild(tarSplitPath, root, subject), { objectMode: false });
-}
-
-/**
- * A layer stored as files, as plain data another thread can open (the walker's threads): its
- * rebuilt tar is verified against the diff_id, as open() does.
- */
-export function tarSplitSource(record: string, root: string, diffId: string, label: string, subject: string): LayerFileSource {
-  return { path: record, start: 0, size: 0, digest: diffId, diffId, verifyBlobDigest: false, compressed: false, label, subject, tarSplit: { record, root } };
-}
-
-/** The rebuilt, verifying stream of a tarSplitSource (the same checks on any thread). */
-export function openTarSplitLayer(src: LayerFileSource & { tarSplit: { record: string; root: string } }): Readable {
-  // verifyBlobDigest false: the rebuilt tar's one check is its diff_id (named so in messages).
-  return verifiedLayerStream({ raw: tarSplitStream(src.tarSplit.record, src.tarSplit.root, src.subject), compression: 'none', digest: src.diffId, diffId: src.diffId, size: 0, verifyBlobDigest: false, label: src.label, subject: src.subject });
 }
