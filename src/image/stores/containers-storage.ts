@@ -14,14 +14,13 @@ import type { Image, ImageMetadata, ImageSource, Layer } from '../../model/image
 import { parseImageConfig, parseJson } from '../config.js';
 import { digestOf, isDigest } from '../digest.js';
 import { LAYER_MEDIA_TYPE } from '../docker-archive.js';
-import { verifiedLayerStream } from '../layer-stream.js';
 import { configPlatform } from '../manifest.js';
 import { formatPlatform, platformMatches, type Platform } from '../platform.js';
 import { MAX_METADATA_BLOB } from '../verified-blob.js';
 import { NotInStore, StoreUnreachable } from './store-errors.js';
 import { candidateNames } from './names.js';
 import { SUPPORTED_DRIVERS, splitStorageSpec, storageLocation, type StorageLocation } from './storage-conf.js';
-import { tarSplitStream } from './tar-split.js';
+import { openTarSplitLayer } from './tar-split.js';
 
 export interface StorageSpec {
   location: StorageLocation;
@@ -172,8 +171,7 @@ export class ContainersStorageSource implements ImageSource {
         ...(parsed.layerCreatedBy[index] !== undefined ? { createdBy: parsed.layerCreatedBy[index] } : {}),
         async open() {
           if (!(await stat(tarSplit).catch(() => undefined))) throw new ImageError(`${label} has no tar-split data ${tarSplit} (store corrupt)`, { subject: where });
-          // verifyBlobDigest false: the rebuilt tar's one check is its diff_id (named so in messages).
-          return verifiedLayerStream({ raw: tarSplitStream(tarSplit, root, where), compression: 'none', digest: diffId, diffId, size, verifyBlobDigest: false, label, subject: where });
+          return openTarSplitLayer(tarSplit, root, diffId, size, label, where);
         },
       };
     });

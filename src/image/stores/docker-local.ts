@@ -15,10 +15,9 @@ import type { Image, ImageMetadata, Layer } from '../../model/image.js';
 import { parseImageConfig, parseJson } from '../config.js';
 import { digestOf } from '../digest.js';
 import { LAYER_MEDIA_TYPE, repositoryOf } from '../docker-archive.js';
-import { verifiedLayerStream } from '../layer-stream.js';
 import { MAX_METADATA_BLOB } from '../verified-blob.js';
 import type { EngineClient } from './engine-api.js';
-import { tarSplitStream } from './tar-split.js';
+import { openTarSplitLayer } from './tar-split.js';
 
 /** What the daemon said about the image (engine-source.ts's inspect). */
 export interface InspectedImage {
@@ -86,7 +85,7 @@ export async function openDockerLocal(client: EngineClient, found: InspectedImag
       ...(parsed.layerCreatedBy[index] !== undefined ? { createdBy: parsed.layerCreatedBy[index] } : {}),
       async open() {
         if (!(await stat(tarSplit).catch(() => undefined))) throw new ImageError(`${label} has no tar-split data ${tarSplit} (the engine removed the layer?)`, { subject: where });
-        return verifiedLayerStream({ raw: tarSplitStream(tarSplit, files, where), compression: 'none', digest: diffId, diffId, size: 0, verifyBlobDigest: false, label, subject: where });
+        return openTarSplitLayer(tarSplit, files, diffId, 0, label, where);
       },
     });
   }

@@ -9,6 +9,7 @@ import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ImageError } from '../../errors.js';
+import { verifiedLayerStream } from '../layer-stream.js';
 
 /** A tar-split line is a header or a file record; anything this long is not one. */
 const MAX_LINE = 4 * 1024 * 1024;
@@ -182,4 +183,12 @@ async function* linesOf(input: AsyncIterable<Buffer>, subject: string): AsyncGen
 /** The layer's tar as a stream (unverified: the caller checks it against the diff_id). */
 export function tarSplitStream(tarSplitPath: string, root: string, subject: string): Readable {
   return Readable.from(rebuild(tarSplitPath, root, subject), { objectMode: false });
+}
+
+/**
+ * A layer stored as files, as a verifying stream: the rebuilt tar checked against the diff_id (its
+ * one check, named so in messages) and, when known (> 0), its size.
+ */
+export function openTarSplitLayer(record: string, root: string, diffId: string, size: number, label: string, subject: string): Readable {
+  return verifiedLayerStream({ raw: tarSplitStream(record, root, subject), compression: 'none', digest: diffId, diffId, size, verifyBlobDigest: false, label, subject });
 }
