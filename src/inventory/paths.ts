@@ -35,8 +35,8 @@ function cleanSegments(name: string, from: number, end: number): boolean {
   return true;
 }
 
-/** The general case: segments split, `.` and empty ones dropped, `..` applied. */
-function normaliseSlowly(name: string): string | undefined {
+/** The general case: segments split, `.` and empty ones dropped, `..` applied (tests check the fast path against it). */
+export function normaliseSlowly(name: string): string | undefined {
   const parts: string[] = [];
   for (const seg of name.split('/')) {
     if (seg === '' || seg === '.') continue;

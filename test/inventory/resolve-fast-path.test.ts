@@ -7,18 +7,7 @@ import { walkLayers } from '../../src/inventory/walker.js';
 import type { FileWanter } from '../../src/inventory/walk-layer.js';
 import type { Resolution, WantedFs } from '../../src/inventory/wanted-fs.js';
 import { imageOf, type Entry } from './tar-layers.js';
-
-/** A small deterministic PRNG (mulberry32), so a failure names its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng as rng } from '../version/generate.js';
 
 const everything: FileWanter = { name: 'everything', wants: () => true };
 const DIRS = ['a', 'b', 'a/c', 'b/d', 'usr/lib', 'lib', 'a/c/e'];
