@@ -61,11 +61,13 @@ export function layerDeltaStore(local: LayerCache, shared?: SharedTier, openNoti
   };
 
   /**
-   * Looks `keys` up in the directory, then every one it lacks in ONE round trip to the shared
+   * Looks `keys` up in the directory, then every one it lacks (and `notLocal`) in ONE round trip to the shared
    * cache; found entries wait in `fetched` (authenticated), and each key is marked as looked up.
    */
-  const fetchMany = async (keys: readonly string[]): Promise<void> => {
-    const missing: string[] = [];
+  const fetchMany = async (keys: readonly string[], notLocal: readonly string[] = []): Promise<void> => {
+    // `notLocal`: looked up in the directory already, and absent there.
+    for (const key of notLocal) looked.add(key);
+    const missing: string[] = [...notLocal];
     for (const key of keys) {
       if (looked.has(key)) continue;
       looked.add(key);
@@ -111,7 +113,7 @@ export function layerDeltaStore(local: LayerCache, shared?: SharedTier, openNoti
       const own = await local.get(key);
       // A miss here asks the shared cache for the memo and every layer's delta at once: the walk
       // that follows a miss then finds its deltas fetched already (one round trip either way).
-      if (!own && shared) await fetchMany([key, ...layers.map((layer) => layerDeltaCacheKey(layer, wanters))]);
+      if (!own && shared) await fetchMany(layers.map((layer) => layerDeltaCacheKey(layer, wanters)), [key]);
       const found = own ? { bytes: own, from: 'local' as const } : fetched.get(key);
       m.inventory = !found ? 'miss' : found.from === 'shared' ? 'shared-hit' : 'hit';
       memoAwaited = !found;

@@ -17,7 +17,7 @@ import { parentOf } from './paths.js';
 import { filesFor, unreadFor } from './view.js';
 import { walkStreamedLayers } from './walk-streamed.js';
 import { decodeInventory, encodeInventory, inventoryMemoKey, type InventoryMemoStore } from './memo.js';
-import { storeKey, verifyLayerBytes, walkLayers, type LayerDeltaStore, type WalkProgress } from './walker.js';
+import { storeKey, verifyLayers, walkLayers, type LayerDeltaStore, type WalkProgress } from './walker.js';
 import type { WantedFs } from './wanted-fs.js';
 
 export interface Inventory {
@@ -124,9 +124,6 @@ function linkLayerOn(fs: WantedFs, path: string): number {
   return 0;
 }
 
-/** Layers verified at once on a memo hit (reading one blob while the other is hashed). */
-const VERIFY_CONCURRENCY = 2;
-
 /**
  * The image's inventory: from the whole-image memo when this code inventoried the same layers
  * before (every layer's bytes still verified, which rejects on a mismatch), else read.
@@ -140,32 +137,12 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
   const bytes = await store.getInventory(key, image.layers, wanters).catch(() => undefined);
   const memo = bytes ? decodeInventory(bytes) : undefined;
   if (memo) {
-    await verifyAllLayers(image, opts.onProgress);
+    await verifyLayers(image.layers, opts.onProgress);
     return memo;
   }
   const inv = await readInventory(image, opts);
   await store.putInventory(key, encodeInventory(inv)).catch(() => undefined);
   return inv;
-}
-
-async function verifyAllLayers(image: Image, onProgress?: (p: WalkProgress) => void): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < image.layers.length) {
-      const layer = image.layers[next++]!;
-      onProgress?.({ layerIndex: layer.index, layerCount: image.layers.length, digest: layer.digest });
-      try {
-        await verifyLayerBytes(layer);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  // Both settle before the caller closes the image; the first failure is the one reported.
-  const results = await Promise.allSettled(Array.from({ length: Math.min(VERIFY_CONCURRENCY, image.layers.length) }, worker));
-  for (const r of results) if (r.status === 'rejected') throw r.reason;
 }
 
 async function readInventory(image: Image, opts: InventoryOptions): Promise<Inventory> {

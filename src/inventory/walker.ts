@@ -130,6 +130,30 @@ export async function verifyLayerBytes(layer: Layer): Promise<void> {
   return drain(await layer.open());
 }
 
+/**
+ * verifyLayerBytes for every layer, LAYER_CONCURRENCY at a time (one blob read while another is
+ * hashed): what trusting a whole stored inventory needs. All settle before it returns, so the
+ * caller may close the image; the first failure is the one thrown.
+ */
+export async function verifyLayers(layers: readonly Layer[], onProgress?: (p: WalkProgress) => void): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < layers.length) {
+      const layer = layers[next++]!;
+      onProgress?.({ layerIndex: layer.index, layerCount: layers.length, digest: layer.digest });
+      try {
+        await verifyLayerBytes(layer);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.min(LAYER_CONCURRENCY, layers.length) }, worker));
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+}
+
 /** The delta of a layer: from the store when it has it (bytes still verified), else walked (and then stored). */
 async function deltaFor(layer: Layer, wanters: readonly FileWanter[], store: LayerDeltaStore | undefined, pass?: SecondPass, pool?: WalkPool): Promise<LayerDelta> {
   if (!store) return deltaOfLayer(layer, wanters, pass?.also, pool, pass?.redirects);

@@ -13,11 +13,16 @@ export const DEFAULT_POLICY_SOURCE = 'builtin:default';
 
 const parser = () => import('./load.js');
 
+/** A policy file's text: bounded, one line naming the file on any problem (json-file.ts). */
+export function readPolicyText(path: string): Promise<string> {
+  return readBoundedText(path, 'policy', MAX_POLICY_FILE_BYTES);
+}
+
 /** A shipped policy: read as any policy file is (same bounds, same errors), precompiled when unchanged. */
 async function loadShippedPolicy(source: string): Promise<PolicySet> {
   const name = source.slice('builtin:'.length);
   const file = shippedPolicy(name);
-  const text = await readBoundedText(file, 'policy', MAX_POLICY_FILE_BYTES);
+  const text = await readPolicyText(file);
   return precompiledPolicySet(name, text, file, source) ?? (await parser()).policyFromText(text, file, source);
 }
 

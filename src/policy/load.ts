@@ -3,8 +3,6 @@
 import { resolve } from 'node:path';
 import { PortcullisError } from '../errors.js';
 import type { CoverageAccept, CoverageRules } from './coverage.js';
-import { readBoundedText } from './json-file.js';
-import { MAX_POLICY_FILE_BYTES } from './limits.js';
 import { FINDING_SHAPE, IMAGE_SHAPE, type Shape } from './context-shape.js';
 import type { ValidateFunction } from 'ajv';
 import { pointerLabel, schemaIssues } from './ajv-issues.js';
@@ -20,6 +18,7 @@ import { loadLocatedYaml, YamlSyntaxError, type LocatedYaml } from './yaml-posit
 export { MAX_POLICY_FILE_BYTES } from './limits.js';
 export { emptyPolicySet } from './policy-set.js';
 export { DEFAULT_POLICY_SOURCE, loadPolicies } from './load-policies.js';
+import { readPolicyText } from './load-policies.js';
 // POLICY_SCHEMA (schema.ts), compiled ahead of time: no ajv load or compile in a scan.
 const validator = validatePolicySchema as ValidateFunction;
 
@@ -136,10 +135,6 @@ export function parsePolicy(text: string, file: string, source: string, absFile:
   // Compile once, after everything is known to be valid.
   for (const item of [...set.rules, ...set.limits, ...set.imageRules]) item.test = compileLogic(item.logic);
   return { issues, set };
-}
-
-function readPolicyText(path: string): Promise<string> {
-  return readBoundedText(path, 'policy', MAX_POLICY_FILE_BYTES);
 }
 
 /** All problems in one policy file (empty when valid). For `policy validate`. */

@@ -173,8 +173,8 @@ async function* linesOf(input: AsyncIterable<Buffer>, subject: string): AsyncGen
     if (start < buf.length) {
       buf = buf.subarray(start);
       if (buf.length > MAX_LINE) throw new ImageError(`tar-split record ${n + 1} is oversized`, { subject });
-      // Copied: the chunk it lies in may be a reused buffer of the decompressor's.
-      carry = Buffer.from(buf);
+      // zlib hands out a fresh buffer per chunk: the tail is kept as is (concat copies it next time).
+      carry = buf;
     }
   }
   if (carry) yield carry.toString('utf8');
