@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { errorMessage, PortcullisError } from '../errors.js';
 import type { RedisBackendSpec } from './backend.js';
+import { loadRedisLib } from './redis-module.js';
 
 /** Every entry lives under this prefix: `cache info|clean` touch nothing else in the database. */
 export const REDIS_KEY_PREFIX = 'portcullis:layer-cache:v1:';
@@ -44,11 +45,6 @@ interface Client {
   destroy(): unknown;
 }
 
-/**
- * @redis/client is CommonJS: its exports are the `default` of the imported namespace both under
- * Node and in the esbuild bundle (whose import() of a CommonJS chunk has no named exports).
- */
-const redisClientModule = async () => (await import('@redis/client')).default;
 
 async function withDeadline<T>(what: string, ms: number, work: Promise<T>, onTimeout: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -126,7 +122,7 @@ export class RedisLayerCache {
     this.connecting ??= (async () => {
       // Loaded only when a shared cache is configured: the client alone (@redis/client, which the
       // `redis` package wraps), not the Redis Stack modules (JSON, search, time series, bloom) we never use.
-      const { RedisClient } = await redisClientModule();
+      const { RedisClient } = await loadRedisLib();
       const { spec, timeoutMs } = this.opts;
       const socket = {
         host: spec.host,
@@ -180,7 +176,7 @@ export class RedisLayerCache {
    */
   async getMany(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
     if (keys.length === 0) return [];
-    const { RESP_TYPES } = await redisClientModule();
+    const { RESP_TYPES } = await loadRedisLib();
     const max = this.opts.maxEntryBytes;
     return this.call('reading the shared cache', async (client) => {
       const asBuffers = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
@@ -266,7 +262,7 @@ async function pipeline(client: Client, commands: readonly (readonly (string | B
   const replies = settled.map((r) => (r.status === 'fulfilled' ? r.value : r.reason));
   const errorIndexes = settled.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
   if (errorIndexes.length === 0) return replies;
-  const { ErrorReply } = await redisClientModule();
+  const { ErrorReply } = await loadRedisLib();
   const notReply = errorIndexes.map((i) => replies[i]).find((e) => !(e instanceof ErrorReply));
   if (notReply !== undefined) throw notReply;
   throw Object.assign(new Error(`${errorIndexes.length} commands failed`), { replies, errorIndexes });
