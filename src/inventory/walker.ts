@@ -88,6 +88,9 @@ export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[],
       }
     }
   }
+  // A pull source (one reused buffer) skips the stream; walkLayer copies what it keeps.
+  const chunks = await layer.chunks?.();
+  if (chunks) return walkLayer(chunks, wanters, label, also);
   const stream = await layer.open();
   try {
     return await walkLayer(stream, wanters, label, also);

@@ -25,6 +25,13 @@ export interface Layer extends LayerRef {
    * undefined for a source whose bytes cannot be re-opened by path (registry, daemon stream).
    */
   fileSource?(): Promise<LayerFileSource | undefined>;
+  /**
+   * The same verified tar as open(), pulled chunk by chunk, for a source that rebuilds it into one
+   * reused buffer (a layer stored as files: tar-split). The consumer is done with a chunk when it
+   * asks for the next and copies what it keeps; the iteration ends normally only when every check
+   * passed, else it throws the ImageError open()'s stream would fail with.
+   */
+  chunks?(): Promise<AsyncIterable<Buffer>>;
 }
 
 /** A layer blob on disk and its claims, as plain data (see Layer.fileSource). */

@@ -20,7 +20,7 @@ import { MAX_METADATA_BLOB } from '../verified-blob.js';
 import { NotInStore, StoreUnreachable } from './store-errors.js';
 import { candidateNames } from './names.js';
 import { SUPPORTED_DRIVERS, splitStorageSpec, storageLocation, type StorageLocation } from './storage-conf.js';
-import { openTarSplitLayer } from './tar-split.js';
+import { openTarSplitLayer, tarSplitChunks } from './tar-split.js';
 
 export interface StorageSpec {
   location: StorageLocation;
@@ -160,6 +160,9 @@ export class ContainersStorageSource implements ImageSource {
       const root = driver === 'overlay' ? join(graphroot, 'overlay', l.id, 'diff') : join(graphroot, 'vfs', 'dir', l.id);
       const tarSplit = join(layerDir, `${l.id}.tar-split.gz`);
       const label = `layer ${index} (${l.id.slice(0, 12)})`;
+      const present = async (): Promise<void> => {
+        if (!(await stat(tarSplit).catch(() => undefined))) throw new ImageError(`${label} has no tar-split data ${tarSplit} (store corrupt)`, { subject: where });
+      };
       const size = typeof l['diff-size'] === 'number' && l['diff-size'] >= 0 ? l['diff-size'] : 0;
       return {
         index,
@@ -170,8 +173,19 @@ export class ContainersStorageSource implements ImageSource {
         size,
         ...(parsed.layerCreatedBy[index] !== undefined ? { createdBy: parsed.layerCreatedBy[index] } : {}),
         async open() {
-          if (!(await stat(tarSplit).catch(() => undefined))) throw new ImageError(`${label} has no tar-split data ${tarSplit} (store corrupt)`, { subject: where });
-          return openTarSplitLayer(tarSplit, root, diffId, size, label, where);
+          await present();
+          return openTarSplitLayer(tarSplit, root, diffId, label, where);
+        },
+        async chunks() {
+          await present();
+          return tarSplitChunks(tarSplit, root, diffId, label, where);
+        },
+        // A cache hit's check: the whole tar rebuilt and hashed (the files are the only bytes there are).
+        async verify() {
+          await present();
+          for await (const _ of tarSplitChunks(tarSplit, root, diffId, label, where)) {
+            // hashed as it is rebuilt; checked at its end
+          }
         },
       };
     });

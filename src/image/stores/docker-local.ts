@@ -17,7 +17,7 @@ import { digestOf } from '../digest.js';
 import { LAYER_MEDIA_TYPE, repositoryOf } from '../docker-archive.js';
 import { MAX_METADATA_BLOB } from '../verified-blob.js';
 import type { EngineClient } from './engine-api.js';
-import { openTarSplitLayer } from './tar-split.js';
+import { openTarSplitLayer, tarSplitChunks } from './tar-split.js';
 
 /** What the daemon said about the image (engine-source.ts's inspect). */
 export interface InspectedImage {
@@ -75,6 +75,9 @@ export async function openDockerLocal(client: EngineClient, found: InspectedImag
     const files = driver === 'overlay2' ? join(root, 'overlay2', cacheId, 'diff') : join(root, 'vfs', 'dir', cacheId);
     if (!(await stat(tarSplit).catch(() => undefined)) || !(await stat(files).catch(() => undefined))?.isDirectory()) return undefined;
     const label = `layer ${index} (${cacheId.slice(0, 12)})`;
+    const present = async (): Promise<void> => {
+      if (!(await stat(tarSplit).catch(() => undefined))) throw new ImageError(`${label} has no tar-split data ${tarSplit} (the engine removed the layer?)`, { subject: where });
+    };
     layers.push({
       index,
       // The stored layer is its files: what is verified is the rebuilt tar, whose digest is the diff_id.
@@ -84,8 +87,19 @@ export async function openDockerLocal(client: EngineClient, found: InspectedImag
       size: 0,
       ...(parsed.layerCreatedBy[index] !== undefined ? { createdBy: parsed.layerCreatedBy[index] } : {}),
       async open() {
-        if (!(await stat(tarSplit).catch(() => undefined))) throw new ImageError(`${label} has no tar-split data ${tarSplit} (the engine removed the layer?)`, { subject: where });
-        return openTarSplitLayer(tarSplit, files, diffId, 0, label, where);
+        await present();
+        return openTarSplitLayer(tarSplit, files, diffId, label, where);
+      },
+      async chunks() {
+        await present();
+        return tarSplitChunks(tarSplit, files, diffId, label, where);
+      },
+      // A cache hit's check: the whole tar rebuilt and hashed (the files are the only bytes there are).
+      async verify() {
+        await present();
+        for await (const _ of tarSplitChunks(tarSplit, files, diffId, label, where)) {
+          // hashed as it is rebuilt; checked at its end
+        }
       },
     });
   }
