@@ -8,6 +8,7 @@
 // cache of other source (even of the same length), or with a flipped byte, never reaches V8. A cache
 // that is absent, or that V8 rejects, only costs the compile it would have saved.
 import { createHash } from 'node:crypto';
+import { isAscii } from 'node:buffer';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -41,7 +42,10 @@ export function loadCommonJs(file: string): LoadedCommonJs {
   } catch {
     // no cache: compiled from source
   }
-  const script = new Script(wrap(bytes.toString('utf8')), { filename: file, ...(cachedData ? { cachedData } : {}) });
+  // esbuild writes ASCII (non-ASCII characters escaped): latin1 then makes the same string without
+  // UTF-8 decoding, which took ~8 ms of the client's 1.2 MB.
+  const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+  const script = new Script(wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
   const fn = script.runInThisContext() as (...args: unknown[]) => void;
   const module = { exports: {} as unknown };
   fn.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));

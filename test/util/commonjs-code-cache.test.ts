@@ -45,6 +45,12 @@ describe('loadCommonJs', () => {
     expect(inChild(file)).toMatchObject({ cache: 'none', answer: 'one', name: 'plain.cjs', self: true });
   });
 
+  it('reads a file that is not ASCII as UTF-8 (esbuild output is ASCII, and read faster as such)', () => {
+    const file = join(dir, 'utf8.cjs');
+    writeFileSync(file, moduleSource('d\u00e9j\u00e0 \u2713'));
+    expect(inChild(file)).toMatchObject({ cache: 'none', answer: 'd\u00e9j\u00e0 \u2713' });
+  });
+
   it('uses the cache the build wrote for this source', () => {
     const file = join(dir, 'cached.cjs');
     writeFileSync(file, moduleSource('one'));
