@@ -19,6 +19,7 @@ export interface SharedTier {
 }
 
 export interface ScanLayerDeltaStore extends LayerDeltaStore, InventoryMemoStore {
+  peekInventory(key: string): Promise<Buffer | undefined>;
   metrics(): CacheMetrics;
   /** Lines the user must see (the shared cache failed; entries failed authentication). */
   notices(): string[];
@@ -109,16 +110,23 @@ export function layerDeltaStore(local: LayerCache, shared?: SharedTier, openNoti
       if (shared) await fetchMany(layers.map((layer) => layerDeltaCacheKey(layer, wanters)));
     },
 
-    async getInventory(key: string, layers: readonly LayerKey[], wanters: WanterVersions): Promise<Buffer | undefined> {
+    async getInventory(key: string, layers: readonly LayerKey[], wanters: WanterVersions, related: readonly string[] = []): Promise<Buffer | undefined> {
       const own = await local.get(key);
-      // A miss here asks the shared cache for the memo and every layer's delta at once: the walk
-      // that follows a miss then finds its deltas fetched already (one round trip either way).
-      if (!own && shared) await fetchMany(layers.map((layer) => layerDeltaCacheKey(layer, wanters)), [key]);
+      // A miss here asks the shared cache for the memo, the related memos (parents) and every
+      // layer's delta at once: the walk that follows a miss then finds them fetched already (one
+      // round trip either way).
+      if (!own && shared) await fetchMany([...related, ...layers.map((layer) => layerDeltaCacheKey(layer, wanters))], [key]);
       const found = own ? { bytes: own, from: 'local' as const } : fetched.get(key);
       m.inventory = !found ? 'miss' : found.from === 'shared' ? 'shared-hit' : 'hit';
       memoAwaited = !found;
       if (found?.from === 'shared') await local.put(key, found.bytes);
       return found?.bytes;
+    },
+
+    async peekInventory(key: string): Promise<Buffer | undefined> {
+      const pre = fetched.get(key);
+      if (pre) return pre.bytes;
+      return looked.has(key) ? undefined : local.get(key);
     },
 
     async putInventory(key: string, data: Buffer): Promise<void> {

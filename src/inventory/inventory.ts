@@ -12,11 +12,11 @@ import { detectOs, osDetector } from './os-detect.js';
 import { osvEcosystemFor } from './os-ecosystem.js';
 import { osPackageDb } from '../ecosystems/index.js';
 import { CATALOGERS } from './registry.js';
-import { redirectConcerns } from './link-targets.js';
+import { redirectConcerns, type LinkProbes } from './link-targets.js';
 import { parentOf } from './paths.js';
 import { filesFor, unreadFor } from './view.js';
 import { walkStreamedLayers } from './walk-streamed.js';
-import { decodeInventory, encodeInventory, inventoryMemoKey, type InventoryMemoStore } from './memo.js';
+import { decodeInventory, decodeLinkProbes, encodeInventory, inventoryMemoKey, parentMemoKeys, type InventoryMemoStore } from './memo.js';
 import { storeKey, verifyLayers, walkLayers, type LayerDeltaStore, type WalkProgress } from './walker.js';
 import type { WantedFs } from './wanted-fs.js';
 
@@ -131,21 +131,29 @@ function linkLayerOn(fs: WantedFs, path: string): number {
  */
 export async function inventoryImage(image: Image, opts: InventoryOptions = {}): Promise<Inventory> {
   const store = opts.store;
-  if (opts.catalogers || image.streamed || !store?.getInventory || !store.putInventory) return readInventory(image, opts);
+  if (opts.catalogers || image.streamed || !store?.getInventory || !store.putInventory) return (await readInventory(image, opts)).inventory;
   const wanters = storeKey([osDetector, ...CATALOGERS]);
   const key = inventoryMemoKey(image, wanters);
-  const bytes = await store.getInventory(key, image.layers, wanters).catch(() => undefined);
+  const parents = parentMemoKeys(image, wanters);
+  const bytes = await store.getInventory(key, image.layers, wanters, parents).catch(() => undefined);
   const memo = bytes ? decodeInventory(bytes) : undefined;
   if (memo) {
     await verifyLayers(image.layers, opts.onProgress);
     return memo;
   }
-  const inv = await readInventory(image, opts);
-  await store.putInventory(key, encodeInventory(inv)).catch(() => undefined);
-  return inv;
+  // A parent's memo (fetched in the same round trip) lends its link probe answers to this walk.
+  const known = new Map<string, boolean>();
+  for (const parent of parents) {
+    const data = await store.peekInventory?.(parent).catch(() => undefined);
+    if (data) for (const [k, v] of decodeLinkProbes(data)) known.set(k, v);
+  }
+  const { inventory, linkProbes } = await readInventory(image, opts, known.size > 0 ? known : undefined);
+  await store.putInventory(key, encodeInventory(inventory, linkProbes)).catch(() => undefined);
+  return inventory;
 }
 
-async function readInventory(image: Image, opts: InventoryOptions): Promise<Inventory> {
+/** The inventory, and the walk's link probe answers (none for a read-once stream). */
+async function readInventory(image: Image, opts: InventoryOptions, linkProbes?: LinkProbes): Promise<{ inventory: Inventory; linkProbes?: LinkProbes }> {
   const catalogers = opts.catalogers ?? CATALOGERS;
   const historyOnes = catalogers.filter((c) => c.attribution === 'history');
   const snapshots = new Map<Cataloger, Snapshot[]>(historyOnes.map((c) => [c, []]));
@@ -182,9 +190,9 @@ async function readInventory(image: Image, opts: InventoryOptions): Promise<Inve
   const wanters = [osDetector, ...catalogers];
   // A daemon's export stream is read once, layers in stream order (src/image/stores). It cannot be
   // read again for link targets: a wanted link whose target was not captured is listed as unread.
-  const { fs, warnings, missed } = image.streamed
-    ? await walkStreamedLayers(image, image.streamed, wanters, walkOptions)
-    : { ...(await walkLayers(image.layers, wanters, walkOptions)), missed: [] };
+  const { fs, warnings, missed, probes } = image.streamed
+    ? { ...(await walkStreamedLayers(image, image.streamed, wanters, walkOptions)), probes: undefined }
+    : await walkLayers(image.layers, wanters, { ...walkOptions, ...(linkProbes ? { linkProbes } : {}) }).then((r) => ({ ...r, missed: [], probes: r.linkProbes }));
 
   const warn = (w: ScanWarning) => warnings.push(w);
   const os = detectOs(filesFor(fs, osDetector));
@@ -234,5 +242,6 @@ async function readInventory(image: Image, opts: InventoryOptions): Promise<Inve
   packages.sort(comparePackages);
   warnings.sort((a, b) => (a.layer ?? -1) - (b.layer ?? -1) || compare(a.path ?? '', b.path ?? '') || compare(a.code, b.code) || compare(a.message, b.message));
   const unreadList = [...unread.values()].sort((a, b) => compare(a.path, b.path) || compare(a.cataloger, b.cataloger));
-  return { ...(os ? { os } : {}), osEcosystem, packages, warnings, unread: unreadList };
+  const inventory: Inventory = { ...(os ? { os } : {}), osEcosystem, packages, warnings, unread: unreadList };
+  return probes ? { inventory, linkProbes: probes } : { inventory };
 }

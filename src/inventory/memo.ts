@@ -12,6 +12,7 @@ import type { Package } from '../model/package.js';
 import type { ScanWarning } from '../model/warning.js';
 import { codeFingerprint } from '../util/code-fingerprint.js';
 import { TOOL_VERSION } from '../version-info.js';
+import type { LinkProbes } from './link-targets.js';
 import type { LayerKey, WanterVersions } from './walker.js';
 import { layerRefOf } from './walker.js';
 
@@ -24,8 +25,13 @@ export interface InventoryMemoStore {
    * The memo stored under `key`, if any. A shared backend may fetch the layers' deltas in the same
    * round trip (`layers`, `wanters`: what the walk would ask for on a miss).
    */
-  getInventory(key: string, layers: readonly LayerKey[], wanters: WanterVersions): Promise<Buffer | undefined>;
+  getInventory(key: string, layers: readonly LayerKey[], wanters: WanterVersions, related?: readonly string[]): Promise<Buffer | undefined>;
   putInventory(key: string, data: Buffer): Promise<void>;
+  /**
+   * Another memo (`related` of getInventory: fetched in the same round trip), for what it knows
+   * beyond its image's inventory (its link probes); not counted as a lookup of this image.
+   */
+  peekInventory?(key: string): Promise<Buffer | undefined>;
 }
 
 /** What a memo holds: inventoryImage's result. */
@@ -43,20 +49,61 @@ export interface MemoInventory {
  * platform (packages of a platform-less ecosystem get the image's).
  */
 export function inventoryMemoKey(image: Image, wanters: WanterVersions): string {
+  return memoKeyOf(image, image.layers.length, wanters);
+}
+
+function memoKeyOf(image: Image, layerCount: number, wanters: WanterVersions): string {
   const { os, architecture, variant } = image.metadata.config;
   const facts = {
     format: MEMO_FORMAT,
     tool: TOOL_VERSION,
     code: codeFingerprint(),
     wanters,
-    layers: image.layers.map(layerRefOf),
+    layers: image.layers.slice(0, layerCount).map(layerRefOf),
     platform: { os, architecture, variant: variant ?? null },
   };
   return `inventory/v${MEMO_FORMAT}/${createHash('sha256').update(JSON.stringify(facts)).digest('hex')}`;
 }
 
-export function encodeInventory(inv: MemoInventory): Buffer {
-  return Buffer.from(JSON.stringify({ format: MEMO_FORMAT, ...inv }), 'utf8');
+/** Parent images looked up: the longest layer prefixes (a base image, then its own base…). */
+const PARENTS = 4;
+
+/**
+ * The memo keys this image's parents would have (the image's first layers, same history and
+ * platform: what `FROM base` builds on), longest first. A fleet runner meets a new image mostly on
+ * a base it has scanned before; that memo's link probes spare this walk the same probes (LinkProbes).
+ */
+export function parentMemoKeys(image: Image, wanters: WanterVersions): string[] {
+  const out: string[] = [];
+  for (let n = image.layers.length - 1; n >= 1 && out.length < PARENTS; n--) out.push(memoKeyOf(image, n, wanters));
+  return out;
+}
+
+/** The stored form: the inventory, and the link probe answers of its walk (LinkProbes). */
+export function encodeInventory(inv: MemoInventory, probes?: LinkProbes): Buffer {
+  const linkProbes = { yes: [] as string[], no: [] as string[] };
+  for (const [k, v] of probes ?? []) (v ? linkProbes.yes : linkProbes.no).push(k);
+  return Buffer.from(JSON.stringify({ format: MEMO_FORMAT, ...inv, linkProbes }), 'utf8');
+}
+
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** The link probe answers a memo holds (none: an older memo, or not a memo). */
+export function decodeLinkProbes(data: Buffer): LinkProbes {
+  const out = new Map<string, boolean>();
+  let v: unknown;
+  try {
+    v = JSON.parse(data.toString('utf8'));
+  } catch {
+    return out;
+  }
+  if (typeof v !== 'object' || v === null) return out;
+  const o = v as { format?: unknown; linkProbes?: { yes?: unknown; no?: unknown } };
+  const p = o.linkProbes;
+  if (o.format !== MEMO_FORMAT || typeof p !== 'object' || p === null || !isStringArray(p.yes) || !isStringArray(p.no)) return out;
+  for (const k of p.no) out.set(k, false);
+  for (const k of p.yes) out.set(k, true);
+  return out;
 }
 
 /** The stored inventory; undefined when the bytes are not one (then the image is read as if absent). */

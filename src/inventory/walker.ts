@@ -7,7 +7,7 @@ import type { Layer } from '../model/image.js';
 import type { LayerRef } from '../model/package.js';
 import type { ScanWarning } from '../model/warning.js';
 import type { LayerDelta } from './layer-delta.js';
-import { alsoWantedAs, layerMayHold, LinkTargets, type Redirect } from './link-targets.js';
+import { alsoWantedAs, layerMayHold, LinkTargets, type LinkProbes, type Redirect } from './link-targets.js';
 import { drain } from '../image/layer.js';
 import { areRegistryWanters } from './walk-job.js';
 import { walkLayer, type AlsoWantedAs, type FileWanter } from './walk-layer.js';
@@ -54,6 +54,8 @@ export interface WalkOptions {
    */
   onRestart?(): void;
   onProgress?(p: WalkProgress): void;
+  /** Link probe answers known before the walk (LinkProbes: from a memo made by this code). */
+  linkProbes?: LinkProbes;
   /**
    * Walk file-backed layers in worker threads (walk-pool.ts). Default: uncompressed blobs, when the
    * image has at least two layers, the wanters are the registry's own, and PORTCULLIS_WALK_THREADS
@@ -188,6 +190,8 @@ export interface WalkResult {
   reread: number[];
   /** Indexes of the layers a walker thread read (first or second pass); the rest were read here or cached. */
   threaded: number[];
+  /** Every link probe answer the walk knew or found (for the memo: another image's walk may use them). */
+  linkProbes: LinkProbes;
 }
 
 /** Runs `compute(i)` for the indexes in order, LAYER_CONCURRENCY at a time, handing each result to `use`. */
@@ -227,7 +231,7 @@ export async function walkLayers(layers: readonly Layer[], wanters: readonly Fil
 
 async function walkAll(layers: readonly Layer[], wanters: readonly FileWanter[], opts: WalkOptions, pool: WalkPool | undefined): Promise<WalkResult> {
   const deltas: LayerDelta[] = [];
-  const targets = new LinkTargets(wanters);
+  const targets = new LinkTargets(wanters, opts.linkProbes);
   let fs = new WantedFs();
   const all = layers.map((_, i) => i);
   // One batched lookup for the first pass (a second pass has its own, below).
@@ -274,5 +278,5 @@ async function walkAll(layers: readonly Layer[], wanters: readonly FileWanter[],
   await opts.store?.flush?.().catch(() => undefined);
   const warnings: ScanWarning[] = [];
   for (let i = 0; i < layers.length; i++) for (const w of deltas[i]!.warnings) warnings.push({ ...w, layer: layers[i]!.index });
-  return { fs, warnings, redirects, reread, threaded: [] };
+  return { fs, warnings, redirects, reread, threaded: [], linkProbes: targets.probes() };
 }

@@ -105,12 +105,13 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
     expect(ttl).toBeLessThanOrEqual(7 * 86400);
 
     const second = runner();
-    // Round trips are batched: one pipelined read (the memo and every layer) and one pipelined
-    // write (the new layer's delta and the app image's memo) for the whole scan.
+    // Round trips are batched: one pipelined read (the memo, its three parents' memos, the base's
+    // among them, and every layer) and one pipelined write (the new layer's delta and the app
+    // image's memo) for the whole scan.
     const gets = vi.spyOn(RedisLayerCache.prototype, 'getMany');
     const puts = vi.spyOn(RedisLayerCache.prototype, 'putMany');
     const app = await second.sbom(images.app, ['--cache-ttl', '1h']);
-    expect([gets.mock.calls.map((c) => c[0].length), puts.mock.calls.map((c) => c[0].length)]).toEqual([[5], [2]]);
+    expect([gets.mock.calls.map((c) => c[0].length), puts.mock.calls.map((c) => c[0].length)]).toEqual([[8], [2]]);
     gets.mockRestore();
     puts.mockRestore();
     expect(app.code, app.stderr).toBe(0);

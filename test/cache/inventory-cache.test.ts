@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { layerDeltaStore, openLayerCache, type ScanLayerDeltaStore } from '../../src/cache/index.js';
-import { inventoryMemoKey } from '../../src/inventory/memo.js';
+import { decodeLinkProbes, encodeInventory, inventoryMemoKey, parentMemoKeys } from '../../src/inventory/memo.js';
 import { storeKey, type LayerDeltaStore } from '../../src/inventory/walker.js';
 import { osDetector } from '../../src/inventory/os-detect.js';
 import { CATALOGERS } from '../../src/inventory/registry.js';
@@ -17,6 +17,7 @@ import { debianImage, type DebianImageFixture } from '../fixtures/debian-image.j
 import { langImage } from '../fixtures/lang-image.js';
 import { runCli } from '../helpers/cli.js';
 import { entryFiles, isMemoKey } from './entries.js';
+import { fleetImages } from './fleet-image.js';
 
 const SECRET = Buffer.alloc(32, 3);
 /** The store without its inventory memo: every scan takes the per-layer path. */
@@ -114,6 +115,43 @@ describe('layer cache', () => {
       await image.close();
     }
   });
+
+  it('a child image\'s walk takes its parent\'s link probe answers from the parent\'s memo, with the identical inventory', async () => {
+    const images = fleetImages(img, join(dir, 'fleet'));
+    const wanters = storeKey([osDetector, ...CATALOGERS]);
+    const truth = await inventoryImage(await resolveImageSource(images.app, {}).open());
+
+    // The parent's scan stores its memo, with the answers of its walk's link probes.
+    const cacheDir = join(dir, 'c-parent');
+    const cache = openLayerCache({ secret: SECRET, dir: cacheDir });
+    const parent = await resolveImageSource(images.base, {}).open();
+    await inventoryImage(parent, { store: layerDeltaStore(cache) });
+    const parentKey = inventoryMemoKey(parent, wanters);
+    await parent.close();
+    const store = layerDeltaStore(cache);
+    const probes = decodeLinkProbes((await store.peekInventory(parentKey))!);
+    expect(probes.size).toBeGreaterThan(500); // the Debian base's links (zoneinfo, alternatives, …)
+
+    // The child: its own layer is read, the parent's come from their deltas; the key of its
+    // parent is the parent's own memo key.
+    const child = await counted(images.app);
+    expect(parentMemoKeys(child.image, wanters)[0]).toBe(parentKey);
+    const inv = await inventoryImage(child.image, { store });
+    await child.image.close();
+    expect(child.opens()).toBe(1);
+    expect(inv).toEqual(truth);
+
+    // Control (so this test can fail): the answers are used. A parent memo that says every probed
+    // link is wanted makes the walk follow them: layers are read again for their targets.
+    const forged = openLayerCache({ secret: SECRET, dir: join(dir, 'c-forged') });
+    const allYes = new Map([...probes.keys()].map((k) => [k, true]));
+    const seeded = layerDeltaStore(forged);
+    await seeded.putInventory(parentKey, encodeInventory(truth, allYes));
+    const again = await counted(images.app);
+    await inventoryImage(again.image, { store: seeded });
+    await again.image.close();
+    expect(again.opens()).toBeGreaterThan(again.image.layers.length);
+  }, 600_000);
 
   it('keeps distilled language results (Go, Java) across the cache', async () => {
     const ref = (await langImage()).dockerArchive;
