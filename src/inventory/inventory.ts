@@ -210,7 +210,7 @@ async function readInventory(image: Image, opts: InventoryOptions, linkProbes?: 
       const reason = `symbolic link to ${r.dir ? 'the directory ' : ''}${r.real}, which a read-once image stream cannot read again; scan the image from an archive or a registry to read it`;
       if (addUnread({ path: r.name, cataloger: c.name, kind, code: 'link', reason, layer })) warn({ code: 'walker.link-unresolved', message: `${r.name}: ${reason}; not read`, path: r.name, layer });
     }
-    for (const u of unreadFor(fs, c)) {
+    for (const u of unreadFor(fs, c, probes)) {
       if (addUnread({ path: u.path, cataloger: c.name, kind, code: u.code, reason: u.reason, layer: u.layer }) && u.code === 'link') warn({ code: 'walker.link-unresolved', message: `${u.path}: ${u.reason}; not read`, path: u.path, layer: u.layer });
     }
     const files = filesFor(fs, c, warn);

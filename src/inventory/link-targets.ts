@@ -66,6 +66,9 @@ function anyWantedOnlyThroughLink(wanters: readonly FileWanter[], name: string, 
  */
 export type LinkProbes = ReadonlyMap<string, boolean>;
 
+/** The key of the probe "does a wanter take the file at `real` only under the link `name`". */
+export const linkProbeKey = (name: string, real: string): string => `${name}\u0000${real}`;
+
 /** Collects the redirects the states of a view need; `probe` results are memoised per (name, real). */
 export class LinkTargets {
   private readonly found = new Map<string, Redirect>();
@@ -94,7 +97,7 @@ export class LinkTargets {
   }
 
   private wanted(name: string, real: string): boolean {
-    const key = `${name}\u0000${real}`;
+    const key = linkProbeKey(name, real);
     let v = this.probed.get(key);
     if (v === undefined) {
       v = anyWantedOnlyThroughLink(this.wanters, name, real);

@@ -2,7 +2,7 @@
 // wanted paths reached through symlinks (files or directories) whose target was captured.
 import type { ScanWarning } from '../model/warning.js';
 import type { WalkedFile } from './cataloger.js';
-import { wantedOnlyThroughLink } from './link-targets.js';
+import { linkProbeKey, wantedOnlyThroughLink, type LinkProbes } from './link-targets.js';
 import { SNIFF_BYTES, type FileWanter } from './walk-layer.js';
 import type { FsFile, WantedFs } from './wanted-fs.js';
 
@@ -54,8 +54,9 @@ export interface UnreadName {
  * The names `wanter` asks for that the view could not give it: files over its size limit (under
  * their own name or a link's), links that lead to no readable file (their target is not in the
  * image, or a hard link whose target was not there when it was made), and symlink loops.
+ * `probes`: the walk's link probe answers (LinkProbes), which spare asking this wanter again.
  */
-export function unreadFor(fs: WantedFs, wanter: FileWanter): UnreadName[] {
+export function unreadFor(fs: WantedFs, wanter: FileWanter, probes?: LinkProbes): UnreadName[] {
   const out = new Map<string, UnreadName>();
   const { names, loops, dangling } = fs.reachable();
   for (const n of names) {
@@ -65,7 +66,9 @@ export function unreadFor(fs: WantedFs, wanter: FileWanter): UnreadName[] {
     out.set(n.path, { path: n.path, code: u.code, reason: `${u.reason}${via}`, layer: u.layer.index });
   }
   for (const d of dangling) {
-    if (out.has(d.link.path) || wantedOnlyThroughLink([wanter], d.link.path, d.real).length === 0) continue;
+    if (out.has(d.link.path)) continue;
+    // The walk asked every wanter already: a link no wanter takes only through is none of this one's.
+    if (probes?.get(linkProbeKey(d.link.path, d.real)) === false || wantedOnlyThroughLink([wanter], d.link.path, d.real).length === 0) continue;
     const reason = d.hardlink
       ? `hard link to ${d.real}, which held no readable file when the link was made`
       : `symbolic link to ${d.real}, where there is no readable file`;
