@@ -16,8 +16,8 @@ import { redirectConcerns, type LinkProbes } from './link-targets.js';
 import { parentOf } from './paths.js';
 import { filesFor, unreadFor } from './view.js';
 import { walkStreamedLayers } from './walk-streamed.js';
-import { decodeInventory, decodeLinkProbes, encodeInventory, inventoryMemoKey, parentMemoKeys, type InventoryMemoStore } from './memo.js';
-import { storeKey, verifyLayers, walkLayers, type LayerDeltaStore, type WalkProgress } from './walker.js';
+import { decodeInventory, decodeLinkProbes, decodeResume, encodeInventory, inventoryMemoKey, parentMemoKeys, type InventoryMemoStore, type WalkResume } from './memo.js';
+import { layerRefOf, storeKey, verifyLayers, walkLayers, type LayerDeltaStore, type WalkProgress } from './walker.js';
 import type { WantedFs } from './wanted-fs.js';
 
 export interface Inventory {
@@ -141,23 +141,44 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
     await verifyLayers(image.layers, opts.onProgress);
     return memo;
   }
-  // A parent's memo (fetched in the same round trip) lends its link probe answers to this walk.
+  // A parent's memo (fetched in the same round trip) lends its link probe answers to this walk,
+  // and the longest one with a WalkResume where to take over.
   const known = new Map<string, boolean>();
-  for (const parent of parents) {
+  let resume: ParentStart['resume'];
+  for (const [i, parent] of parents.entries()) {
     const data = await store.peekInventory?.(parent).catch(() => undefined);
-    if (data) for (const [k, v] of decodeLinkProbes(data)) known.set(k, v);
+    if (!data) continue;
+    for (const [k, v] of decodeLinkProbes(data)) known.set(k, v);
+    const from = resume ? undefined : decodeResume(data);
+    if (from) resume = { at: image.layers.length - 1 - i, from };
   }
-  const { inventory, linkProbes } = await readInventory(image, opts, known.size > 0 ? known : undefined);
-  await store.putInventory(key, encodeInventory(inventory, linkProbes)).catch(() => undefined);
-  return inventory;
+  const start: ParentStart = { ...(known.size > 0 ? { linkProbes: known } : {}), ...(resume ? { resume } : {}) };
+  const read = await readInventory(image, opts, start);
+  await store.putInventory(key, encodeInventory(read.inventory, read.linkProbes, read.resume)).catch(() => undefined);
+  return read.inventory;
 }
 
-/** The inventory, and the walk's link probe answers (none for a read-once stream). */
-async function readInventory(image: Image, opts: InventoryOptions, linkProbes?: LinkProbes): Promise<{ inventory: Inventory; linkProbes?: LinkProbes }> {
+/** What a parent image's memo lends a walk (memo.ts): link probe answers, and where to take over. */
+interface ParentStart {
+  linkProbes?: LinkProbes;
+  resume?: { at: number; from: WalkResume };
+}
+
+/** The inventory, and what its walk leaves for a child image's (none for a read-once stream). */
+async function readInventory(image: Image, opts: InventoryOptions, parent: ParentStart = {}): Promise<{ inventory: Inventory; linkProbes?: LinkProbes; resume?: WalkResume }> {
   const catalogers = opts.catalogers ?? CATALOGERS;
   const historyOnes = catalogers.filter((c) => c.attribution === 'history');
   const snapshots = new Map<Cataloger, Snapshot[]>(historyOnes.map((c) => [c, []]));
   const lastSig = new Map<Cataloger, string>();
+  /** Per history cataloger: the layer index each package key was first seen in (a parent's, then these states'). */
+  const firstSeen = new Map<Cataloger, Map<string, number>>(historyOnes.map((c) => [c, new Map()]));
+  // Taken over only with every history cataloger's state (the same code wrote it).
+  const resume = parent.resume && historyOnes.every((c) => parent.resume!.from.history[c.name]) ? parent.resume : undefined;
+  for (const c of resume ? historyOnes : []) {
+    const h = resume!.from.history[c.name]!;
+    lastSig.set(c, h.sig);
+    firstSeen.set(c, new Map(h.firstSeen));
+  }
   const unread = new Map<string, UnreadFile>();
   /** False when the file was listed already (by an earlier, more precise reason). */
   const addUnread = (u: UnreadFile): boolean => {
@@ -181,24 +202,49 @@ async function readInventory(image: Image, opts: InventoryOptions, linkProbes?: 
         snapshots.get(c)?.push({ layer, files });
       }
     },
-    // The view is rebuilt after link targets were read: the states are told again.
+    // The view is rebuilt after link targets were read: the states are told again (all of them:
+    // a parent's are forgotten too).
     onRestart() {
-      for (const c of historyOnes) snapshots.set(c, []);
+      for (const c of historyOnes) {
+        snapshots.set(c, []);
+        firstSeen.set(c, new Map());
+      }
       lastSig.clear();
     },
   };
   const wanters = [osDetector, ...catalogers];
   // A daemon's export stream is read once, layers in stream order (src/image/stores). It cannot be
   // read again for link targets: a wanted link whose target was not captured is listed as unread.
-  const { fs, warnings, missed, probes } = image.streamed
+  const walked = image.streamed
     ? { ...(await walkStreamedLayers(image, image.streamed, wanters, walkOptions)), probes: undefined }
-    : await walkLayers(image.layers, wanters, { ...walkOptions, ...(linkProbes ? { linkProbes } : {}) }).then((r) => ({ ...r, missed: [], probes: r.linkProbes }));
+    : await walkLayers(image.layers, wanters, {
+        ...walkOptions,
+        ...(parent.linkProbes ? { linkProbes: parent.linkProbes } : {}),
+        ...(resume ? { resumeAt: resume.at } : {}),
+      }).then((r) => ({ ...r, missed: [], probes: r.linkProbes }));
+  const { fs, warnings, missed, probes } = walked;
+  const followedLinks = 'redirects' in walked ? walked.redirects.length > 0 : true;
 
   const warn = (w: ScanWarning) => warnings.push(w);
   const os = detectOs(filesFor(fs, osDetector));
   const osEcosystem = osvEcosystemFor(os);
   const ctx: CatalogContext = { osEcosystem, warn, ...(os ? { os } : {}) };
   const quiet: CatalogContext = { ...ctx, warn: () => undefined };
+
+  const refOf = new Map(image.layers.map((l) => [l.index, layerRefOf(l)]));
+  /** The first-seen layers of `c`'s package keys over every state (the final one parsed already: `found`). */
+  const seenInStates = async (c: Cataloger, found: Package[], finalSig: string): Promise<Map<string, number>> => {
+    const seen = firstSeen.get(c)!;
+    for (const snap of snapshots.get(c) ?? []) {
+      // The last snapshot usually is the final state, already parsed above.
+      const listed = signature(snap.files) === finalSig ? found : await safeParse(c, snap.files, quiet);
+      for (const p of listed) {
+        const k = packageKey(p);
+        if (!seen.has(k)) seen.set(k, snap.layer.index);
+      }
+    }
+    return seen;
+  };
 
   const packages: Package[] = [];
   const withFiles = new Set<string>();
@@ -214,7 +260,11 @@ async function readInventory(image: Image, opts: InventoryOptions, linkProbes?: 
       if (addUnread({ path: u.path, cataloger: c.name, kind, code: u.code, reason: u.reason, layer: u.layer }) && u.code === 'link') warn({ code: 'walker.link-unresolved', message: `${u.path}: ${u.reason}; not read`, path: u.path, layer: u.layer });
     }
     const files = filesFor(fs, c, warn);
-    if (files.length === 0) continue;
+    if (files.length === 0) {
+      // Its db may have existed in an earlier state: what a child's walk would take over.
+      if (c.attribution === 'history') await seenInStates(c, [], '');
+      continue;
+    }
     withFiles.add(c.name);
     const own: CatalogContext = {
       ...ctx,
@@ -223,17 +273,11 @@ async function readInventory(image: Image, opts: InventoryOptions, linkProbes?: 
     };
     const found = await safeParse(c, files, own);
     if (c.attribution === 'history') {
-      const firstSeen = new Map<string, LayerRef>();
-      const finalSig = signature(files);
-      for (const snap of snapshots.get(c) ?? []) {
-        // The last snapshot usually is the final state, already parsed above.
-        const listed = signature(snap.files) === finalSig ? found : await safeParse(c, snap.files, quiet);
-        for (const p of listed) {
-          const k = packageKey(p);
-          if (!firstSeen.has(k)) firstSeen.set(k, snap.layer);
-        }
+      const seen = await seenInStates(c, found, signature(files));
+      for (const p of found) {
+        const i = seen.get(packageKey(p));
+        if (i !== undefined) p.layer = refOf.get(i) ?? p.layer;
       }
-      for (const p of found) p.layer = firstSeen.get(packageKey(p)) ?? p.layer;
     }
     for (const p of found) packages.push(p);
   }
@@ -243,5 +287,10 @@ async function readInventory(image: Image, opts: InventoryOptions, linkProbes?: 
   warnings.sort((a, b) => (a.layer ?? -1) - (b.layer ?? -1) || compare(a.path ?? '', b.path ?? '') || compare(a.code, b.code) || compare(a.message, b.message));
   const unreadList = [...unread.values()].sort((a, b) => compare(a.path, b.path) || compare(a.cataloger, b.cataloger));
   const inventory: Inventory = { ...(os ? { os } : {}), osEcosystem, packages, warnings, unread: unreadList };
-  return probes ? { inventory, linkProbes: probes } : { inventory };
+  if (!probes) return { inventory };
+  // A walk that followed links read some layers twice, under names a child's first pass lacks.
+  if (followedLinks) return { inventory, linkProbes: probes };
+  const history: WalkResume['history'] = {};
+  for (const c of historyOnes) history[c.name] = { sig: lastSig.get(c) ?? '', firstSeen: [...firstSeen.get(c)!] };
+  return { inventory, linkProbes: probes, resume: { history } };
 }

@@ -79,11 +79,40 @@ export function parentMemoKeys(image: Image, wanters: WanterVersions): string[] 
   return out;
 }
 
-/** The stored form: the inventory, and the link probe answers of its walk (LinkProbes). */
-export function encodeInventory(inv: MemoInventory, probes?: LinkProbes): Buffer {
+/**
+ * Where a child image's walk can take over from this image's (WalkOptions.resumeAt): kept only when
+ * the walk followed no link (no second pass). Per history cataloger (inventory.ts): the signature
+ * of its files in the last state, and the layer each package key was first seen in, over every state.
+ */
+export interface WalkResume {
+  history: Record<string, { sig: string; firstSeen: [string, number][] }>;
+}
+
+/** The stored form: the inventory, and what its walk leaves for a child image's (LinkProbes, WalkResume). */
+export function encodeInventory(inv: MemoInventory, probes?: LinkProbes, resume?: WalkResume): Buffer {
   const linkProbes = { yes: [] as string[], no: [] as string[] };
   for (const [k, v] of probes ?? []) (v ? linkProbes.yes : linkProbes.no).push(k);
-  return Buffer.from(JSON.stringify({ format: MEMO_FORMAT, ...inv, linkProbes }), 'utf8');
+  return Buffer.from(JSON.stringify({ format: MEMO_FORMAT, ...inv, linkProbes, ...(resume ? { resume } : {}) }), 'utf8');
+}
+
+/** A memo's WalkResume; undefined when it has none (or it is malformed). */
+export function decodeResume(data: Buffer): WalkResume | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(data.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const o = v as { format?: unknown; resume?: { history?: unknown } } | null;
+  if (typeof o !== 'object' || o === null || o.format !== MEMO_FORMAT) return undefined;
+  const h = o.resume?.history;
+  if (typeof h !== 'object' || h === null || Array.isArray(h)) return undefined;
+  for (const e of Object.values(h as Record<string, unknown>)) {
+    const { sig, firstSeen } = (e ?? {}) as { sig?: unknown; firstSeen?: unknown };
+    if (typeof sig !== 'string' || !Array.isArray(firstSeen)) return undefined;
+    if (!firstSeen.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && Number.isSafeInteger(p[1]) && (p[1] as number) >= 0)) return undefined;
+  }
+  return { history: h as WalkResume['history'] };
 }
 
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');

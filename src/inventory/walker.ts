@@ -57,6 +57,12 @@ export interface WalkOptions {
   /** Link probe answers known before the walk (LinkProbes: from a memo made by this code). */
   linkProbes?: LinkProbes;
   /**
+   * The states after the first `resumeAt` layers were looked at by a parent image's walk (same
+   * layers, same code) that found no link to follow: they are merged without onLayer or link
+   * probing. A second pass (a link found later) rebuilds every state as usual.
+   */
+  resumeAt?: number;
+  /**
    * Walk file-backed layers in worker threads (walk-pool.ts). Default: uncompressed blobs, when the
    * image has at least two layers, the wanters are the registry's own, and PORTCULLIS_WALK_THREADS
    * is not `0` (a gzip layer is inflated in zlib's pool already: threads measured slower there,
@@ -247,6 +253,7 @@ async function walkAll(layers: readonly Layer[], wanters: readonly FileWanter[],
       deltas[i] = delta;
       const ref = layerRefOf(layers[i]!);
       fs.apply(delta, ref);
+      if (i < (opts.resumeAt ?? 0)) return;
       opts.onLayer?.(fs, ref);
       targets.observe(fs);
     },

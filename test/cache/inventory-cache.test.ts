@@ -1,12 +1,13 @@
 // The layer cache in use: a second inventory of the same image (or of another image sharing its
 // layers) reads no layer again and gives the same packages; a damaged entry is just a miss. Two
 // kinds of entries: each layer's delta, and the whole image's inventory memo (memo.ts).
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { layerDeltaStore, openLayerCache, type ScanLayerDeltaStore } from '../../src/cache/index.js';
-import { decodeLinkProbes, encodeInventory, inventoryMemoKey, parentMemoKeys } from '../../src/inventory/memo.js';
+import { decodeLinkProbes, decodeResume, encodeInventory, inventoryMemoKey, parentMemoKeys } from '../../src/inventory/memo.js';
 import { storeKey, type LayerDeltaStore } from '../../src/inventory/walker.js';
 import { osDetector } from '../../src/inventory/os-detect.js';
 import { CATALOGERS } from '../../src/inventory/registry.js';
@@ -151,6 +152,58 @@ describe('layer cache', () => {
     await inventoryImage(again.image, { store: seeded });
     await again.image.close();
     expect(again.opens()).toBeGreaterThan(again.image.layers.length);
+  }, 600_000);
+
+  it('a child image\'s walk takes over from its parent\'s last state: the same packages and layer attribution as a cold walk', async () => {
+    // The child's own layer rewrites the dpkg db: it keeps every package, adds one, and brings
+    // back tzdata, which the parent's first layer had and its second removed (first seen: layer 0).
+    const work = join(dir, 'resume');
+    const layout = join(work, 'oci');
+    cpSync(img.ociDir, layout, { recursive: true });
+    const blob = (digest: string) => join(layout, 'blobs', ...digest.split(':'));
+    const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: { digest: string; annotations?: Record<string, string> }[] };
+    const manifest = JSON.parse(readFileSync(blob(index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === 'test')!.digest), 'utf8')) as { layers: { digest: string }[] };
+    const firstStatus = execFileSync('tar', ['-xzOf', blob(manifest.layers[0]!.digest), '--wildcards', '*var/lib/dpkg/status'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const tzdata = firstStatus.split(/\n\n+/).find((st) => /^Package: tzdata$/m.test(st));
+    expect(tzdata).toBeDefined();
+    const root = join(work, 'root');
+    mkdirSync(join(root, 'var/lib/dpkg'), { recursive: true });
+    const added = 'Package: portcullis-resume-test\nStatus: install ok installed\nVersion: 1.0-1\nArchitecture: all\nMaintainer: nobody\nDescription: test\n';
+    writeFileSync(join(root, 'var/lib/dpkg/status'), `${readFileSync(join(img.finalAdmindir, 'status'), 'utf8').trimEnd()}\n\n${tzdata!.trim()}\n\n${added}`);
+    execFileSync('tar', ['-C', root, '--owner=0', '--group=0', '--mtime=@0', '-cf', join(work, 'layer.tar'), 'var']);
+    execFileSync('umoci', ['raw', 'add-layer', '--image', `${layout}:test`, '--tag', 'child', join(work, 'layer.tar')], { stdio: 'pipe' });
+
+    const truth = await inventoryImage(await resolveImageSource(`oci:${layout}:child`, {}).open());
+    const layerOf = (inv: typeof truth, name: string) => inv.packages.find((p) => p.name === name)?.layer?.index;
+    expect(layerOf(truth, 'tzdata')).toBe(0);
+    expect(layerOf(truth, 'portcullis-resume-test')).toBe(3);
+    expect(layerOf(truth, 'less')).toBe(2);
+
+    const wanters = storeKey([osDetector, ...CATALOGERS]);
+    const cache = openLayerCache({ secret: SECRET, dir: join(work, 'cache') });
+    const parent = await resolveImageSource(`oci:${layout}:test`, {}).open();
+    await inventoryImage(parent, { store: layerDeltaStore(cache) });
+    const parentKey = inventoryMemoKey(parent, wanters);
+    await parent.close();
+    const store = layerDeltaStore(cache);
+    const resume = decodeResume((await store.peekInventory(parentKey))!);
+    expect(resume?.history.dpkg?.firstSeen).toContainEqual(['tzdata\u0000' + truth.packages.find((p) => p.name === 'tzdata')!.version + '\u0000' + (truth.packages.find((p) => p.name === 'tzdata')!.arch ?? ''), 0]);
+
+    const child = await counted(`oci:${layout}:child`);
+    const inv = await inventoryImage(child.image, { store });
+    await child.image.close();
+    expect(child.opens()).toBe(1);
+    expect(inv).toEqual(truth);
+
+    // Control (so this test can fail): the parent's state is what the child starts from. A memo
+    // that says tzdata was first seen in layer 2 moves it there.
+    const forgedStore = layerDeltaStore(openLayerCache({ secret: SECRET, dir: join(work, 'forged') }));
+    const moved = { history: { ...resume!.history, dpkg: { ...resume!.history.dpkg!, firstSeen: resume!.history.dpkg!.firstSeen.map(([k, i]): [string, number] => [k, k.startsWith('tzdata\u0000') ? 2 : i]) } } };
+    await forgedStore.putInventory(parentKey, encodeInventory(truth, undefined, moved));
+    const again = await counted(`oci:${layout}:child`);
+    const forgedInv = await inventoryImage(again.image, { store: forgedStore });
+    await again.image.close();
+    expect(layerOf(forgedInv, 'tzdata')).toBe(2);
   }, 600_000);
 
   it('keeps distilled language results (Go, Java) across the cache', async () => {
