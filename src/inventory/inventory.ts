@@ -16,7 +16,7 @@ import { redirectConcerns, type LinkProbes } from './link-targets.js';
 import { parentOf } from './paths.js';
 import { filesFor, unreadFor } from './view.js';
 import { walkStreamedLayers } from './walk-streamed.js';
-import { decodeInventory, decodeLinkProbes, decodeResume, encodeInventory, inventoryMemoKey, parentMemoKeys, type InventoryMemoStore, type WalkResume } from './memo.js';
+import { decodeInventory, decodeParentMemo, encodeInventory, inventoryMemoKey, parentMemoKeys, type InventoryMemoStore, type WalkResume } from './memo.js';
 import { layerRefOf, storeKey, verifyLayers, walkLayers, type LayerDeltaStore, type WalkProgress } from './walker.js';
 import type { WantedFs } from './wanted-fs.js';
 
@@ -148,9 +148,9 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
   for (const [i, parent] of parents.entries()) {
     const data = await store.peekInventory?.(parent).catch(() => undefined);
     if (!data) continue;
-    for (const [k, v] of decodeLinkProbes(data)) known.set(k, v);
-    const from = resume ? undefined : decodeResume(data);
-    if (from) resume = { at: image.layers.length - 1 - i, from };
+    const lent = decodeParentMemo(data);
+    for (const [k, v] of lent.linkProbes) known.set(k, v);
+    if (!resume && lent.resume) resume = { at: image.layers.length - 1 - i, from: lent.resume };
   }
   const start: ParentStart = { ...(known.size > 0 ? { linkProbes: known } : {}), ...(resume ? { resume } : {}) };
   const read = await readInventory(image, opts, start);

@@ -95,17 +95,32 @@ export function encodeInventory(inv: MemoInventory, probes?: LinkProbes, resume?
   return Buffer.from(JSON.stringify({ format: MEMO_FORMAT, ...inv, linkProbes, ...(resume ? { resume } : {}) }), 'utf8');
 }
 
-/** A memo's WalkResume; undefined when it has none (or it is malformed). */
-export function decodeResume(data: Buffer): WalkResume | undefined {
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** The stored object of a memo of this format; undefined when the bytes are not one. */
+function memoObject(data: Buffer): Record<string, unknown> | undefined {
   let v: unknown;
   try {
     v = JSON.parse(data.toString('utf8'));
   } catch {
     return undefined;
   }
-  const o = v as { format?: unknown; resume?: { history?: unknown } } | null;
-  if (typeof o !== 'object' || o === null || o.format !== MEMO_FORMAT) return undefined;
-  const h = o.resume?.history;
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  return o.format === MEMO_FORMAT ? o : undefined;
+}
+
+function linkProbesOf(o: Record<string, unknown>): LinkProbes {
+  const out = new Map<string, boolean>();
+  const p = o.linkProbes as { yes?: unknown; no?: unknown } | undefined;
+  if (typeof p !== 'object' || p === null || !isStringArray(p.yes) || !isStringArray(p.no)) return out;
+  for (const k of p.no) out.set(k, false);
+  for (const k of p.yes) out.set(k, true);
+  return out;
+}
+
+function resumeOf(o: Record<string, unknown>): WalkResume | undefined {
+  const h = (o.resume as { history?: unknown } | undefined)?.history;
   if (typeof h !== 'object' || h === null || Array.isArray(h)) return undefined;
   for (const e of Object.values(h as Record<string, unknown>)) {
     const { sig, firstSeen } = (e ?? {}) as { sig?: unknown; firstSeen?: unknown };
@@ -115,37 +130,21 @@ export function decodeResume(data: Buffer): WalkResume | undefined {
   return { history: h as WalkResume['history'] };
 }
 
-const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-
-/** The link probe answers a memo holds (none: an older memo, or not a memo). */
-export function decodeLinkProbes(data: Buffer): LinkProbes {
-  const out = new Map<string, boolean>();
-  let v: unknown;
-  try {
-    v = JSON.parse(data.toString('utf8'));
-  } catch {
-    return out;
-  }
-  if (typeof v !== 'object' || v === null) return out;
-  const o = v as { format?: unknown; linkProbes?: { yes?: unknown; no?: unknown } };
-  const p = o.linkProbes;
-  if (o.format !== MEMO_FORMAT || typeof p !== 'object' || p === null || !isStringArray(p.yes) || !isStringArray(p.no)) return out;
-  for (const k of p.no) out.set(k, false);
-  for (const k of p.yes) out.set(k, true);
-  return out;
+/**
+ * What a memo lends a child image's walk: its link probe answers (none from an older memo) and its
+ * WalkResume (none when its walk followed links, or the bytes are malformed).
+ */
+export function decodeParentMemo(data: Buffer): { linkProbes: LinkProbes; resume?: WalkResume } {
+  const o = memoObject(data);
+  if (!o) return { linkProbes: new Map() };
+  const resume = resumeOf(o);
+  return { linkProbes: linkProbesOf(o), ...(resume ? { resume } : {}) };
 }
 
 /** The stored inventory; undefined when the bytes are not one (then the image is read as if absent). */
 export function decodeInventory(data: Buffer): MemoInventory | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(data.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (typeof v !== 'object' || v === null) return undefined;
-  const o = v as Record<string, unknown>;
-  if (o.format !== MEMO_FORMAT || typeof o.osEcosystem !== 'string') return undefined;
+  const o = memoObject(data);
+  if (!o || typeof o.osEcosystem !== 'string') return undefined;
   if (!Array.isArray(o.packages) || !Array.isArray(o.warnings) || !Array.isArray(o.unread)) return undefined;
   if (o.os !== undefined && (typeof o.os !== 'object' || o.os === null)) return undefined;
   const inv: MemoInventory = {

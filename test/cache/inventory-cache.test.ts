@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { layerDeltaStore, openLayerCache, type ScanLayerDeltaStore } from '../../src/cache/index.js';
-import { decodeLinkProbes, decodeResume, encodeInventory, inventoryMemoKey, parentMemoKeys } from '../../src/inventory/memo.js';
+import { decodeParentMemo, encodeInventory, inventoryMemoKey, parentMemoKeys } from '../../src/inventory/memo.js';
 import { storeKey, type LayerDeltaStore } from '../../src/inventory/walker.js';
 import { osDetector } from '../../src/inventory/os-detect.js';
 import { CATALOGERS } from '../../src/inventory/registry.js';
@@ -130,7 +130,7 @@ describe('layer cache', () => {
     const parentKey = inventoryMemoKey(parent, wanters);
     await parent.close();
     const store = layerDeltaStore(cache);
-    const probes = decodeLinkProbes((await store.peekInventory(parentKey))!);
+    const probes = decodeParentMemo((await store.peekInventory(parentKey))!).linkProbes;
     expect(probes.size).toBeGreaterThan(500); // the Debian base's links (zoneinfo, alternatives, …)
 
     // The child: its own layer is read, the parent's come from their deltas; the key of its
@@ -186,7 +186,7 @@ describe('layer cache', () => {
     const parentKey = inventoryMemoKey(parent, wanters);
     await parent.close();
     const store = layerDeltaStore(cache);
-    const resume = decodeResume((await store.peekInventory(parentKey))!);
+    const resume = decodeParentMemo((await store.peekInventory(parentKey))!).resume;
     expect(resume?.history.dpkg?.firstSeen).toContainEqual(['tzdata\u0000' + truth.packages.find((p) => p.name === 'tzdata')!.version + '\u0000' + (truth.packages.find((p) => p.name === 'tzdata')!.arch ?? ''), 0]);
 
     const child = await counted(`oci:${layout}:child`);
