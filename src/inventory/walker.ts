@@ -9,6 +9,8 @@ import type { ScanWarning } from '../model/warning.js';
 import type { LayerDelta } from './layer-delta.js';
 import { alsoWantedAs, layerMayHold, LinkTargets, type Redirect } from './link-targets.js';
 import { drain } from '../image/layer.js';
+import { layerFileChunks } from '../image/layer-file.js';
+import { COLLECT_EVERY, collectYoung } from './dead-buffers.js';
 import { areRegistryWanters } from './walk-job.js';
 import { walkLayer, type AlsoWantedAs, type FileWanter } from './walk-layer.js';
 import { WalkPool } from './walk-pool.js';
@@ -76,18 +78,18 @@ export function layerRefOf(layer: LayerRef): LayerRef {
  */
 export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[], also?: AlsoWantedAs, pool?: WalkPool, redirects?: Redirect[]): Promise<LayerDelta> {
   const label = `layer ${layer.index} (${layer.digest})`;
-  // A layer declared compressed stays here (unless the pool takes all): asking where its bytes lie
-  // would only stat and read its head a second time. The declaration only routes; both paths verify.
-  if (pool && (pool.all || !/[+.](gzip|zstd)$/.test(layer.mediaType))) {
-    const source = await layer.fileSource?.();
-    if (source && (pool.all || !source.compressed)) {
-      const delta = await pool.walk(source, label, wanters, redirects);
-      if (delta) {
-        pool.walked.add(layer.index);
-        return delta;
-      }
+  const source = await layer.fileSource?.();
+  if (pool && source && (pool.all || !source.compressed)) {
+    const delta = await pool.walk(source, label, wanters, redirects);
+    if (delta) {
+      pool.walked.add(layer.index);
+      return delta;
     }
   }
+  // A local blob is pulled through one read buffer, zlib's dead output collected as it goes (see
+  // layerFileChunks); a zstd one, or a layer that is no file here, through open()'s stream.
+  const chunks = source ? await layerFileChunks(source, { every: COLLECT_EVERY, inflated: collectYoung }, 'async') : undefined;
+  if (chunks) return walkLayer(chunks, wanters, label, also);
   const stream = await layer.open();
   try {
     return await walkLayer(stream, wanters, label, also);
