@@ -14,7 +14,7 @@ import { resolveImageSource } from '../../src/image/resolve.js';
 import { inventoryImage, type Inventory } from '../../src/inventory/inventory.js';
 import { registryWanters } from '../../src/inventory/walk-job.js';
 import { WalkPool } from '../../src/inventory/walk-pool.js';
-import { walkLayers } from '../../src/inventory/walker.js';
+import { THREADS_MIN_BESIDE_LARGEST, walkLayers } from '../../src/inventory/walker.js';
 import { debianImage, type DebianImageFixture } from '../fixtures/debian-image.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 
@@ -150,6 +150,27 @@ describe('the walk pool', () => {
     }
   }, 300_000);
 
+  it('by default a thread starts only when the layers beside the largest are big enough to pay for it', async () => {
+    const image = await resolveImageSource(`docker-archive:${fx.dockerArchive}`).open();
+    const before = process.env.PORTCULLIS_WALK_THREADS;
+    try {
+      const sizes = image.layers.map((l) => l.size).sort((a, b) => b - a);
+      expect(sizes.slice(1).reduce((a, b) => a + b, 0)).toBeLessThan(THREADS_MIN_BESIDE_LARGEST);
+      delete process.env.PORTCULLIS_WALK_THREADS;
+      expect((await walkLayers(image.layers, registryWanters())).threaded).toEqual([]);
+      // Forced: one thread beside the main thread, so at least one layer (never all at once) is its.
+      process.env.PORTCULLIS_WALK_THREADS = '1';
+      const forced = await walkLayers(image.layers, registryWanters());
+      expect(forced.threaded.length).toBeGreaterThan(0);
+      process.env.PORTCULLIS_WALK_THREADS = '0';
+      expect((await walkLayers(image.layers, registryWanters())).threaded).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env.PORTCULLIS_WALK_THREADS;
+      else process.env.PORTCULLIS_WALK_THREADS = before;
+      await image.close();
+    }
+  }, 300_000);
+
   it('a wanter set other than the registry one is walked on the main thread', async () => {
     const image = await resolveImageSource(`docker-archive:${fx.dockerArchive}`).open();
     try {
@@ -174,14 +195,15 @@ describe('the built CLI', () => {
 
   it.skipIf(!built)('walks with threads, exits by itself with the same SBOM, and a corrupted layer is exit 2 with the one line the main thread gives', async () => {
     const arg = `docker-archive:${fx.dockerArchive}`;
-    const threaded = await cli(['sbom', arg, '--no-cache', '--quiet', '--format', 'cyclonedx']);
+    // The Debian image is too small for a thread to pay by default (THREADS_MIN_BESIDE_LARGEST): forced.
+    const threaded = await cli(['sbom', arg, '--no-cache', '--quiet', '--format', 'cyclonedx'], { PORTCULLIS_WALK_THREADS: '1' });
     const main = await cli(['sbom', arg, '--no-cache', '--quiet', '--format', 'cyclonedx'], { PORTCULLIS_WALK_THREADS: '0' });
     expect(threaded.code).toBe(0);
     expect(main.code).toBe(0);
     const comps = (s: string): unknown => (JSON.parse(s) as { components: unknown[] }).components;
     expect(comps(threaded.stdout)).toEqual(comps(main.stdout));
     const bad = await corrupted(fx.dockerArchive, 'bad-cli.tar');
-    const t = await cli(['sbom', `docker-archive:${bad}`, '--no-cache', '--quiet']);
+    const t = await cli(['sbom', `docker-archive:${bad}`, '--no-cache', '--quiet'], { PORTCULLIS_WALK_THREADS: '1' });
     const m = await cli(['sbom', `docker-archive:${bad}`, '--no-cache', '--quiet'], { PORTCULLIS_WALK_THREADS: '0' });
     expect(t.code).toBe(2);
     expect(t.stderr).toBe(m.stderr);
