@@ -3,6 +3,7 @@
 // The image is the Debian test image's base layer alone (a whole debootstrap root, ~60 MB gzip),
 // written as an OCI layout with a config that names only that layer (cached once per machine).
 // Run: node --import tsx bench/single-layer.ts   (BENCH_RUNS rounds, default 7; medians printed)
+//   BASELINE_BIN another build's bin/portcullis.js, run in the same rounds: before/after
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/portcullis.js');
 const SELF = fileURLToPath(import.meta.url);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const BASELINE = process.env.BASELINE_BIN;
 
 interface Descriptor {
   mediaType: string;
@@ -68,6 +70,7 @@ console.log(`load at start: ${execFileSync('uptime', { encoding: 'utf8' }).trim(
 
 const cmds: Record<string, () => Promise<Measured>> = {
   ours: () => measure(process.execPath, [BIN, 'sbom', `oci:${dir}:one`, '--quiet', '--no-cache']),
+  ...(BASELINE ? { before: () => measure(process.execPath, [BASELINE, 'sbom', `oci:${dir}:one`, '--quiet', '--no-cache']) } : {}),
   gunzip: () => measure(`gzip -dc < ${layerBlob} >/dev/null`, [], { shell: true }),
   version: () => measure(process.execPath, [BIN, '--version']),
 };
@@ -78,6 +81,7 @@ const cpu = (k: string) => median(got[k]!.map((m) => m.cpuMs));
 const pkgs = (JSON.parse(got.ours![0]!.stdout) as { packages: unknown[] }).packages.length;
 console.log(`== one-layer image (the Debian image's base layer, ${(size / 1e6).toFixed(0)} MB gzip; ${pkgs} packages), medians of ${RUNS} interleaved rounds`);
 console.log(`sbom oci:       ${wall('ours').toFixed(0)} ms, cpu ${cpu('ours').toFixed(0)} ms, peak RSS ${Math.max(...got.ours!.map((m) => m.maxRssMb)).toFixed(0)} MB`);
+if (BASELINE) console.log(`baseline build: ${wall('before').toFixed(0)} ms, cpu ${cpu('before').toFixed(0)} ms, peak RSS ${Math.max(...got.before!.map((m) => m.maxRssMb)).toFixed(0)} MB; its sbom / gzip -dc: wall ${(wall('before') / wall('gunzip')).toFixed(2)}x`);
 console.log(`gzip -dc layer: ${wall('gunzip').toFixed(0)} ms, cpu ${cpu('gunzip').toFixed(0)} ms`);
 console.log(`--version:      ${wall('version').toFixed(0)} ms (node start and module loading, included above)`);
 console.log(`sbom / gzip -dc: wall ${(wall('ours') / wall('gunzip')).toFixed(2)}x (goal <= 1.15x), cpu ${(cpu('ours') / cpu('gunzip')).toFixed(2)}x`);
