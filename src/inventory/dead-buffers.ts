@@ -25,16 +25,3 @@ export function collectYoung(): void {
  * between two collections are what glibc keeps after the walk, under the catalogers' heap).
  */
 export const COLLECT_EVERY = 4 * 1024 * 1024;
-
-/** `chunks` as they come, with a young-generation collection after every COLLECT_EVERY bytes. */
-export async function* collectingAsRead(chunks: AsyncIterable<Buffer>, every = COLLECT_EVERY): AsyncGenerator<Buffer> {
-  let since = 0;
-  for await (const c of chunks) {
-    yield c;
-    since += c.length;
-    if (since >= every) {
-      since = 0;
-      collectYoung();
-    }
-  }
-}
