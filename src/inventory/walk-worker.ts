@@ -23,7 +23,7 @@ async function run(job: WalkJob): Promise<void> {
   }
   try {
     const also = job.redirects ? alsoWantedAs(job.redirects) : undefined;
-    // Pulled through one reused buffer pair; a zstd blob through open()'s stream.
+    // Pulled through one reused read buffer (layer-file.ts); a zstd blob through open()'s stream.
     const chunks = await layerFileChunks(job.source, { every: COLLECT_EVERY, inflated: collectYoung });
     let delta;
     if (chunks) delta = await walkLayer(chunks, wanters, job.walkLabel, also);
