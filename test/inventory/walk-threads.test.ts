@@ -13,6 +13,7 @@ import { TarStore } from '../../src/image/blob-store.js';
 import { resolveImageSource } from '../../src/image/resolve.js';
 import { inventoryImage, type Inventory } from '../../src/inventory/inventory.js';
 import { registryWanters } from '../../src/inventory/walk-job.js';
+import { walkLayer } from '../../src/inventory/walk-layer.js';
 import { WalkPool } from '../../src/inventory/walk-pool.js';
 import { THREADS_MIN_BESIDE_LARGEST, walkLayers } from '../../src/inventory/walker.js';
 import { debianImage, type DebianImageFixture } from '../fixtures/debian-image.js';
@@ -86,7 +87,7 @@ describe('walker threads on the Debian image', () => {
     ['docker-archive', 'dockerArchive'],
     ['oci-archive', 'ociArchive'],
   ] as const) {
-    it(`${form} with a corrupted byte: the same one-line ImageError from a thread as from the main thread`, async () => {
+    it(`${form} with a corrupted byte: the same one-line ImageError from a thread, the main thread and open()'s stream`, async () => {
       const bad = await corrupted(fx[file], `bad-${form}.tar`);
       const errorOf = async (walkThreads: boolean): Promise<unknown> => {
         try {
@@ -103,6 +104,26 @@ describe('walker threads on the Debian image', () => {
       expect((threaded as ImageError).message).toBe((inThread as ImageError).message);
       expect((threaded as ImageError).subject).toBe((inThread as ImageError).subject);
       expect((threaded as ImageError).message).not.toContain('\n');
+      // Both walkers read a local blob through layer-file.ts: open()'s stream is the independent check.
+      const image = await resolveImageSource(`${form}:${bad}`).open();
+      let streamed: unknown;
+      try {
+        for (const layer of image.layers) {
+          const stream = await layer.open();
+          try {
+            await walkLayer(stream, registryWanters(), `layer ${layer.index} (${layer.digest})`);
+          } finally {
+            stream.destroy();
+          }
+        }
+      } catch (err) {
+        streamed = err;
+      } finally {
+        await image.close();
+      }
+      expect(streamed).toBeInstanceOf(ImageError);
+      expect((inThread as ImageError).message).toBe((streamed as ImageError).message);
+      expect((inThread as ImageError).subject).toBe((streamed as ImageError).subject);
     }, 300_000);
   }
 });
