@@ -20,8 +20,12 @@ export function collectYoung(): void {
 }
 
 /**
- * Layer bytes between two collections. Files shape, OCI gzip, built CLI, 5 interleaved rounds:
- * peak RSS median 147 MB at 16 MiB, 136 MB at 4 MiB, CPU medians 6.35 / 6.39 s (the dead chunks
- * between two collections are what glibc keeps after the walk, under the catalogers' heap).
+ * Layer bytes between two collections. Built CLI, OCI gzip, 5 interleaved runs a setting, peak RSS
+ * medians (ranges): files shape 16 MiB 147 (143-155), 8 MiB 140 (138-142), 4 MiB 143 (137-145) MB;
+ * the Debian image grown 10x with 1 MiB random files (bench/sbom.ts), 16 MiB 122-124 (2 runs),
+ * 8 MiB 104 (99-109), 4 MiB 138 (127-144) MB; CPU within noise. Too often, and the chunks alive at
+ * each collection seem to teach V8 that Buffers survive (allocation-site pretenuring): they are then
+ * made in the old generation, which only a full collection frees (`--trace-gc`: 60 MB of them
+ * between mark-compacts at 4 MiB on the 10x image; `--no-allocation-site-pretenuring` 125 vs 138 MB).
  */
-export const COLLECT_EVERY = 4 * 1024 * 1024;
+export const COLLECT_EVERY = 8 * 1024 * 1024;
