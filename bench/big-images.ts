@@ -6,8 +6,9 @@
 //   BIG_JAR_DIRS app dirs holding every Debian jar (default 12: ~850 jars + 3 fat jars)
 //   BENCH_RUNS  rounds (default 3; medians are printed)
 //   BASELINE_BIN another build's bin/portcullis.js (e.g. of main), run in the same rounds: before/after
-// Each `ours` also runs with PORTCULLIS_WALK_THREADS=0 (every layer walked on the main thread, the
-// walker before its threads): threads / main-thread ratios of wall and CPU time, in the same rounds.
+// Each `ours` also runs with PORTCULLIS_WALK_THREADS=0 (every layer walked on the main thread; the
+// default starts a walker thread only on images with 512 MiB beside their largest layer, so of these
+// shapes only on `files`): threads / main-thread ratios of wall and CPU time, in the same rounds.
 // Printed ratios (goal from issue 20):
 //   trivy / ours on the docker-archive (>= 4x), ours / per-entry floor (<= 1.5x: GNU tar listing
 //   every entry of every layer, `tar -xOf image.tar LAYERS | tar -itf -`), ours (OCI, gzip layers) /

@@ -1,9 +1,11 @@
-// A layer blob on disk read as its uncompressed tar, pulled chunk by chunk: the walker's threads
-// read this way (src/inventory/walk-worker.ts). Same checks as verifiedLayerStream (layer-stream.ts:
-// blob size and digest, decompression by magic bytes, diff_id) and the same ImageError messages,
-// but reads go into one reused buffer instead of a new 1 MiB Buffer per read (dead Buffers are
-// freed only by a GC, and each thread's heap lets tens of MB of them pile up), and are synchronous:
-// for a walker thread only (they would stall an event loop that has other work).
+// A layer blob on disk read as its uncompressed tar, pulled chunk by chunk: the walker reads local
+// layers this way, in its threads (src/inventory/walk-worker.ts) and on its own thread (walker.ts).
+// Same checks as verifiedLayerStream (layer-stream.ts: blob size and digest, decompression by magic
+// bytes, diff_id) and the same ImageError messages, but reads go into one reused buffer instead of a
+// new 1 MiB Buffer per read, and zlib's output is pulled one chunk at a time: a stream pipeline let
+// zlib inflate a whole 1 MiB input ahead of the walker and kept 30-50 MB of Buffers alive or dead
+// between collections (bench/big-images.ts, OCI gzip layers). A walker thread reads synchronously
+// (it has nothing else to do meanwhile); the main thread's reads stay asynchronous.
 import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Hash } from 'node:crypto';
@@ -93,9 +95,10 @@ class Inflater {
  * The uncompressed tar of the blob at `src`, verified: the iteration ends normally only when every
  * check passed; it throws the ImageError open()'s stream would have failed with. zstd blobs are
  * not read here (undefined: use openLayerFile's stream). `hook.inflated` is called after every
- * `hook.every` bytes zlib produced (the walker's threads collect zlib's dead buffers then).
+ * `hook.every` bytes zlib produced (the walker collects zlib's dead buffers then). `reads`: `sync`
+ * only on a thread with nothing else to do (it would stall an event loop that has other work).
  */
-export async function layerFileChunks(src: LayerFileSource, hook?: { every: number; inflated(): void }): Promise<AsyncIterable<Buffer> | undefined> {
+export async function layerFileChunks(src: LayerFileSource, hook?: { every: number; inflated(): void }, reads: 'sync' | 'async' = 'sync'): Promise<AsyncIterable<Buffer> | undefined> {
   const { label, subject } = src;
   let fh;
   try {
@@ -121,18 +124,18 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
   const diff = src.verifyBlobDigest && !gzip && src.digest === src.diffId ? undefined : new Check(src.diffId, `${label} uncompressed content (diff_id)`, subject);
   const handle = fh;
   return (async function* chunks(): AsyncGenerator<Buffer> {
-    // One buffer, read into synchronously: this runs on a walker thread, which has nothing else to
-    // do meanwhile, and a read from the page cache sent to the thread pool and back cost more CPU
-    // than the copy itself (bench/big-images.ts). The consumer is done with a chunk when it asks
+    // One buffer. A walker thread reads into it synchronously: it has nothing else to do meanwhile,
+    // and a read from the page cache sent to the thread pool and back cost more CPU than the copy
+    // itself (bench/big-images.ts). The consumer is done with a chunk when it asks
     // for the next, and zlib with its input when inflate() has ended: only then is it read into again.
     const buf = Buffer.allocUnsafe(LAYER_READ_CHUNK);
     const inflater = gzip ? new Inflater() : undefined;
     let pos = 0;
     /** The next read of the blob into the buffer; an empty one at its end. */
-    const next = (): Buffer => {
+    const next = async (): Promise<Buffer> => {
       const want = Math.min(buf.length, src.size - pos);
       if (want <= 0) return buf.subarray(0, 0);
-      const bytesRead = readSync(handle.fd, buf, 0, want, src.start + pos);
+      const bytesRead = reads === 'sync' ? readSync(handle.fd, buf, 0, want, src.start + pos) : (await handle.read(buf, 0, want, src.start + pos)).bytesRead;
       pos += bytesRead;
       const got = buf.subarray(0, bytesRead);
       blob?.update(got);
@@ -156,13 +159,13 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
     try {
       if (!inflater) {
         // The consumer is done with a chunk when it asks for the next.
-        for (let got = next(); got.length > 0; got = next()) {
+        for (let got = await next(); got.length > 0; got = await next()) {
           diff?.update(got);
           yield got;
         }
       } else {
         // zlib keeps the input until its write callback: the buffer is read into again only then.
-        for (let got = next(); got.length > 0; got = next()) yield* emit(inflater.inflate(got));
+        for (let got = await next(); got.length > 0; got = await next()) yield* emit(inflater.inflate(got));
         yield* emit(inflater.inflate());
       }
       diff?.end();

@@ -2,27 +2,16 @@
 // decompresses it (src/image/layer.ts openLayerFile: the checks open() makes), walks it with the
 // registry's catalogers and posts the LayerDelta back. Its own thread, so the layer's hashing,
 // inflating and tar parsing run beside the main thread and the other worker.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
 import { PortcullisError, errorMessage } from '../errors.js';
 import { openLayerFile } from '../image/layer.js';
 import { layerFileChunks } from '../image/layer-file.js';
+import { COLLECT_EVERY, collectYoung } from './dead-buffers.js';
 import { alsoWantedAs } from './link-targets.js';
 import { registryWanters, transferables, wanterSignature, type WalkJob, type WalkReply } from './walk-job.js';
 import { walkLayer } from './walk-layer.js';
 
 const wanters = registryWanters();
-
-/**
- * zlib hands out a new 256 KiB Buffer per inflated chunk, and a dead Buffer is freed only by a GC:
- * a thread whose heap stays small runs one rarely, so tens of MB of them piled up in each thread
- * (bench/big-images.ts, oci: peak RSS 209 MB against 173 MB with this). A young-generation
- * collection every few MiB of inflated output frees them; measured cheaper than not doing it.
- */
-setFlagsFromString('--expose-gc');
-const collect = runInNewContext('gc') as (opts: { type: 'minor' }) => void;
-const COLLECT_EVERY = 16 * 1024 * 1024;
 
 const signature = wanterSignature(wanters);
 
@@ -34,8 +23,8 @@ async function run(job: WalkJob): Promise<void> {
   }
   try {
     const also = job.redirects ? alsoWantedAs(job.redirects) : undefined;
-    // Pulled through one reused buffer pair; a zstd blob through open()'s stream.
-    const chunks = await layerFileChunks(job.source, { every: COLLECT_EVERY, inflated: () => collect({ type: 'minor' }) });
+    // Pulled through one reused read buffer (layer-file.ts); a zstd blob through open()'s stream.
+    const chunks = await layerFileChunks(job.source, { every: COLLECT_EVERY, inflated: collectYoung });
     let delta;
     if (chunks) delta = await walkLayer(chunks, wanters, job.walkLabel, also);
     else {

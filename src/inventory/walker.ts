@@ -9,6 +9,8 @@ import type { ScanWarning } from '../model/warning.js';
 import type { LayerDelta } from './layer-delta.js';
 import { alsoWantedAs, layerMayHold, LinkTargets, type LinkProbes, type Redirect } from './link-targets.js';
 import { drain } from '../image/layer.js';
+import { layerFileChunks } from '../image/layer-file.js';
+import { COLLECT_EVERY, collectYoung } from './dead-buffers.js';
 import { areRegistryWanters } from './walk-job.js';
 import { walkLayer, type AlsoWantedAs, type FileWanter } from './walk-layer.js';
 import { WalkPool } from './walk-pool.js';
@@ -63,11 +65,12 @@ export interface WalkOptions {
    */
   resumeAt?: number;
   /**
-   * Walk file-backed layers in worker threads (walk-pool.ts). Default: uncompressed blobs, when the
-   * image has at least two layers, the wanters are the registry's own, and PORTCULLIS_WALK_THREADS
-   * is not `0` (a gzip layer is inflated in zlib's pool already: threads measured slower there,
-   * bench/big-images.ts). false: every layer on this thread; true: every file-backed layer in a
-   * thread whenever the wanters allow (tests).
+   * Walk file-backed layers in a worker thread (walk-pool.ts). Default: uncompressed blobs, when the
+   * wanters are the registry's own and the image is big enough for a thread to pay
+   * (THREADS_MIN_BESIDE_LARGEST); PORTCULLIS_WALK_THREADS `0` never, `1` whenever there are two
+   * layers (a gzip layer is inflated in zlib's pool already: threads measured slower there,
+   * bench/big-images.ts). false: every layer on this thread; true: every file-backed layer in one
+   * of two threads whenever the wanters allow (tests).
    */
   threads?: boolean;
 }
@@ -84,20 +87,19 @@ export function layerRefOf(layer: LayerRef): LayerRef {
  */
 export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[], also?: AlsoWantedAs, pool?: WalkPool, redirects?: Redirect[]): Promise<LayerDelta> {
   const label = `layer ${layer.index} (${layer.digest})`;
-  // A layer declared compressed stays here (unless the pool takes all): asking where its bytes lie
-  // would only stat and read its head a second time. The declaration only routes; both paths verify.
-  if (pool && (pool.all || !/[+.](gzip|zstd)$/.test(layer.mediaType))) {
-    const source = await layer.fileSource?.();
-    if (source && (pool.all || !source.compressed)) {
-      const delta = await pool.walk(source, label, wanters, redirects);
-      if (delta) {
-        pool.walked.add(layer.index);
-        return delta;
-      }
+  const source = await layer.fileSource?.();
+  if (pool && source && (pool.all || !source.compressed)) {
+    const delta = await pool.walk(source, label, wanters, redirects);
+    if (delta) {
+      pool.walked.add(layer.index);
+      return delta;
     }
   }
-  // A pull source (one reused buffer) skips the stream; walkLayer copies what it keeps.
-  const chunks = await layer.chunks?.();
+  // Pulled, not streamed, where the source allows (walkLayer copies what it keeps): a layer rebuilt
+  // from tar-split into one reused buffer (chunks()), or a local blob pulled through one read
+  // buffer, zlib's dead output collected as it goes (see layerFileChunks). A zstd blob, or a layer
+  // that is no file here, goes through open()'s stream.
+  const chunks = (await layer.chunks?.()) ?? (source ? await layerFileChunks(source, { every: COLLECT_EVERY, inflated: collectYoung }, 'async') : undefined);
   if (chunks) return walkLayer(chunks, wanters, label, also);
   const stream = await layer.open();
   try {
@@ -216,16 +218,42 @@ async function inOrder<T>(indexes: readonly number[], compute: (i: number) => Pr
   }
 }
 
+/**
+ * Bytes of thread-eligible layers (not declared gzip/zstd) beside the largest of them, from which a
+ * walker thread pays. A thread costs ~0.1-0.15 s CPU to start and a walk on the main thread is as
+ * cheap a byte since it reads through one reused buffer (layer-file.ts); the thread buys wall time
+ * only by walking one big layer beside another. Measured (docker-archive, built CLI, interleaved,
+ * load ~3-4; main thread only / one thread): language image (4 small layers) CPU 0.47 / 0.61 s;
+ * Debian image (172 MB + 2 MB) 0.82 / 0.93 s; plus a 37 MB layer 0.99 / 1.20 s, a 122 MB one
+ * 1.16 / 1.55 s, wall no better; both shape (333 MB beside a 577 MB layer) wall 3.26 / 3.40 s,
+ * CPU 3.85 / 4.11 s; files shape (751 MB beside) wall 2.51 / 2.16 s, CPU 3.21 / 3.48 s.
+ */
+export const THREADS_MIN_BESIDE_LARGEST = 512 * 1024 * 1024;
+
 /** Whether this walk uses walker threads (see WalkOptions.threads). */
 function wantsThreads(layers: readonly Layer[], wanters: readonly FileWanter[], opts: WalkOptions): boolean {
   if (opts.threads === false || !areRegistryWanters(wanters)) return false;
   if (opts.threads === true) return true;
-  return layers.length >= 2 && process.env.PORTCULLIS_WALK_THREADS !== '0';
+  const env = process.env.PORTCULLIS_WALK_THREADS;
+  if (env === '0') return false;
+  if (layers.length < 2) return false;
+  if (env === '1') return true;
+  const sizes = layers.filter((l) => !/[+.](gzip|zstd)$/.test(l.mediaType)).map((l) => l.size);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  return total - Math.max(0, ...sizes) >= THREADS_MIN_BESIDE_LARGEST;
 }
+
+/**
+ * Walker threads started: one by default, beside the main thread, which walks the other of the two
+ * layers read at once (bench/big-images.ts, docker-archive: peak RSS files 145-147 -> 122-123 MB,
+ * both 161-164 -> 141-142, jars 142-143 -> 118-125 against two threads, CPU 0.92-0.95x, wall no
+ * worse); `threads: true` (tests) sends every layer to a thread.
+ */
+const poolSize = (opts: WalkOptions): number => (opts.threads === true ? LAYER_CONCURRENCY : 1);
 
 export async function walkLayers(layers: readonly Layer[], wanters: readonly FileWanter[], opts: WalkOptions = {}): Promise<WalkResult> {
   // Started lazily (its threads on the first file-backed layer), ended whatever the walk's outcome.
-  const pool = wantsThreads(layers, wanters, opts) ? new WalkPool(LAYER_CONCURRENCY, opts.threads === true) : undefined;
+  const pool = wantsThreads(layers, wanters, opts) ? new WalkPool(poolSize(opts), opts.threads === true) : undefined;
   try {
     const result = await walkAll(layers, wanters, opts, pool);
     result.threaded = pool ? [...pool.walked].sort((a, b) => a - b) : [];

@@ -13,8 +13,9 @@ import { TarStore } from '../../src/image/blob-store.js';
 import { resolveImageSource } from '../../src/image/resolve.js';
 import { inventoryImage, type Inventory } from '../../src/inventory/inventory.js';
 import { registryWanters } from '../../src/inventory/walk-job.js';
+import { walkLayer } from '../../src/inventory/walk-layer.js';
 import { WalkPool } from '../../src/inventory/walk-pool.js';
-import { walkLayers } from '../../src/inventory/walker.js';
+import { THREADS_MIN_BESIDE_LARGEST, walkLayers } from '../../src/inventory/walker.js';
 import { debianImage, type DebianImageFixture } from '../fixtures/debian-image.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 
@@ -86,7 +87,7 @@ describe('walker threads on the Debian image', () => {
     ['docker-archive', 'dockerArchive'],
     ['oci-archive', 'ociArchive'],
   ] as const) {
-    it(`${form} with a corrupted byte: the same one-line ImageError from a thread as from the main thread`, async () => {
+    it(`${form} with a corrupted byte: the same one-line ImageError from a thread, the main thread and open()'s stream`, async () => {
       const bad = await corrupted(fx[file], `bad-${form}.tar`);
       const errorOf = async (walkThreads: boolean): Promise<unknown> => {
         try {
@@ -103,6 +104,26 @@ describe('walker threads on the Debian image', () => {
       expect((threaded as ImageError).message).toBe((inThread as ImageError).message);
       expect((threaded as ImageError).subject).toBe((inThread as ImageError).subject);
       expect((threaded as ImageError).message).not.toContain('\n');
+      // Both walkers read a local blob through layer-file.ts: open()'s stream is the independent check.
+      const image = await resolveImageSource(`${form}:${bad}`).open();
+      let streamed: unknown;
+      try {
+        for (const layer of image.layers) {
+          const stream = await layer.open();
+          try {
+            await walkLayer(stream, registryWanters(), `layer ${layer.index} (${layer.digest})`);
+          } finally {
+            stream.destroy();
+          }
+        }
+      } catch (err) {
+        streamed = err;
+      } finally {
+        await image.close();
+      }
+      expect(streamed).toBeInstanceOf(ImageError);
+      expect((inThread as ImageError).message).toBe((streamed as ImageError).message);
+      expect((inThread as ImageError).subject).toBe((streamed as ImageError).subject);
     }, 300_000);
   }
 });
@@ -150,6 +171,27 @@ describe('the walk pool', () => {
     }
   }, 300_000);
 
+  it('by default a thread starts only when the layers beside the largest are big enough to pay for it', async () => {
+    const image = await resolveImageSource(`docker-archive:${fx.dockerArchive}`).open();
+    const before = process.env.PORTCULLIS_WALK_THREADS;
+    try {
+      const sizes = image.layers.map((l) => l.size).sort((a, b) => b - a);
+      expect(sizes.slice(1).reduce((a, b) => a + b, 0)).toBeLessThan(THREADS_MIN_BESIDE_LARGEST);
+      delete process.env.PORTCULLIS_WALK_THREADS;
+      expect((await walkLayers(image.layers, registryWanters())).threaded).toEqual([]);
+      // Forced: one thread beside the main thread, so at least one layer (never all at once) is its.
+      process.env.PORTCULLIS_WALK_THREADS = '1';
+      const forced = await walkLayers(image.layers, registryWanters());
+      expect(forced.threaded.length).toBeGreaterThan(0);
+      process.env.PORTCULLIS_WALK_THREADS = '0';
+      expect((await walkLayers(image.layers, registryWanters())).threaded).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env.PORTCULLIS_WALK_THREADS;
+      else process.env.PORTCULLIS_WALK_THREADS = before;
+      await image.close();
+    }
+  }, 300_000);
+
   it('a wanter set other than the registry one is walked on the main thread', async () => {
     const image = await resolveImageSource(`docker-archive:${fx.dockerArchive}`).open();
     try {
@@ -174,14 +216,15 @@ describe('the built CLI', () => {
 
   it.skipIf(!built)('walks with threads, exits by itself with the same SBOM, and a corrupted layer is exit 2 with the one line the main thread gives', async () => {
     const arg = `docker-archive:${fx.dockerArchive}`;
-    const threaded = await cli(['sbom', arg, '--no-cache', '--quiet', '--format', 'cyclonedx']);
+    // The Debian image is too small for a thread to pay by default (THREADS_MIN_BESIDE_LARGEST): forced.
+    const threaded = await cli(['sbom', arg, '--no-cache', '--quiet', '--format', 'cyclonedx'], { PORTCULLIS_WALK_THREADS: '1' });
     const main = await cli(['sbom', arg, '--no-cache', '--quiet', '--format', 'cyclonedx'], { PORTCULLIS_WALK_THREADS: '0' });
     expect(threaded.code).toBe(0);
     expect(main.code).toBe(0);
     const comps = (s: string): unknown => (JSON.parse(s) as { components: unknown[] }).components;
     expect(comps(threaded.stdout)).toEqual(comps(main.stdout));
     const bad = await corrupted(fx.dockerArchive, 'bad-cli.tar');
-    const t = await cli(['sbom', `docker-archive:${bad}`, '--no-cache', '--quiet']);
+    const t = await cli(['sbom', `docker-archive:${bad}`, '--no-cache', '--quiet'], { PORTCULLIS_WALK_THREADS: '1' });
     const m = await cli(['sbom', `docker-archive:${bad}`, '--no-cache', '--quiet'], { PORTCULLIS_WALK_THREADS: '0' });
     expect(t.code).toBe(2);
     expect(t.stderr).toBe(m.stderr);
