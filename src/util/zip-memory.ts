@@ -21,16 +21,56 @@ export interface Budget {
 const zipReader = lazyRequire<typeof yauzl & { getFileNameLowLevel: GetFileName; validateFileName: (name: string) => string | null }>('yauzl');
 type GetFileName = (flags: number, name: Buffer, extra: { id: number; data: Buffer }[], strict: boolean) => string;
 
-/** One central-directory record. */
-export interface MemoryZipEntry {
-  /** As yauzl decodes it: UTF-8 (flag 0x800), else cp437; `\` read as `/`. */
+/** What reading an entry's bytes needs (a yauzl Entry has it too). */
+export interface ZipEntryData {
   fileName: string;
-  flags: number;
   compressionMethod: number;
   crc32: number;
   compressedSize: number;
   uncompressedSize: number;
   relativeOffsetOfLocalHeader: number;
+}
+
+/** Two UTF-16 code units packed as `tail` is: `tailOf('ar')`. */
+export const tailOf = (s: string): number => ((s.length >= 2 ? s.charCodeAt(s.length - 2) : 0) << 16) | (s.length >= 1 ? s.charCodeAt(s.length - 1) : 0);
+
+/** One central-directory record. Its name is decoded when first asked for (most never are). */
+export class MemoryZipEntry implements ZipEntryData {
+  /**
+   * The name's last two characters as `tailOf` packs them (of the name as `fileName` gives it):
+   * a test on a name's ending that can rule most entries out without decoding them.
+   */
+  readonly tail: number;
+  #name: string | undefined;
+  constructor(
+    private readonly buf: Buffer,
+    private readonly nameStart: number,
+    private readonly nameEnd: number,
+    /** The ASCII name holds a `\` (read as `/`). */
+    private readonly backslash: boolean,
+    name: string | undefined,
+    readonly flags: number,
+    readonly compressionMethod: number,
+    readonly crc32: number,
+    readonly compressedSize: number,
+    readonly uncompressedSize: number,
+    readonly relativeOffsetOfLocalHeader: number,
+  ) {
+    this.#name = name;
+    if (name !== undefined) this.tail = tailOf(name);
+    else {
+      const slash = (c: number): number => (c === 0x5c ? 0x2f : c);
+      this.tail = ((nameEnd - nameStart >= 2 ? slash(buf[nameEnd - 2]!) : 0) << 16) | (nameEnd > nameStart ? slash(buf[nameEnd - 1]!) : 0);
+    }
+  }
+  /** As yauzl decodes it: UTF-8 (flag 0x800), else cp437; `\` read as `/`. Reads the archive's bytes: ask before they are reused. */
+  get fileName(): string {
+    if (this.#name === undefined) {
+      const name = this.buf.toString('latin1', this.nameStart, this.nameEnd);
+      this.#name = this.backslash ? name.replaceAll('\\', '/') : name;
+    }
+    return this.#name;
+  }
 }
 
 const EOCD = 0x06054b50;
@@ -76,27 +116,31 @@ function directory(buf: Buffer): { offset: number; count: number } {
   throw new Error('End of central directory record signature not found. Either not a zip file, or file is truncated.');
 }
 
-/**
- * A name of printable ASCII only, decoded as yauzl would (the same under UTF-8 and cp437 for these
- * bytes); undefined: take yauzl's own decoding.
- */
-function asciiName(buf: Buffer, start: number, end: number): string | undefined {
-  let slash = false;
-  for (let i = start; i < end; i++) {
-    const c = buf[i]!;
-    if (c < 0x20 || c > 0x7e) return undefined;
-    if (c === 0x5c) slash = true;
-  }
-  const name = buf.toString('latin1', start, end);
-  return slash ? name.replaceAll('\\', '/') : name;
-}
+const ASCII_NAME = 1;
+const BACKSLASH = 2;
+const ABSOLUTE = 4;
+const DOT_DOT = 8;
 
-/** yauzl's validateFileName for a name already free of `\`: null when fine. */
-function invalidName(name: string): string | null {
-  const c = name.charCodeAt(0);
-  if ((name.charCodeAt(1) === 0x3a && ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a))) || c === 0x2f) return `absolute path: ${name}`;
-  if (name.includes('..') && name.split('/').includes('..')) return `invalid relative path: ${name}`;
-  return null;
+/**
+ * One pass over a name's bytes: whether it is printable ASCII only (then UTF-8 and cp437 decode it
+ * alike, byte for byte) and, for such a name, what yauzl's validateFileName would find in it once
+ * `\` is read as `/`: an absolute path (`/x`, `C:x`) or a `..` component.
+ */
+function scanName(buf: Buffer, start: number, end: number): number {
+  let out = ASCII_NAME;
+  let component = start;
+  for (let i = start; i <= end; i++) {
+    const c = i < end ? buf[i]! : 0x2f;
+    if (c === 0x2f || c === 0x5c) {
+      if (c === 0x5c) out |= BACKSLASH;
+      if (i - component === 2 && buf[component] === 0x2e && buf[component + 1] === 0x2e) out |= DOT_DOT;
+      component = i + 1;
+    } else if (c < 0x20 || c > 0x7e) return 0;
+  }
+  const first = end > start ? buf[start]! : 0;
+  if (first === 0x2f || first === 0x5c) out |= ABSOLUTE;
+  else if (end - start >= 2 && buf[start + 1] === 0x3a && ((first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a))) out |= ABSOLUTE;
+  return out;
 }
 
 /** The archive's central-directory records in order; a broken record throws where yauzl's 'error' came. */
@@ -135,14 +179,18 @@ export function* memoryZipEntries(buf: Buffer): Generator<MemoryZipEntry> {
       } else if (id === UNICODE_PATH) unicodePath = true;
       i = dataEnd;
     }
-    let fileName = unicodePath ? undefined : asciiName(buf, nameStart, extraStart);
-    let invalid: string | null;
-    if (fileName === undefined) {
+    const scan = unicodePath ? 0 : scanName(buf, nameStart, extraStart);
+    let fileName: string | undefined;
+    if (!(scan & ASCII_NAME)) {
+      // yauzl's own decoding and check, for the names where they differ from a byte copy.
       const y = zipReader();
       fileName = y.getFileNameLowLevel(flags, buf.subarray(nameStart, extraStart), y.parseExtraFields(buf.subarray(extraStart, extraEnd)), false);
-      invalid = y.validateFileName(fileName);
-    } else invalid = invalidName(fileName);
-    if (invalid !== null) throw new Error(invalid);
+      const invalid = y.validateFileName(fileName);
+      if (invalid !== null) throw new Error(invalid);
+    } else if (scan & (ABSOLUTE | DOT_DOT)) {
+      const name = buf.toString('latin1', nameStart, extraStart).replaceAll('\\', '/');
+      throw new Error(scan & ABSOLUTE ? `absolute path: ${name}` : `invalid relative path: ${name}`);
+    }
     if (zip64 >= 0) {
       let i = zip64;
       const field = (what: string): number => {
@@ -160,7 +208,7 @@ export function* memoryZipEntries(buf: Buffer): Generator<MemoryZipEntry> {
       if (compressedSize !== expected) throw new Error(`compressed/uncompressed size mismatch for stored file: ${compressedSize} != ${uncompressedSize}`);
     }
     at = extraEnd + commentLength;
-    yield { fileName, flags, compressionMethod: method, crc32: crc, compressedSize, uncompressedSize, relativeOffsetOfLocalHeader: localOffset };
+    yield new MemoryZipEntry(buf, nameStart, extraStart, (scan & BACKSLASH) !== 0, fileName, flags, method, crc, compressedSize, uncompressedSize, localOffset);
   }
 }
 
@@ -183,7 +231,7 @@ export function readMemoryEntry(buf: Buffer, entry: MemoryZipEntry, limit: numbe
  * inflating stops one byte past it, and an entry that lies about its size fails as yauzl's size
  * validation words it.
  */
-export function inflateInPlace(buf: Buffer, entry: Omit<MemoryZipEntry, 'flags'>): Buffer {
+export function inflateInPlace(buf: Buffer, entry: ZipEntryData): Buffer {
   const at = entry.relativeOffsetOfLocalHeader;
   if (at + 30 > buf.length || buf.readUInt32LE(at) !== LOCAL) throw new Error(`${entry.fileName}: invalid local file header signature`);
   const start = at + 30 + buf.readUInt16LE(at + 26) + buf.readUInt16LE(at + 28);

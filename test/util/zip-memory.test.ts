@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { openZipBuffer, readEntry, zipEntries, type ZipEntry } from '../../src/util/zip.js';
-import { BudgetError, memoryZipEntries, readMemoryEntry, type MemoryZipEntry } from '../../src/util/zip-memory.js';
+import { BudgetError, memoryZipEntries, readMemoryEntry, tailOf, type MemoryZipEntry } from '../../src/util/zip-memory.js';
 
 const work = mkdtempSync(join(tmpdir(), 'zip-memory-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -37,7 +37,11 @@ async function viaYauzl(buf: Buffer): Promise<Listed> {
 function viaMemory(buf: Buffer): Listed {
   const entries: string[] = [];
   try {
-    for (const e of memoryZipEntries(buf)) entries.push(fields(e));
+    for (const e of memoryZipEntries(buf)) {
+      entries.push(fields(e));
+      // The cheap ending test agrees with the decoded name (`\\` read as `/` in both).
+      if (e.tail !== tailOf(e.fileName)) entries.push(`tail ${e.tail} of ${e.fileName}`);
+    }
     return { entries };
   } catch (e) {
     return { entries, error: (e as Error).message };

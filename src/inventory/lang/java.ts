@@ -8,7 +8,7 @@
 import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
 import { basename, errorText, makePackage, warnFile } from './common.js';
-import { BudgetError, memoryZipEntries, readMemoryEntry, type Budget as InflateBudget } from '../../util/zip-memory.js';
+import { BudgetError, memoryZipEntries, readMemoryEntry, tailOf, type Budget as InflateBudget } from '../../util/zip-memory.js';
 
 interface Budget extends InflateBudget {
   /** The nesting warning is given once per top-level archive. */
@@ -28,6 +28,13 @@ export const JAVA_LIMITS = {
   maxNestedArchive: 32 * 1024 * 1024,
   maxTextEntry: 1024 * 1024,
 };
+
+/**
+ * The last two characters of every name the loop below acts on (pom.properties, pom.xml,
+ * MANIFEST.MF, an archive in any letter case); a name ending otherwise (a .class, mostly) is passed
+ * over without being decoded. Directories (a trailing `/`) are passed over too.
+ */
+const ACTED_ON_TAILS = new Set(['es', 'ml', 'MF', ...['ar', 'pi'].flatMap((t) => [t, t.toUpperCase(), t[0]! + t[1]!.toUpperCase(), t[0]!.toUpperCase() + t[1]!])].map(tailOf));
 
 function parseProperties(text: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -111,6 +118,7 @@ function scanArchive(buf: Buffer, displayPath: string, depth: number, budget: Bu
   // Coordinates named only by a META-INF/maven/<g>/<a>/ directory (a pom.xml, no pom.properties).
   const pomDirs = new Map<string, [string, string]>();
   for (const entry of memoryZipEntries(buf)) {
+    if (!ACTED_ON_TAILS.has(entry.tail)) continue;
     const n = entry.fileName;
     if (n.endsWith('/')) continue;
     if (n.endsWith('pom.properties')) {
