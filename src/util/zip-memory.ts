@@ -34,6 +34,9 @@ export interface ZipEntryData {
 /** Two UTF-16 code units packed as `tail` is: `tailOf('ar')`. */
 export const tailOf = (s: string): number => ((s.length >= 2 ? s.charCodeAt(s.length - 2) : 0) << 16) | (s.length >= 1 ? s.charCodeAt(s.length - 1) : 0);
 
+/** A name byte as `fileName` reads it (`\` is `/`). */
+const slashed = (c: number): number => (c === 0x5c ? 0x2f : c);
+
 /** One central-directory record. Its name is decoded when first asked for (most never are). */
 export class MemoryZipEntry implements ZipEntryData {
   /**
@@ -58,10 +61,7 @@ export class MemoryZipEntry implements ZipEntryData {
   ) {
     this.#name = name;
     if (name !== undefined) this.tail = tailOf(name);
-    else {
-      const slash = (c: number): number => (c === 0x5c ? 0x2f : c);
-      this.tail = ((nameEnd - nameStart >= 2 ? slash(buf[nameEnd - 2]!) : 0) << 16) | (nameEnd > nameStart ? slash(buf[nameEnd - 1]!) : 0);
-    }
+    else this.tail = ((nameEnd - nameStart >= 2 ? slashed(buf[nameEnd - 2]!) : 0) << 16) | (nameEnd > nameStart ? slashed(buf[nameEnd - 1]!) : 0);
   }
   /** As yauzl decodes it: UTF-8 (flag 0x800), else cp437; `\` read as `/`. Reads the archive's bytes: ask before they are reused. */
   get fileName(): string {
@@ -147,19 +147,23 @@ function scanName(buf: Buffer, start: number, end: number): number {
 export function* memoryZipEntries(buf: Buffer): Generator<MemoryZipEntry> {
   const { offset, count } = directory(buf);
   let at = offset;
+  // Little-endian reads by hand: Buffer's readUInt*LE check their bounds on every call, and the
+  // fields read here lie inside ranges `need` has checked.
+  const u16 = (i: number): number => buf[i]! | (buf[i + 1]! << 8);
+  const u32 = (i: number): number => (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)) >>> 0;
   for (let n = 0; n < count; n++) {
     need(buf, at, 46);
-    const signature = buf.readUInt32LE(at);
+    const signature = u32(at);
     if (signature !== CENTRAL) throw new Error(`invalid central directory file header signature: 0x${signature.toString(16)}`);
-    const flags = buf.readUInt16LE(at + 8);
-    const method = buf.readUInt16LE(at + 10);
-    let compressedSize = buf.readUInt32LE(at + 20);
-    let uncompressedSize = buf.readUInt32LE(at + 24);
-    const nameLength = buf.readUInt16LE(at + 28);
-    const extraLength = buf.readUInt16LE(at + 30);
-    const commentLength = buf.readUInt16LE(at + 32);
-    let localOffset = buf.readUInt32LE(at + 42);
-    const crc = buf.readUInt32LE(at + 16);
+    const flags = u16(at + 8);
+    const method = u16(at + 10);
+    let compressedSize = u32(at + 20);
+    let uncompressedSize = u32(at + 24);
+    const nameLength = u16(at + 28);
+    const extraLength = u16(at + 30);
+    const commentLength = u16(at + 32);
+    let localOffset = u32(at + 42);
+    const crc = u32(at + 16);
     if (flags & 0x40) throw new Error('strong encryption is not supported');
     const nameStart = at + 46;
     const extraStart = nameStart + nameLength;
@@ -170,8 +174,8 @@ export function* memoryZipEntries(buf: Buffer): Generator<MemoryZipEntry> {
     let zip64End = -1;
     let unicodePath = false;
     for (let i = extraStart; i < extraEnd - 3; ) {
-      const id = buf.readUInt16LE(i);
-      const dataEnd = i + 4 + buf.readUInt16LE(i + 2);
+      const id = u16(i);
+      const dataEnd = i + 4 + u16(i + 2);
       if (dataEnd > extraEnd) throw new Error('extra field length exceeds extra field buffer size');
       if (id === ZIP64_EXTRA && zip64 < 0) {
         zip64 = i + 4;
