@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { javaArchiveCataloger } from '../../../src/inventory/lang/index.js';
-import { nv, run, walked } from './helpers.js';
+import { LAYER, nv, run, walked } from './helpers.js';
 
 function zipOf(entries: { name: string; data?: Buffer; dir?: boolean }[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -76,5 +76,21 @@ describe('java archive entry names', () => {
     const jar = await zipOf([{ name, data: Buffer.from('Manifest-Version: 1.0\r\nBundle-SymbolicName: org.example.tool\r\nBundle-Version: 7.2.0\r\n\r\n') }]);
     const found = await run(javaArchiveCataloger, [walked('/app/tool.jar', backslashed(jar, name))]);
     expect(found.packages.map(nv)).toEqual(['org.example:tool@7.2.0']);
+  });
+
+  it('the same archive in many places: one package per place, each with its own path and layer, as if made alone', async () => {
+    // Coordinates and licenses from the manifest (a license list is the one array a package holds).
+    const jar = await zipOf([
+      { name: 'META-INF/MANIFEST.MF', data: Buffer.from('Manifest-Version: 1.0\r\nBundle-SymbolicName: org.example.a\r\nBundle-Version: 1.0\r\nBundle-License: Apache-2.0, MIT\r\n\r\n') },
+    ]);
+    const other = { ...LAYER, index: 3 };
+    const places = [walked('/opt/svc0/lib/a.jar', jar), walked('/opt/svc1/lib/a.jar', jar, other), walked('/opt/svc2/lib/a.jar', jar)];
+    const together = await run(javaArchiveCataloger, places);
+    const alone = (await Promise.all(places.map((f) => run(javaArchiveCataloger, [f])))).flatMap((r) => r.packages);
+    expect(together.packages).toEqual(alone);
+    expect(JSON.stringify(together.packages)).toBe(JSON.stringify(alone));
+    expect(together.packages[0]!.licenses).toEqual(['Apache-2.0', 'MIT']);
+    expect(together.packages[1]!.licenses).not.toBe(together.packages[0]!.licenses);
+    expect(together.packages.map((p) => [p.path, p.layer.index])).toEqual([['/opt/svc0/lib/a.jar', 0], ['/opt/svc1/lib/a.jar', 3], ['/opt/svc2/lib/a.jar', 0]]);
   });
 });
