@@ -2,22 +2,17 @@
 // file (OSV's all.zip). Entries come one at a time; each read is bounded (its declared size, what
 // it really inflates to, and an optional budget shared across nested archives) and its CRC-32 is
 // checked, which yauzl leaves to the caller: a corrupt entry is an error, never data.
-import { crc32, inflateRawSync } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 import type yauzl from 'yauzl';
 import { lazyRequire } from './lazy-require.js';
+import { BudgetError, inflateInPlace, type Budget } from './zip-memory.js';
 
 const zipReader = lazyRequire<typeof yauzl>('yauzl');
 
 export type ZipFile = yauzl.ZipFile;
 export type ZipEntry = yauzl.Entry;
 
-/** A declared or inflated size over its limit (a zip bomb, or just too big to read). */
-export class BudgetError extends Error {}
-
-/** Inflated bytes still allowed across one archive and everything nested in it. */
-export interface Budget {
-  left: number;
-}
+export { BudgetError, type Budget } from './zip-memory.js';
 
 const OPTIONS: yauzl.Options = { lazyEntries: true, validateEntrySizes: true, decodeStrings: true, strictFileNames: false };
 
@@ -43,40 +38,17 @@ export function openZipBuffer(buf: Buffer): Promise<ZipFile> {
  * where each read is a pom.properties or MANIFEST.MF of a few hundred bytes.
  */
 const SYNC_INFLATE_MAX = 256 * 1024;
-const LOCAL_HEADER = 0x04034b50;
 
 /**
- * An in-memory entry read in place: the same checks as the stream path (local header signature,
- * limit and budget on what it really inflates to, declared size, CRC-32). Undefined: take the
- * stream path (not in memory, too large, encrypted, or a method other than stored/deflate).
+ * An in-memory entry read in place (zip-memory.ts: the same checks as the stream path). Undefined:
+ * take the stream path (not in memory, too large, encrypted, or a method other than stored/deflate).
  */
-function readInPlace(zip: ZipFile, entry: ZipEntry, cap: number): Buffer | undefined {
+function readInPlace(zip: ZipFile, entry: ZipEntry): Buffer | undefined {
   const buf = inMemory.get(zip);
   if (!buf || entry.compressedSize > SYNC_INFLATE_MAX || entry.isEncrypted() || (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)) return undefined;
-  const at = entry.relativeOffsetOfLocalHeader;
-  if (at + 30 > buf.length || buf.readUInt32LE(at) !== LOCAL_HEADER) throw new Error(`${entry.fileName}: invalid local file header signature`);
-  const start = at + 30 + buf.readUInt16LE(at + 26) + buf.readUInt16LE(at + 28);
-  const end = start + entry.compressedSize;
-  if (end > buf.length) throw new Error(`${entry.fileName}: compressed data runs past the end of the archive`);
-  const raw = buf.subarray(start, end);
-  // The declared size is within `cap` (readEntry checked): inflating stops one byte past it, and
-  // an entry that lies about its size fails as yauzl's size validation words it.
-  const declared = entry.uncompressedSize;
-  const tooMany = () => new Error(`${entry.fileName}: too many bytes in the stream. expected ${declared}. got at least ${declared + 1}`);
-  let out: Buffer;
-  if (entry.compressionMethod === 0) out = Buffer.from(raw);
-  else {
-    try {
-      out = inflateRawSync(raw, { maxOutputLength: Math.min(cap, declared) + 1 });
-    } catch (err) {
-      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooMany();
-      throw err;
-    }
-  }
-  if (out.length > declared) throw tooMany();
-  if (out.length < declared) throw new Error(`${entry.fileName}: not enough bytes in the stream. expected ${declared}. got only ${out.length}`);
-  if (crc32(out) >>> 0 !== entry.crc32 >>> 0) throw new Error(`${entry.fileName}: CRC-32 mismatch (corrupt archive)`);
-  return out;
+  // A stored entry would be a view of the archive's buffer: a copy, as the stream path gives.
+  const out = inflateInPlace(buf, entry);
+  return entry.compressionMethod === 0 ? Buffer.from(out) : out;
 }
 
 export function openZipFile(path: string): Promise<ZipFile> {
@@ -94,7 +66,7 @@ export function readEntry(zip: ZipFile, entry: ZipEntry, limit: number, budget?:
     return Promise.reject(new BudgetError(`${entry.fileName} declares ${entry.uncompressedSize} bytes, over the limit`));
   }
   try {
-    const got = readInPlace(zip, entry, Math.min(limit, budget ? budget.left : limit));
+    const got = readInPlace(zip, entry);
     if (got) {
       if (budget) budget.left -= got.length;
       return Promise.resolve(got);

@@ -8,7 +8,7 @@
 import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
 import { basename, errorText, makePackage, warnFile } from './common.js';
-import { BudgetError, openZipBuffer, readEntry, zipEntries, type Budget as InflateBudget } from '../../util/zip.js';
+import { BudgetError, memoryZipEntries, readMemoryEntry, tailOf, type Budget as InflateBudget } from '../../util/zip-memory.js';
 
 interface Budget extends InflateBudget {
   /** The nesting warning is given once per top-level archive. */
@@ -28,6 +28,13 @@ export const JAVA_LIMITS = {
   maxNestedArchive: 32 * 1024 * 1024,
   maxTextEntry: 1024 * 1024,
 };
+
+/**
+ * The last two characters of every name the loop below acts on (pom.properties, pom.xml,
+ * MANIFEST.MF, an archive in any letter case); a name ending otherwise (a .class, mostly) is passed
+ * over without being decoded. Directories (a trailing `/`) are passed over too.
+ */
+const ACTED_ON_TAILS = new Set(['es', 'ml', 'MF', ...['ar', 'pi'].flatMap((t) => [t, t.toUpperCase(), t[0]! + t[1]!.toUpperCase(), t[0]!.toUpperCase() + t[1]!])].map(tailOf));
 
 function parseProperties(text: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -104,47 +111,45 @@ interface ArchiveFindings {
   warnings: { code: string; what: string }[];
 }
 
-async function scanArchive(buf: Buffer, displayPath: string, depth: number, budget: Budget, out: ArchiveFindings): Promise<void> {
-  const zip = await openZipBuffer(buf);
+/** Synchronous (src/util/zip-memory.ts): a jar is read with no event-loop turn per entry. */
+function scanArchive(buf: Buffer, displayPath: string, depth: number, budget: Budget, out: ArchiveFindings): void {
   const found: Found[] = [];
   let manifest: Map<string, string> | undefined;
   // Coordinates named only by a META-INF/maven/<g>/<a>/ directory (a pom.xml, no pom.properties).
   const pomDirs = new Map<string, [string, string]>();
-  try {
-    for await (const entry of zipEntries(zip)) {
-      const n = entry.fileName;
-      if (n.endsWith('/')) continue;
-      if (n.endsWith('pom.properties')) {
-        const p = parseProperties((await readEntry(zip, entry, JAVA_LIMITS.maxTextEntry, budget)).toString('utf8'));
-        const fromPath = mavenPathCoordinates(n);
-        const g = p.get('groupId') || fromPath?.[0];
-        const a = p.get('artifactId') || fromPath?.[1];
-        const v = p.get('version');
-        if (g && a && v) found.push({ name: `${g}:${a}`, version: v });
-        if (fromPath) pomDirs.delete(fromPath.join(':'));
-      } else if (n.endsWith('/pom.xml')) {
-        const fromPath = mavenPathCoordinates(n);
-        if (fromPath && !found.some((f) => f.name === fromPath.join(':'))) pomDirs.set(fromPath.join(':'), fromPath);
-      } else if (n === 'META-INF/MANIFEST.MF') {
-        manifest = parseManifest((await readEntry(zip, entry, JAVA_LIMITS.maxTextEntry, budget)).toString('utf8'));
-      } else if (ARCHIVE.test(n)) {
-        if (depth + 1 > JAVA_LIMITS.maxDepth) {
-          if (!budget.depthWarned) out.warnings.push({ code: 'java.nesting', what: `archives nested deeper than ${JAVA_LIMITS.maxDepth} levels are not read (${displayPath}!/${n})` });
-          budget.depthWarned = true;
-          continue;
-        }
-        // Nested archives are read one by one, so at most one per level is held.
-        const data = await readEntry(zip, entry, JAVA_LIMITS.maxNestedArchive, budget);
-        try {
-          await scanArchive(data, `${displayPath}!/${n}`, depth + 1, budget, out);
-        } catch (e) {
-          if (e instanceof BudgetError) throw e;
-          out.warnings.push({ code: 'java.archive', what: `${displayPath}!/${n} is not a readable archive (${errorText(e)})` });
-        }
+  for (const entry of memoryZipEntries(buf)) {
+    if (!ACTED_ON_TAILS.has(entry.tail)) continue;
+    const n = entry.fileName;
+    if (n.endsWith('/')) continue;
+    if (n.endsWith('pom.properties')) {
+      const p = parseProperties(readMemoryEntry(buf, entry, JAVA_LIMITS.maxTextEntry, budget).toString('utf8'));
+      const fromPath = mavenPathCoordinates(n);
+      const g = p.get('groupId') || fromPath?.[0];
+      const a = p.get('artifactId') || fromPath?.[1];
+      const v = p.get('version');
+      if (g && a && v) found.push({ name: `${g}:${a}`, version: v });
+      if (fromPath) pomDirs.delete(fromPath.join(':'));
+    } else if (n.endsWith('/pom.xml')) {
+      const fromPath = mavenPathCoordinates(n);
+      if (fromPath && !found.some((f) => f.name === fromPath.join(':'))) pomDirs.set(fromPath.join(':'), fromPath);
+    } else if (n === 'META-INF/MANIFEST.MF') {
+      manifest = parseManifest(readMemoryEntry(buf, entry, JAVA_LIMITS.maxTextEntry, budget).toString('utf8'));
+    } else if (ARCHIVE.test(n)) {
+      if (depth + 1 > JAVA_LIMITS.maxDepth) {
+        if (!budget.depthWarned) out.warnings.push({ code: 'java.nesting', what: `archives nested deeper than ${JAVA_LIMITS.maxDepth} levels are not read (${displayPath}!/${n})` });
+        budget.depthWarned = true;
+        continue;
+      }
+      // Nested archives are read one by one, so at most one per level is held (a stored one is
+      // a view of its parent's bytes, not a copy).
+      const data = readMemoryEntry(buf, entry, JAVA_LIMITS.maxNestedArchive, budget);
+      try {
+        scanArchive(data, `${displayPath}!/${n}`, depth + 1, budget, out);
+      } catch (e) {
+        if (e instanceof BudgetError) throw e;
+        out.warnings.push({ code: 'java.archive', what: `${displayPath}!/${n} is not a readable archive (${errorText(e)})` });
       }
     }
-  } finally {
-    zip.close();
   }
   if (found.length === 0 && pomDirs.size === 1) {
     // Maven's path names the artifact; the version is the manifest's (or the file name's).
@@ -171,13 +176,13 @@ async function scanArchive(buf: Buffer, displayPath: string, depth: number, budg
 }
 
 /** Everything one archive yields (reading errors become warnings; packages found before them stay). */
-async function findingsOf(path: string, data: Buffer): Promise<ArchiveFindings> {
+function findingsOf(path: string, data: Buffer): ArchiveFindings {
   const out: ArchiveFindings = { root: path, packages: [], warnings: [] };
   const budget: Budget = { left: JAVA_LIMITS.maxTotalInflated, depthWarned: false };
   try {
-    await scanArchive(data, path, 0, budget, out);
+    scanArchive(data, path, 0, budget, out);
   } catch (e) {
-    // yauzl stops an entry that inflates past its declared size ("too many bytes in the stream").
+    // An entry that inflates past its declared size stops ("too many bytes in the stream").
     const bomb = e instanceof BudgetError || /too many bytes/.test(errorText(e));
     const what = bomb ? `looks like a zip bomb, reading stopped (${errorText(e)})` : `not a readable zip archive (${errorText(e)})`;
     out.warnings.push({ code: 'java.archive', what });
@@ -195,19 +200,29 @@ export const javaArchiveCataloger: Cataloger = {
     return ARCHIVE.test(path);
   },
   // The archive is read once, at capture; only the coordinates found (and warnings) are kept.
-  async distill(path: string, data: Buffer): Promise<Buffer> {
-    return Buffer.from(JSON.stringify(await findingsOf(path, data)), 'utf8');
+  distill(path: string, data: Buffer): Buffer {
+    return Buffer.from(JSON.stringify(findingsOf(path, data)), 'utf8');
   },
   async parse(files: WalkedFile[], ctx: CatalogContext): Promise<Package[]> {
     const out: Package[] = [];
+    // The same archive often lies in many places (an app's lib dir copied per service): its package
+    // is made once (a purl costs ~45 µs in packageurl-js) and copied for each place it lies.
+    const made = new Map<string, Package>();
     for (const f of files) {
-      const found = f.distilled ? (JSON.parse(f.data.toString('utf8')) as ArchiveFindings) : await findingsOf(f.path, f.data);
+      const found = f.distilled ? (JSON.parse(f.data.toString('utf8')) as ArchiveFindings) : findingsOf(f.path, f.data);
       for (const w of found.warnings) warnFile(ctx, f, w.code, w.what);
       // Paths inside the findings name the archive where it was captured; under a symlink or
       // usr-merge alias the file is seen at another path, which then leads.
       for (const p of found.packages) {
         const path = p.path.startsWith(found.root) ? f.path + p.path.slice(found.root.length) : p.path;
-        out.push(makePackage('maven', FOUND_BY, f, { name: p.name, version: p.version, ...(p.licenses ? { licenses: p.licenses } : {}), path }));
+        const key = JSON.stringify([p.name, p.version, p.licenses ?? null]);
+        const first = made.get(key);
+        if (first) out.push({ ...first, path, layer: f.layer, ...(first.licenses ? { licenses: [...first.licenses] } : {}) });
+        else {
+          const pkg = makePackage('maven', FOUND_BY, f, { name: p.name, version: p.version, ...(p.licenses ? { licenses: p.licenses } : {}), path });
+          made.set(key, pkg);
+          out.push(pkg);
+        }
       }
     }
     return out;
