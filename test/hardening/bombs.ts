@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import yazl from 'yazl';
+import { zipOf } from '../helpers/zip.js';
 import { rawTar, sha256, tarHeader } from './harness.js';
 
 /**
@@ -46,17 +46,7 @@ export function writeGzipBomb(path: string, files: { name: string; bytes: number
   return { digest: `sha256:${blobHash.digest('hex')}`, size: statSync(path).size, diffId: `sha256:${tarHash.digest('hex')}`, uncompressed };
 }
 
-export function zipOf(entries: { name: string; data: Buffer; compress?: boolean }[]): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const e of entries) zip.addBuffer(e.data, e.name, { compress: e.compress ?? true, mtime: new Date('2024-01-01T00:00:00Z') });
-  zip.end();
-  const chunks: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    zip.outputStream.on('error', reject);
-  });
-}
+export { zipOf };
 
 export function pomProperties(group: string, artifact: string, version: string): Buffer {
   return Buffer.from(`groupId=${group}\nartifactId=${artifact}\nversion=${version}\n`);

@@ -7,7 +7,7 @@ import { matchPackages } from '../../src/match/matcher.js';
 import type { OsvRecord } from '../../src/model/osv.js';
 import type { LayerRef, Package, PackageType } from '../../src/model/package.js';
 import { affects } from '../../src/version/index.js';
-import yazl from 'yazl';
+import { zipOf as zipFile } from '../helpers/zip.js';
 import { javaArchiveCataloger } from '../../src/inventory/lang/index.js';
 import { memorySource } from '../helpers/memory-source.js';
 import { run, walked } from '../inventory/lang/helpers.js';
@@ -135,15 +135,7 @@ describe('versions the ecosystem rejects never produce a guessed finding', () =>
   });
 });
 
-function zipOf(entries: [string, string][]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const z = new yazl.ZipFile();
-    for (const [name, text] of entries) z.addBuffer(Buffer.from(text), name);
-    z.end();
-    const chunks: Buffer[] = [];
-    z.outputStream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
-  });
-}
+const zipOf = (entries: [string, string][]): Promise<Buffer> => zipFile(entries.map(([name, text]) => ({ name, data: Buffer.from(text) })));
 
 describe('Java coordinates: Maven facts before OSGi headers', () => {
   const osgi = 'Manifest-Version: 1.0\nBundle-SymbolicName: org.example.core;singleton:=true\nBundle-Version: 1.0.0\n\n';

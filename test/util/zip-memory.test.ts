@@ -8,9 +8,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpath
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import yazl from 'yazl';
 import { openZipBuffer, readEntry, zipEntries, type ZipEntry } from '../../src/util/zip.js';
 import { BudgetError, memoryZipEntries, readMemoryEntry, tailOf, type MemoryZipEntry } from '../../src/util/zip-memory.js';
+import { zipOf } from '../helpers/zip.js';
 
 const work = mkdtempSync(join(tmpdir(), 'zip-memory-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -74,15 +74,7 @@ function zipTool(cwd: string, args: string[], input?: Buffer): Buffer {
   return readFileSync(out);
 }
 
-function yazlZip(entries: { name: string; data: Buffer }[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const z = new yazl.ZipFile();
-    for (const e of entries) z.addBuffer(e.data, e.name);
-    z.end();
-    const chunks: Buffer[] = [];
-    z.outputStream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
-  });
-}
+const yazlZip = (entries: { name: string; data: Buffer }[]): Promise<Buffer> => zipOf(entries);
 
 /**
  * Archives Info-ZIP writes, each with a feature the reader must handle as yauzl does. Info-ZIP

@@ -2,22 +2,14 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import yazl from 'yazl';
+import { zipOf } from '../helpers/zip.js';
 
 export function osvRecord(id: string, ecosystem: string, name: string, fixed: string, modified = '2024-01-01T00:00:00Z') {
   return { id, modified, affected: [{ package: { ecosystem, name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }] }] };
 }
 
 export function buildZip(records: object[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const z = new yazl.ZipFile();
-    for (const r of records) z.addBuffer(Buffer.from(JSON.stringify(r)), `${(r as { id: string }).id}.json`);
-    z.end();
-    const chunks: Buffer[] = [];
-    z.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    z.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    z.outputStream.on('error', reject);
-  });
+  return zipOf(records.map((r) => ({ name: `${(r as { id: string }).id}.json`, data: Buffer.from(JSON.stringify(r)) })));
 }
 
 export type Behaviour = 'ok' | '429-once' | '503' | 'truncate' | 'bad-md5' | 'stall' | '404';

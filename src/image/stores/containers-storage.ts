@@ -20,7 +20,7 @@ import { MAX_METADATA_BLOB } from '../verified-blob.js';
 import { NotInStore, StoreUnreachable } from './store-errors.js';
 import { candidateNames } from './names.js';
 import { SUPPORTED_DRIVERS, splitStorageSpec, storageLocation, type StorageLocation } from './storage-conf.js';
-import { openTarSplitLayer, tarSplitChunks } from './tar-split.js';
+import { tarSplitLayerReads } from './tar-split.js';
 
 export interface StorageSpec {
   location: StorageLocation;
@@ -172,21 +172,7 @@ export class ContainersStorageSource implements ImageSource {
         mediaType: LAYER_MEDIA_TYPE.none,
         size,
         ...(parsed.layerCreatedBy[index] !== undefined ? { createdBy: parsed.layerCreatedBy[index] } : {}),
-        async open() {
-          await present();
-          return openTarSplitLayer(tarSplit, root, diffId, label, where);
-        },
-        async chunks() {
-          await present();
-          return tarSplitChunks(tarSplit, root, diffId, label, where);
-        },
-        // A cache hit's check: the whole tar rebuilt and hashed (the files are the only bytes there are).
-        async verify() {
-          await present();
-          for await (const _ of tarSplitChunks(tarSplit, root, diffId, label, where)) {
-            // hashed as it is rebuilt; checked at its end
-          }
-        },
+        ...tarSplitLayerReads(tarSplit, root, diffId, label, where, present),
       };
     });
     const tags = record.names ?? [];

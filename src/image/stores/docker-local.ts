@@ -17,7 +17,7 @@ import { digestOf } from '../digest.js';
 import { LAYER_MEDIA_TYPE, repositoryOf } from '../docker-archive.js';
 import { MAX_METADATA_BLOB } from '../verified-blob.js';
 import type { EngineClient } from './engine-api.js';
-import { openTarSplitLayer, tarSplitChunks } from './tar-split.js';
+import { tarSplitLayerReads } from './tar-split.js';
 
 /** What the daemon said about the image (engine-source.ts's inspect). */
 export interface InspectedImage {
@@ -86,21 +86,7 @@ export async function openDockerLocal(client: EngineClient, found: InspectedImag
       mediaType: LAYER_MEDIA_TYPE.none,
       size: 0,
       ...(parsed.layerCreatedBy[index] !== undefined ? { createdBy: parsed.layerCreatedBy[index] } : {}),
-      async open() {
-        await present();
-        return openTarSplitLayer(tarSplit, files, diffId, label, where);
-      },
-      async chunks() {
-        await present();
-        return tarSplitChunks(tarSplit, files, diffId, label, where);
-      },
-      // A cache hit's check: the whole tar rebuilt and hashed (the files are the only bytes there are).
-      async verify() {
-        await present();
-        for await (const _ of tarSplitChunks(tarSplit, files, diffId, label, where)) {
-          // hashed as it is rebuilt; checked at its end
-        }
-      },
+      ...tarSplitLayerReads(tarSplit, files, diffId, label, where, present),
     });
   }
   const repository = repositoryOf(found.tags[0]);

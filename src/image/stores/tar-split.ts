@@ -10,6 +10,7 @@ import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ImageError } from '../../errors.js';
+import type { Layer } from '../../model/image.js';
 import { hasherFor } from '../digest.js';
 
 /** A tar-split line is a header or a file record; anything this long is not one. */
@@ -273,4 +274,28 @@ export function openTarSplitLayer(record: string, root: string, diffId: string, 
  */
 export function tarSplitChunks(record: string, root: string, diffId: string, label: string, subject: string): AsyncIterable<Buffer> {
   return rebuild(record, root, diffId, label, subject, true);
+}
+
+/**
+ * A layer's reads from its files and tar-split record (docker-local.ts, containers-storage.ts):
+ * `present` first checks the store still holds them. verify() is a cache hit's check: the whole tar
+ * rebuilt and hashed (the files are the only bytes there are).
+ */
+export function tarSplitLayerReads(record: string, root: string, diffId: string, label: string, subject: string, present: () => Promise<void>): Pick<Layer, 'open' | 'chunks' | 'verify'> {
+  return {
+    async open() {
+      await present();
+      return openTarSplitLayer(record, root, diffId, label, subject);
+    },
+    async chunks() {
+      await present();
+      return tarSplitChunks(record, root, diffId, label, subject);
+    },
+    async verify() {
+      await present();
+      for await (const _ of tarSplitChunks(record, root, diffId, label, subject)) {
+        // hashed as it is rebuilt; checked at its end
+      }
+    },
+  };
 }

@@ -4,20 +4,10 @@
 import { deflateRawSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import yazl from 'yazl';
+import { zipOf } from '../../helpers/zip.js';
 import { goBinaryCataloger, javaArchiveCataloger, npmCataloger } from '../../../src/inventory/lang/index.js';
 import { HAVE_SHARED, shared } from '../../helpers/shared.js';
 import { nv, run, walked } from './helpers.js';
-
-function zipOf(entries: { name: string; data: Buffer }[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const z = new yazl.ZipFile();
-    for (const e of entries) z.addBuffer(e.data, e.name);
-    z.end();
-    const chunks: Buffer[] = [];
-    z.outputStream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
-  });
-}
 
 const pom = (g: string, a: string, v: string) => Buffer.from(`groupId=${g}\nartifactId=${a}\nversion=${v}\n`);
 
@@ -97,13 +87,7 @@ describe('language catalogers on bad input', () => {
 
   it('a jar entry whose bytes do not match its CRC-32: a warning, not coordinates read from corrupt data', async () => {
     const text = 'groupId=o\nartifactId=bad\nversion=1.0\n';
-    const jar = await new Promise<Buffer>((resolve, reject) => {
-      const z = new yazl.ZipFile();
-      z.addBuffer(Buffer.from(text), 'META-INF/maven/o/bad/pom.properties', { compress: false });
-      z.end();
-      const chunks: Buffer[] = [];
-      z.outputStream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
-    });
+    const jar = await zipOf([{ name: 'META-INF/maven/o/bad/pom.properties', data: Buffer.from(text), compress: false }]);
     const at = jar.indexOf('version=1.0');
     jar[at + 8] = '7'.charCodeAt(0); // stored data now says 7.0; the CRC still says 1.0
     const { packages, warnings } = await run(javaArchiveCataloger, [walked('/app/bad.jar', jar)]);

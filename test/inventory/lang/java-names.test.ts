@@ -3,22 +3,9 @@
 // DOS-era tools wrote them; read as `/`), archive extensions in any letter case, non-ASCII names
 // (decoded the slow way) — and a directory named like an archive is still no archive.
 import { describe, expect, it } from 'vitest';
-import yazl from 'yazl';
+import { zipOf } from '../../helpers/zip.js';
 import { javaArchiveCataloger } from '../../../src/inventory/lang/index.js';
 import { LAYER, nv, run, walked } from './helpers.js';
-
-function zipOf(entries: { name: string; data?: Buffer; dir?: boolean }[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const z = new yazl.ZipFile();
-    for (const e of entries) {
-      if (e.dir) z.addEmptyDirectory(e.name);
-      else z.addBuffer(e.data!, e.name);
-    }
-    z.end();
-    const chunks: Buffer[] = [];
-    z.outputStream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
-  });
-}
 
 /** Every stored copy of `name` (local and central header) rewritten with `\` separators. */
 function backslashed(zip: Buffer, name: string): Buffer {
