@@ -223,7 +223,9 @@ async function readInventory(image: Image, opts: InventoryOptions, parent: Paren
         ...(resume ? { resumeAt: resume.at } : {}),
       }).then((r) => ({ ...r, missed: [], probes: r.linkProbes }));
   const { fs, warnings, missed, probes } = walked;
-  const followedLinks = 'redirects' in walked ? walked.redirects.length > 0 : true;
+  // A child's walk can take over from this one's states only when none was rebuilt: a walk that
+  // followed links read some layers twice, under names a child's first pass lacks.
+  const leavesResume = probes !== undefined && 'redirects' in walked && walked.redirects.length === 0;
 
   const warn = (w: ScanWarning) => warnings.push(w);
   const os = detectOs(filesFor(fs, osDetector));
@@ -262,7 +264,7 @@ async function readInventory(image: Image, opts: InventoryOptions, parent: Paren
     const files = filesFor(fs, c, warn);
     if (files.length === 0) {
       // Its db may have existed in an earlier state: what a child's walk would take over.
-      if (c.attribution === 'history') await seenInStates(c, [], '');
+      if (c.attribution === 'history' && leavesResume) await seenInStates(c, [], '');
       continue;
     }
     withFiles.add(c.name);
@@ -288,8 +290,7 @@ async function readInventory(image: Image, opts: InventoryOptions, parent: Paren
   const unreadList = [...unread.values()].sort((a, b) => compare(a.path, b.path) || compare(a.cataloger, b.cataloger));
   const inventory: Inventory = { ...(os ? { os } : {}), osEcosystem, packages, warnings, unread: unreadList };
   if (!probes) return { inventory };
-  // A walk that followed links read some layers twice, under names a child's first pass lacks.
-  if (followedLinks) return { inventory, linkProbes: probes };
+  if (!leavesResume) return { inventory, linkProbes: probes };
   const history: WalkResume['history'] = {};
   for (const c of historyOnes) history[c.name] = { sig: lastSig.get(c) ?? '', firstSeen: [...firstSeen.get(c)!] };
   return { inventory, linkProbes: probes, resume: { history } };

@@ -108,7 +108,7 @@ export class LinkTargets {
 
   /** Whether a wanter takes a probe path below directory `name` but not the same below `real`. */
   private wantedBelow(name: string, real: string): boolean {
-    const key = `d\u0000${name}\u0000${real}`;
+    const key = `d\u0000${linkProbeKey(name, real)}`;
     let v = this.probed.get(key);
     if (v === undefined) {
       const below = `${name}/`;
