@@ -202,19 +202,50 @@ export interface WalkResult {
   linkProbes: LinkProbes;
 }
 
-/** Runs `compute(i)` for the indexes in order, LAYER_CONCURRENCY at a time, handing each result to `use`. */
-async function inOrder<T>(indexes: readonly number[], compute: (i: number) => Promise<T>, use: (i: number, v: T) => void): Promise<void> {
-  const started: Promise<T>[] = [];
-  const start = (k: number): void => {
-    if (k >= indexes.length || started[k] !== undefined) return;
-    const p = compute(indexes[k]!);
-    // Awaited in order below; until then a failure must not count as unhandled.
-    p.catch(() => undefined);
-    started[k] = p;
+/**
+ * How far past the next layer to merge a layer may be started: finished deltas wait to be merged in
+ * order, so this bounds how many are held at once (LOOKAHEAD - LAYER_CONCURRENCY beyond the walks).
+ */
+export const LOOKAHEAD = 4;
+
+/**
+ * Runs `compute(i)` for the indexes, LAYER_CONCURRENCY at a time, handing each result to `use` in
+ * index order. Of the layers within LOOKAHEAD of the next one to use, the largest by `weight`
+ * starts first: a big layer started early runs beside the small ones instead of after them (a
+ * walker thread on the big one while this thread walks the rest).
+ */
+export async function inOrder<T>(indexes: readonly number[], compute: (i: number) => Promise<T>, use: (i: number, v: T) => void, weight: (i: number) => number = () => 0): Promise<void> {
+  const started: (Promise<T> | undefined)[] = [];
+  let running = 0;
+  let next = 0; // position in `indexes` of the next layer to use
+  let freed: (() => void) | undefined;
+  const startMore = (): void => {
+    while (running < LAYER_CONCURRENCY) {
+      let pick = -1;
+      for (let k = next; k < Math.min(indexes.length, next + LOOKAHEAD); k++) {
+        if (started[k] === undefined && (pick < 0 || weight(indexes[k]!) > weight(indexes[pick]!))) pick = k;
+      }
+      if (pick < 0) return;
+      running++;
+      const p = compute(indexes[pick]!);
+      started[pick] = p;
+      // Awaited in order below; until then a failure must not count as unhandled. A walk that
+      // ends frees its slot for the next layer at once, whichever layer is being waited on.
+      p.then(
+        () => undefined,
+        () => undefined,
+      ).then(() => {
+        running--;
+        startMore();
+        freed?.();
+      });
+    }
   };
-  for (let k = 0; k < indexes.length; k++) {
-    for (let j = k; j < k + LAYER_CONCURRENCY; j++) start(j);
-    use(indexes[k]!, await started[k]!);
+  for (; next < indexes.length; next++) {
+    startMore();
+    // The next layer may wait for a slot while bigger ones ahead of it run.
+    while (started[next] === undefined) await new Promise<void>((r) => (freed = r));
+    use(indexes[next]!, await started[next]!);
   }
 }
 
@@ -222,13 +253,15 @@ async function inOrder<T>(indexes: readonly number[], compute: (i: number) => Pr
  * Bytes of thread-eligible layers (not declared gzip/zstd) beside the largest of them, from which a
  * walker thread pays. A thread costs ~0.1-0.15 s CPU to start and a walk on the main thread is as
  * cheap a byte since it reads through one reused buffer (layer-file.ts); the thread buys wall time
- * only by walking one big layer beside another. Measured (docker-archive, built CLI, interleaved,
- * load ~3-4; main thread only / one thread): language image (4 small layers) CPU 0.47 / 0.61 s;
- * Debian image (172 MB + 2 MB) 0.82 / 0.93 s; plus a 37 MB layer 0.99 / 1.20 s, a 122 MB one
- * 1.16 / 1.55 s, wall no better; both shape (333 MB beside a 577 MB layer) wall 3.26 / 3.40 s,
- * CPU 3.85 / 4.11 s; files shape (751 MB beside) wall 2.51 / 2.16 s, CPU 3.21 / 3.48 s.
+ * only by walking one big layer beside others (the largest starts first, inOrder). Measured
+ * (docker-archive, built CLI, interleaved, load ~3-4; main thread only / one thread): language image
+ * (4 small layers) CPU 0.47 / 0.61 s; Debian image (172 MB + 2 MB) 0.82 / 0.93 s; plus a 37 MB layer
+ * 0.99 / 1.20 s, a 122 MB one 1.16 / 1.55 s, wall no better; jars shape (161 MB beside a 172 MB
+ * layer; 7 Dec, `nice -n -15`, 5 rounds, largest first) wall 0.89 / 0.91 s, CPU 1.23 / 1.50 s; both
+ * shape (333 MB beside its 577 MB layer) wall 1.87 / 1.72 s, CPU 2.28 / 2.46 s; files shape (751 MB
+ * beside) wall 2.51 / 2.16 s, CPU 3.21 / 3.48 s.
  */
-export const THREADS_MIN_BESIDE_LARGEST = 512 * 1024 * 1024;
+export const THREADS_MIN_BESIDE_LARGEST = 256 * 1024 * 1024;
 
 /** Whether this walk uses walker threads (see WalkOptions.threads). */
 function wantsThreads(layers: readonly Layer[], wanters: readonly FileWanter[], opts: WalkOptions): boolean {
@@ -285,6 +318,7 @@ async function walkAll(layers: readonly Layer[], wanters: readonly FileWanter[],
       opts.onLayer?.(fs, ref);
       targets.observe(fs);
     },
+    (i) => layers[i]!.size,
   );
   const redirects = targets.list();
   const reread: number[] = [];
@@ -298,9 +332,14 @@ async function walkAll(layers: readonly Layer[], wanters: readonly FileWanter[],
       // Its keys in one batched lookup too: a fresh runner finds the second-pass deltas another
       // runner stored (without it they were looked up in the local directory only, and re-read).
       await opts.store?.prefetch?.(reread.map((i) => layers[i]!), secondPassKey(wanters, pass)).catch(() => undefined);
-      await inOrder(reread, (i) => deltaFor(layers[i]!, wanters, opts.store, pass, pool), (i, delta) => {
-        deltas[i] = delta;
-      });
+      await inOrder(
+        reread,
+        (i) => deltaFor(layers[i]!, wanters, opts.store, pass, pool),
+        (i, delta) => {
+          deltas[i] = delta;
+        },
+        (i) => layers[i]!.size,
+      );
       opts.onRestart?.();
       fs = new WantedFs();
       for (let i = 0; i < layers.length; i++) {
