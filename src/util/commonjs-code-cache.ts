@@ -53,12 +53,13 @@ export function loadCommonJs(file: string): LoadedCommonJs {
 }
 
 /**
- * Loads `file`, runs `warm` on its exports (functions it calls are compiled and so go into the
- * cache), and writes the cache beside the file. Run by the build, with the Node that will run it.
+ * Loads `file`, runs `warm` on its exports and waits for it (functions it runs are compiled, and so
+ * go into the cache: V8's createCachedData() after execution holds them), and writes the cache
+ * beside the file. Run by the build, with the Node and the V8 flags that will run it.
  */
-export function writeCodeCache(file: string, warm: (exports: unknown) => void): number {
+export async function writeCodeCache(file: string, warm: (exports: unknown) => unknown): Promise<number> {
   const { exports, script, digest } = loadCommonJs(file);
-  warm(exports);
+  await warm(exports);
   const data = script.createCachedData();
   writeFileSync(file + CODE_CACHE_SUFFIX, Buffer.concat([digest, sha256(data), data]));
   return data.length;

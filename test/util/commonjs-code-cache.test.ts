@@ -29,7 +29,7 @@ function inChild(file: string, make = false): { cache: string; answer: string; n
     const { loadCommonJs, writeCodeCache } = await import(${JSON.stringify(pathToFileURL(join(PROJECT_ROOT, 'src/util/commonjs-code-cache.ts')).href)});
     const file = ${JSON.stringify(file)};
     let warmed = 0;
-    if (${make}) writeCodeCache(file, (e) => { warmed++; e.answer(); });
+    if (${make}) await writeCodeCache(file, (e) => { warmed++; e.answer(); });
     const r = loadCommonJs(file);
     console.log(JSON.stringify({ cache: r.cache, answer: r.exports.answer(), name: r.exports.name, self: r.exports.self, warmed }));`;
   const out = execFileSync(process.execPath, ['--import', TSX_LOADER, '--input-type=module', '-e', code], { encoding: 'utf8' });
