@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { debianImage } from '../test/fixtures/debian-image.js';
 import { startRedis } from '../test/cache/redis-harness.js';
-import { measure } from './lib/measure.js';
+import { childCpu } from './lib/child-cpu.js';
 import { buildCli } from '../test/helpers/build-cli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -38,7 +38,7 @@ const base = `oci:${layout}:test`;
 const app = `oci:${layout}:app`;
 
 const KEY = randomBytes(32).toString('hex');
-/** Rounds; each figure is the best of them (the machine is shared: the minimum is the steadiest). */
+/** Rounds; each figure is the best of them (the machine is shared: the minimum is the steadiest), CPU medians beside. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 let n = 0;
 /** A fresh runner's environment: its own dirs, the fleet's backend and key. */
@@ -50,7 +50,7 @@ function freshRunner(): string[] {
 /** BENCH_BASELINE_ROOT: another checkout, built (e.g. main's): measured in the same rounds, interleaved. */
 const BASELINE = process.env.BENCH_BASELINE_ROOT;
 const clis: Record<string, string> = { this: CLI, ...(BASELINE ? { baseline: join(BASELINE, 'bin/portcullis.js') } : {}) };
-const sbom = async (cli: string, env: string[], image: string, extra: string[] = []) => measure('env', [...env, process.execPath, cli, 'sbom', image, '--quiet', ...extra]);
+const sbom = async (cli: string, env: string[], image: string, extra: string[] = []) => childCpu('env', [...env, process.execPath, cli, 'sbom', image, '--quiet', ...extra]);
 type M = Awaited<ReturnType<typeof sbom>>;
 
 try {
@@ -63,18 +63,21 @@ try {
       await sbom(cli, freshRunner(), base); // another runner saw the base image
       r.baseSeen.push(await sbom(cli, freshRunner(), app));
       r.fullySeen.push(await sbom(cli, freshRunner(), app));
-      r.start.push(await measure(process.execPath, [cli, '--version']));
+      r.start.push(await childCpu(process.execPath, [cli, '--version']));
     }
   }
   const min = (xs: M[], k: 'wallMs' | 'cpuMs') => Math.min(...xs.map((x) => x[k]));
+  const median = (xs: M[], k: 'wallMs' | 'cpuMs') => [...xs.map((x) => x[k])].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(1)}%`;
   for (const [name, { cold, baseSeen, fullySeen, start }] of Object.entries(runs)) {
     if (BASELINE) console.log(`${name === 'this' ? 'this checkout' : `baseline ${BASELINE}`}:`);
     const line = (label: string, goal: number, xs: M[]) => {
       const [w, c, s0] = [min(xs, 'wallMs'), min(cold, 'wallMs'), min(start, 'wallMs')];
       const [wc, cc, sc] = [min(xs, 'cpuMs'), min(cold, 'cpuMs'), min(start, 'cpuMs')];
+      const [mc, mcc] = [median(xs, 'cpuMs'), median(cold, 'cpuMs')];
       console.log(
         `${label}: wall ${w.toFixed(0)} ms = ${pct(w, c)} of cold ${c.toFixed(0)} ms; CPU ${wc.toFixed(0)} ms = ${pct(wc, cc)} of cold ${cc.toFixed(0)} ms (goal <= ${goal}%); ` +
+          `CPU medians ${mc.toFixed(0)} / ${mcc.toFixed(0)} ms = ${pct(mc, mcc)}; ` +
           `without \`--version\` (wall ${s0.toFixed(0)} ms, CPU ${sc.toFixed(0)} ms): wall ${pct(w - s0, c - s0)}, CPU ${pct(wc - sc, cc - sc)}`,
       );
     };
