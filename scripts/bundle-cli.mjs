@@ -118,8 +118,8 @@ await writeCodeCache(join(ROOT, REDIS_LIB), (lib) => {
 
 // The chunks' caches are taken in a child (the CLI writes to stdout and sets process state), with
 // no V8 flags, as `portcullis` runs: a cache made under other flags is rejected.
-const node = (args) => execFileSync(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8' });
-node([join(ROOT, 'scripts/warm-cli-cache.mjs'), join(ROOT, OUT)]);
+const node = (args, stdout = 'pipe') => execFileSync(process.execPath, args, { cwd: ROOT, stdio: ['ignore', stdout, 'inherit'], env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8' });
+node([join(ROOT, 'scripts/warm-cli-cache.mjs'), join(ROOT, OUT)], 'ignore');
 // A fresh Node must use every cache (a warm-up that changed V8's flags would make them useless).
 const rejected = JSON.parse(node(['-e', `console.log(JSON.stringify(require(${JSON.stringify(join(ROOT, OUT, 'code-cache.cjs'))}).rejectedCodeCaches(${JSON.stringify(join(ROOT, OUT))})))`]));
 if (rejected.length > 0) throw new Error(`bundle-cli: this Node rejects the code caches just made for ${rejected.join(', ')}`);
