@@ -7,6 +7,7 @@
 //   cold        --no-cache: every layer read and parsed
 //   base seen   Redis holds the base image's layers (another runner scanned the base): goal <= 40%
 //   fully seen  Redis holds every layer of the app image: goal <= 25% (local blobs still hashed)
+// BENCH_BASELINE_ROOT=DIR: also measures the built checkout at DIR (e.g. main), in the same rounds.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { debianImage } from '../test/fixtures/debian-image.js';
 import { startRedis } from '../test/cache/redis-harness.js';
-import { measure } from './lib/measure.js';
+import { childCpu } from './lib/child-cpu.js';
 import { buildCli } from '../test/helpers/build-cli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -37,7 +38,7 @@ const base = `oci:${layout}:test`;
 const app = `oci:${layout}:app`;
 
 const KEY = randomBytes(32).toString('hex');
-/** Rounds; each figure is the best of them (the machine is shared: the minimum is the steadiest). */
+/** Rounds; each figure is the best of them (the machine is shared: the minimum is the steadiest), CPU medians beside. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 let n = 0;
 /** A fresh runner's environment: its own dirs, the fleet's backend and key. */
@@ -46,33 +47,43 @@ function freshRunner(): string[] {
   mkdirSync(home);
   return [`XDG_STATE_HOME=${join(home, 'state')}`, `XDG_CACHE_HOME=${join(home, 'cache')}`, `PORTCULLIS_CACHE_KEY=${KEY}`, `PORTCULLIS_CACHE_BACKEND=${redis.url}`];
 }
-const sbom = async (env: string[], image: string, extra: string[] = []) => measure('env', [...env, process.execPath, CLI, 'sbom', image, '--quiet', ...extra]);
+/** BENCH_BASELINE_ROOT: another checkout, built (e.g. main's): measured in the same rounds, interleaved. */
+const BASELINE = process.env.BENCH_BASELINE_ROOT;
+const clis: Record<string, string> = { this: CLI, ...(BASELINE ? { baseline: join(BASELINE, 'bin/portcullis.js') } : {}) };
+const sbom = async (cli: string, env: string[], image: string, extra: string[] = []) => childCpu('env', [...env, process.execPath, cli, 'sbom', image, '--quiet', ...extra]);
 type M = Awaited<ReturnType<typeof sbom>>;
 
 try {
-  const cold: M[] = [];
-  const baseSeen: M[] = [];
-  const fullySeen: M[] = [];
+  const runs = Object.fromEntries(Object.keys(clis).map((k) => [k, { cold: [] as M[], baseSeen: [] as M[], fullySeen: [] as M[], start: [] as M[] }]));
   for (let i = 0; i < ROUNDS; i++) {
-    redis.cli(['FLUSHALL']);
-    cold.push(await sbom(freshRunner(), app, ['--no-cache']));
-    await sbom(freshRunner(), base); // another runner saw the base image
-    baseSeen.push(await sbom(freshRunner(), app));
-    fullySeen.push(await sbom(freshRunner(), app));
+    for (const [name, cli] of Object.entries(clis)) {
+      const r = runs[name]!;
+      redis.cli(['FLUSHALL']);
+      r.cold.push(await sbom(cli, freshRunner(), app, ['--no-cache']));
+      await sbom(cli, freshRunner(), base); // another runner saw the base image
+      r.baseSeen.push(await sbom(cli, freshRunner(), app));
+      r.fullySeen.push(await sbom(cli, freshRunner(), app));
+      r.start.push(await childCpu(process.execPath, [cli, '--version']));
+    }
   }
-  const start = await Promise.all([0, 1, 2].map(() => measure(process.execPath, [CLI, '--version'])));
   const min = (xs: M[], k: 'wallMs' | 'cpuMs') => Math.min(...xs.map((x) => x[k]));
+  const median = (xs: M[], k: 'wallMs' | 'cpuMs') => [...xs.map((x) => x[k])].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(1)}%`;
-  const line = (label: string, goal: number, xs: M[]) => {
-    const [w, c, s0] = [min(xs, 'wallMs'), min(cold, 'wallMs'), min(start, 'wallMs')];
-    const [wc, cc, sc] = [min(xs, 'cpuMs'), min(cold, 'cpuMs'), min(start, 'cpuMs')];
-    console.log(
-      `${label}: wall ${w.toFixed(0)} ms = ${pct(w, c)} of cold ${c.toFixed(0)} ms; CPU ${wc.toFixed(0)} ms = ${pct(wc, cc)} of cold ${cc.toFixed(0)} ms (goal <= ${goal}%); ` +
-        `without node start-up (wall ${s0.toFixed(0)} ms, CPU ${sc.toFixed(0)} ms): wall ${pct(w - s0, c - s0)}, CPU ${pct(wc - sc, cc - sc)}`,
-    );
-  };
-  line('fresh runner, base layers seen by the fleet', 40, baseSeen);
-  line('fresh runner, fully seen image', 25, fullySeen);
+  for (const [name, { cold, baseSeen, fullySeen, start }] of Object.entries(runs)) {
+    if (BASELINE) console.log(`${name === 'this' ? 'this checkout' : `baseline ${BASELINE}`}:`);
+    const line = (label: string, goal: number, xs: M[]) => {
+      const [w, c, s0] = [min(xs, 'wallMs'), min(cold, 'wallMs'), min(start, 'wallMs')];
+      const [wc, cc, sc] = [min(xs, 'cpuMs'), min(cold, 'cpuMs'), min(start, 'cpuMs')];
+      const [mc, mcc] = [median(xs, 'cpuMs'), median(cold, 'cpuMs')];
+      console.log(
+        `${label}: wall ${w.toFixed(0)} ms = ${pct(w, c)} of cold ${c.toFixed(0)} ms; CPU ${wc.toFixed(0)} ms = ${pct(wc, cc)} of cold ${cc.toFixed(0)} ms (goal <= ${goal}%); ` +
+          `CPU medians ${mc.toFixed(0)} / ${mcc.toFixed(0)} ms = ${pct(mc, mcc)}; ` +
+          `without \`--version\` (wall ${s0.toFixed(0)} ms, CPU ${sc.toFixed(0)} ms): wall ${pct(w - s0, c - s0)}, CPU ${pct(wc - sc, cc - sc)}`,
+      );
+    };
+    line('fresh runner, base layers seen by the fleet', 40, baseSeen);
+    line('fresh runner, fully seen image', 25, fullySeen);
+  }
 } finally {
   await redis.stop();
   rmSync(work, { recursive: true, force: true });

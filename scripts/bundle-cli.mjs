@@ -1,47 +1,98 @@
-// Bundles the CLI into dist/cli-bundle/ (run by `npm run build`, after tsc). Loading ~200 small ES
-// modules and ajv's many CommonJS files costs more than running a scan's policy step; one bundle
-// (split only at the commands' lazy imports) halves the module loading of `sbom` and `scan`.
+// Bundles the CLI into dist/cli-bundle/ (run by `npm run build`, after tsc). Node 20 compiles every
+// ES module from source on every run and has no compile cache for them (that came in Node 22); V8
+// does cache compiled scripts. So the CLI is bundled (split only at the commands' and other lazy
+// imports: a run loads the chunks it needs), its chunks made CommonJS, and each shipped with a V8
+// code cache beside it; bin/portcullis.js loads them through src/util/commonjs-code-cache.ts
+// (loadCommonJsDir). What each step bought: docs/architecture.md "Start-up".
+//   1. esbuild bundles src/cli/main.ts and the walker thread's entry as ES modules with splitting,
+//      into a scratch directory. `import.meta.url` (lazy requires, package root, version, the walker
+//      thread's script, the shipped Redis client, the build id) becomes the URL of the chunk it ends
+//      in: every chunk lies in dist/cli-bundle/, as before.
+//   2. esbuild turns each chunk into CommonJS in dist/cli-bundle/ (a package.json there says so):
+//      imports become require('./chunk.js'), `import()` becomes a lazy require (a vm.Script has no
+//      dynamic import). The scratch directory is "type": "commonjs" too, so that a chunk's namespace
+//      is its exports (esbuild's Node-mode interop would nest it under `default`).
+//   3. Code caches, taken after real runs of the CLI (scripts/warm-cli-cache.mjs), checked by a fresh
+//      Node, and the build id.
 // Kept out of the bundle: the native module (better-sqlite3) and the network/client libraries that
 // only some runs load (undici, gRPC, Dagger, sigstore) — they load from node_modules as before.
 // The Redis client (src/cache/redis-lib.ts) is built alone, as one CommonJS file instead of its ~500,
-// with a V8 code cache beside it (src/util/commonjs-code-cache.ts): only a scan with a Redis cache
-// loads it. Source maps stay beside the bundle: bin/portcullis.js turns them on for
-// --debug, so stack traces name src/*.ts lines.
+// with its own code cache: only a scan with a Redis cache loads it. Source maps stay beside the
+// files: under --debug, bin/portcullis.js loads the chunks through Node's require (a vm.Script gets
+// no source maps), so stack traces name src/*.ts lines.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeCodeCache } from '../dist/util/commonjs-code-cache.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = 'dist/cli-bundle';
+const SCRATCH = 'dist/.cli-bundle-esm';
+const EXTERNAL = ['better-sqlite3', 'undici', '@grpc/*', '@dagger.io/*', '@sigstore/*'];
+const COMMONJS = '{ "type": "commonjs" }\n';
 
-rmSync(new URL(`../${OUT}`, import.meta.url), { recursive: true, force: true });
+for (const d of [OUT, SCRATCH]) rmSync(join(ROOT, d), { recursive: true, force: true });
+mkdirSync(join(ROOT, SCRATCH), { recursive: true });
+writeFileSync(join(ROOT, SCRATCH, 'package.json'), COMMONJS);
 await build({
   absWorkingDir: ROOT,
   // The walker's threads load their own entry, beside the chunk that starts them (walk-pool.ts).
   entryPoints: { main: 'src/cli/main.ts', 'walk-worker': 'src/inventory/walk-worker.ts' },
-  outdir: OUT,
+  outdir: SCRATCH,
   bundle: true,
   splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  external: ['better-sqlite3', 'undici', '@grpc/*', '@dagger.io/*', '@sigstore/*'],
-  // CommonJS dependencies inside an ES module bundle call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __portcullisRequire } from 'node:module'; const require = __portcullisRequire(import.meta.url);" },
-  // redis-module.ts's import of redis-lib is the shipped CommonJS file (built below); it is loaded
-  // that way only if its code-cache loader cannot be used.
+  external: EXTERNAL,
+  define: { 'import.meta.url': '__portcullisChunkUrl' },
   plugins: [
     {
+      // redis-module.ts's import of redis-lib is the shipped CommonJS file (built below); it is
+      // loaded that way only if its code-cache loader cannot be used.
       name: 'shipped-redis-lib',
       setup(b) {
         b.onResolve({ filter: /\/redis-lib\.js$/ }, (args) => (args.importer.endsWith('redis-module.ts') ? { path: './redis-lib.cjs', external: true } : undefined));
       },
     },
   ],
+  logLevel: 'warning',
+});
+
+const chunks = readdirSync(join(ROOT, SCRATCH)).filter((n) => n.endsWith('.js'));
+await build({
+  absWorkingDir: ROOT,
+  entryPoints: chunks.map((n) => join(SCRATCH, n)),
+  outdir: OUT,
+  bundle: false,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true, // maps to src/*.ts through the scratch chunks' own maps
+  supported: { 'dynamic-import': false },
+  banner: { js: "var __portcullisChunkUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // Without comments and indentation: a third less to read, hash and decode at every start, and
+  // ASCII (read without UTF-8 decoding). Names are kept; --debug maps back to src/*.ts.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+});
+writeFileSync(join(ROOT, OUT, 'package.json'), COMMONJS);
+rmSync(join(ROOT, SCRATCH), { recursive: true, force: true });
+
+// The loader bin/portcullis.js requires (CommonJS: Node's built-ins load cheaper than as ES modules).
+await build({
+  absWorkingDir: ROOT,
+  entryPoints: ['src/util/commonjs-code-cache.ts'],
+  outfile: join(OUT, 'code-cache.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
   logLevel: 'warning',
 });
 
@@ -54,20 +105,27 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  // Without comments and indentation: 1.2 MB -> about half, and ASCII, which the loader reads
-  // without decoding UTF-8 (the comments held a few non-ASCII characters). Its own code is not ours
-  // to debug; the main bundle stays as written.
+  // Without comments and indentation: 1.2 MB -> about half, and ASCII. Its own code is not ours to
+  // debug: no source map.
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
 });
 // Functions the first connection runs are compiled before the cache is taken, so they are in it.
-writeCodeCache(join(ROOT, REDIS_LIB), (lib) => {
+await writeCodeCache(join(ROOT, REDIS_LIB), (lib) => {
   new lib.RedisClient({ socket: { host: '127.0.0.1', port: 9, reconnectStrategy: false }, disableOfflineQueue: true });
 });
 
+// The chunks' caches are taken in a child (the CLI writes to stdout and sets process state), with
+// no V8 flags, as `portcullis` runs: a cache made under other flags is rejected.
+const node = (args, stdout = 'pipe') => execFileSync(process.execPath, args, { cwd: ROOT, stdio: ['ignore', stdout, 'inherit'], env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8' });
+node([join(ROOT, 'scripts/warm-cli-cache.mjs'), join(ROOT, OUT)], 'ignore');
+// A fresh Node must use every cache (a warm-up that changed V8's flags would make them useless).
+const rejected = JSON.parse(node(['-e', `console.log(JSON.stringify(require(${JSON.stringify(join(ROOT, OUT, 'code-cache.cjs'))}).rejectedCodeCaches(${JSON.stringify(join(ROOT, OUT))})))`]));
+if (rejected.length > 0) throw new Error(`bundle-cli: this Node rejects the code caches just made for ${rejected.join(', ')}`);
+
 // The bundle's code fingerprint (src/util/code-fingerprint.ts reads it instead of looking at every
-// chunk at run time): a hash of every chunk's name and content, written beside them.
+// file at run time): a hash of every code file's name and content, written beside them.
 const dir = join(ROOT, OUT);
 const h = createHash('sha256');
 for (const name of readdirSync(dir).filter((n) => n.endsWith('.js') || n.endsWith('.cjs')).sort()) h.update(`${name}\u0000`).update(readFileSync(join(dir, name)));

@@ -1,7 +1,7 @@
 // The ecosystem registry: the one list of ecosystem modules, and every table derived from it
 // (purl types, OS package types, OSV names, comparators, name normalisers, lookups, OS → OSV
 // release, purl → OSV, SPDX hints, coverage support). Nothing else keeps a per-ecosystem table.
-import { PackageURL } from 'packageurl-js';
+import { parsePackageURL, type PackageURL } from '../util/packageurl.js';
 import type { OsInfo } from '../model/os.js';
 import type { Package } from '../model/package.js';
 import type { Comparator } from '../version/comparator.js';
@@ -229,7 +229,7 @@ export type EcosystemSupport =
 
 function osFromPackagePurl(purl: string): OsInfo | undefined {
   try {
-    const p = PackageURL.fromString(purl);
+    const p = parsePackageURL(purl);
     return osFromPurl(p.namespace ?? undefined, p.qualifiers?.distro);
   } catch {
     return undefined;

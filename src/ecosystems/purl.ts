@@ -1,11 +1,11 @@
 // purl building and reading shared by the ecosystem modules (packageurl-js does the encoding).
-import { PackageURL } from 'packageurl-js';
+import { newPackageURL } from '../util/packageurl.js';
 
 /** `pkg:TYPE/NAME@VERSION`, or with a namespace; falls back to plain percent-encoding. */
 export function buildPurl(type: string, namespace: string | undefined, name: string, version: string): string {
   const v = version || undefined;
   try {
-    return new PackageURL(type, namespace, name, v, undefined, undefined).toString();
+    return newPackageURL(type, namespace, name, v, undefined, undefined).toString();
   } catch {
     // A name packageurl-js rejects (hostile input): fall back to plain percent-encoding.
     const ns = namespace ? `${namespace.split('/').map(encodeURIComponent).join('/')}/` : '';

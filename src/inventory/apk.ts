@@ -2,7 +2,7 @@
 // `X:value` with a one-letter key (P name, V version, A arch, o origin, L license, c commit,
 // D deps…). sourceName = origin (default: the name); sourceVersion = the package version (apk
 // has no separate source version).
-import { PackageURL } from 'packageurl-js';
+import { newPackageURL } from '../util/packageurl.js';
 import type { OsInfo } from '../model/os.js';
 import type { Package } from '../model/package.js';
 import type { Cataloger, CatalogContext, WalkedFile } from './cataloger.js';
@@ -44,7 +44,7 @@ export function apkPurl(os: OsInfo | undefined, name: string, version: string, a
   const q: Record<string, string> = {};
   if (arch) q.arch = arch;
   if (os?.versionId) q.distro = `${ns}-${os.versionId}`;
-  return new PackageURL('apk', ns, name, version, q, undefined).toString();
+  return newPackageURL('apk', ns, name, version, q, undefined).toString();
 }
 
 /** apk dep atoms: `so:libc.musl-x86_64.so.1`, `name>=1.2`, `!conflict`: keep plain package names. */

@@ -10,7 +10,7 @@
 //
 // Source conventions (as trivy): sourceName = Source's name, else the package name; sourceVersion =
 // the `(version)` in Source, else the binary version (with its epoch).
-import { PackageURL } from 'packageurl-js';
+import { newPackageURL } from '../util/packageurl.js';
 import type { OsInfo } from '../model/os.js';
 import type { Package } from '../model/package.js';
 import type { Cataloger, CatalogContext, WalkedFile } from './cataloger.js';
@@ -36,7 +36,7 @@ export function debPurl(os: OsInfo | undefined, name: string, version: string, a
   if (arch) q.arch = arch;
   if (os?.versionId) q.distro = `${ns}-${os.versionId}`;
   else if (os?.versionCodename) q.distro = `${ns}-${os.versionCodename}`;
-  return new PackageURL('deb', ns, name, version, q, undefined).toString();
+  return newPackageURL('deb', ns, name, version, q, undefined).toString();
 }
 
 /** `src (1.2-3)` → {name, version}; `src` → {name}. */

@@ -1,9 +1,10 @@
 // A small pool of walker threads (walk-worker.ts), started on the first job and ended by close():
 // each walks one file-backed layer at a time and hands back its delta. A thread that fails or dies
 // fails its layer's walk with an ImageError (the scan ends with exit 2): a layer is never lost.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ImageError } from '../errors.js';
 import type { LayerFileSource } from '../model/image.js';
@@ -26,7 +27,15 @@ const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb:
  */
 function workerScript(): { script: URL | string; eval: boolean } {
   const self = import.meta.url;
-  if (!self.endsWith('.ts')) return { script: new URL('./walk-worker.js', self), eval: false };
+  if (!self.endsWith('.ts')) {
+    // The CLI bundle (scripts/bundle-cli.mjs): the thread loads its chunks through their code caches too.
+    const loader = new URL('./code-cache.cjs', self);
+    if (existsSync(loader)) {
+      const load = `require(${JSON.stringify(fileURLToPath(loader))}).loadCommonJsDir(${JSON.stringify(fileURLToPath(new URL('.', self)))}, 'walk-worker.js');`;
+      return { script: load, eval: true };
+    }
+    return { script: new URL('./walk-worker.js', self), eval: false };
+  }
   // tsx's ESM API by path (an eval'd thread resolves from nowhere): it imports the .ts module.
   const tsx = pathToFileURL(join(dirname(createRequire(self).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
   const worker = new URL('./walk-worker.ts', self).href;

@@ -1,7 +1,7 @@
 // purl comparison for VEX products and exception scopes: components compared after the
 // library's normalisation, qualifiers as a set (order never matters), and a pattern without a
 // version (or without qualifiers) matches every version (every qualifier set).
-import { PackageURL } from 'packageurl-js';
+import { parsePackageURL } from '../util/packageurl.js';
 
 export interface ParsedPurl {
   type: string;
@@ -18,7 +18,7 @@ export function parsePurl(s: string): ParsedPurl | null {
   let hit = cache.get(s);
   if (hit !== undefined) return hit;
   try {
-    const p = PackageURL.fromString(s);
+    const p = parsePackageURL(s);
     hit = {
       type: p.type.toLowerCase(),
       namespace: p.namespace ?? '',

@@ -2,7 +2,7 @@
 // dependency graph where the package databases state it, and (for scans) the vulnerabilities
 // with VEX-style analysis taken from the policy decision.
 import { createHash } from 'node:crypto';
-import { PackageURL } from 'packageurl-js';
+import { newPackageURL } from '../util/packageurl.js';
 import type { FindingDecision, VexStatus } from '../model/decision.js';
 import type { Cvss, Finding, Severity } from '../model/finding.js';
 import type { Package } from '../model/package.js';
@@ -42,7 +42,7 @@ export function imagePurl(report: Report): string | undefined {
   const name = (repo ?? imageName(report)).split('/').pop()!.split(/[:@]/)[0]!.toLowerCase();
   if (!name) return undefined;
   try {
-    return new PackageURL('oci', undefined, name, imageDigest(report), repo ? { repository_url: repo } : undefined, undefined).toString();
+    return newPackageURL('oci', undefined, name, imageDigest(report), repo ? { repository_url: repo } : undefined, undefined).toString();
   } catch {
     return undefined;
   }

@@ -1,5 +1,5 @@
 // `scan --sbom FILE`: turn a CycloneDX or SPDX JSON SBOM (ours, Syft's, Trivy's…) into packages.
-import { PackageURL } from 'packageurl-js';
+import { parsePackageURL, type PackageURL } from '../util/packageurl.js';
 import { PortcullisError } from '../errors.js';
 import { purlEcosystem } from '../ecosystems/index.js';
 import type { UncheckedPackage, UnreadFile } from '../model/coverage.js';
@@ -115,7 +115,7 @@ function trivySourceVersion(props: Props): string | undefined {
 function toPackage(purlText: string, where: string, props: Props, licenses: string[], out: Collected): Package | undefined {
   let purl: PackageURL;
   try {
-    purl = PackageURL.fromString(purlText);
+    purl = parsePackageURL(purlText);
   } catch (err) {
     const reason = `invalid purl (${(err as Error).message})`;
     // Not quoted in the message: an input file's content never goes into messages (it may be a secret).

@@ -1,7 +1,7 @@
 // A package URL -> the OSV (ecosystem, name, version) it denotes, for `/v1/query {package:{purl}}`.
 // Which purl types map to which OSV ecosystem, and how distro purls name a release, is the
 // ecosystem registry's (src/ecosystems/).
-import { PackageURL } from 'packageurl-js';
+import { parsePackageURL, type PackageURL } from '../util/packageurl.js';
 import { purlEcosystem } from '../ecosystems/index.js';
 import type { PackageQuery } from './source.js';
 
@@ -9,7 +9,7 @@ import type { PackageQuery } from './source.js';
 export function purlToQuery(purl: string): (PackageQuery & { version?: string }) | undefined {
   let p: PackageURL;
   try {
-    p = PackageURL.fromString(purl);
+    p = parsePackageURL(purl);
   } catch {
     return undefined;
   }

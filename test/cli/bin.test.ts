@@ -1,15 +1,16 @@
 // The installed entry point: `npm ci` builds dist/ (prepare), then bin/portcullis.js runs it.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../helpers/build-cli.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
+import { buildOciLayout } from '../image/build-layout.js';
 
-function run(args: string[], cwd = PROJECT_ROOT, root = PROJECT_ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(args: string[], cwd = PROJECT_ROOT, root = PROJECT_ROOT, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(root, 'bin/portcullis.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } }, (err, stdout, stderr) =>
+    execFile(process.execPath, [join(root, 'bin/portcullis.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true', ...env } }, (err, stdout, stderr) =>
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
     );
   });
@@ -74,4 +75,27 @@ describe('bin/portcullis.js over the built dist/', () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it('the walker thread starts from the bundle: its entry there is what the thread runs', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'portcullis-bin-thread-'));
+    try {
+      for (const p of ['bin', 'dist', 'package.json', 'policies']) cpSync(join(PROJECT_ROOT, p), join(root, p), { recursive: true, preserveTimestamps: true });
+      symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'));
+      // Two uncompressed file-backed layers: PORTCULLIS_WALK_THREADS=1 sends one to a thread.
+      const layer = (n: number) => ({ compression: 'none' as const, files: [{ path: `etc/l${n}/package.json`, content: JSON.stringify({ name: `l${n}`, version: '1.0.0' }) }] });
+      await buildOciLayout(join(root, 'oci'), { tag: 'two', layers: [layer(1), layer(2)] });
+      const sbom = (threads: string) => run(['sbom', `oci:${join(root, 'oci')}:two`, '--quiet', '--no-cache', '--format', 'cyclonedx'], root, root, { PORTCULLIS_WALK_THREADS: threads, XDG_CACHE_HOME: join(root, 'cache'), XDG_STATE_HOME: join(root, 'state') });
+      const comps = (s: string): unknown => (JSON.parse(s) as { components: unknown[] }).components;
+      const [threaded, main] = [await sbom('1'), await sbom('0')];
+      expect([threaded.code, main.code], threaded.stderr + main.stderr).toEqual([0, 0]);
+      expect(comps(threaded.stdout)).toEqual(comps(main.stdout));
+      appendFileSync(join(root, 'dist/cli-bundle/walk-worker.js'), "\nthrow new Error('the bundle walker entry ran');\n");
+      const broken = await sbom('1');
+      expect(broken.code).toBe(2);
+      expect(broken.stderr).toMatch(/the thread walking it failed \(the bundle walker entry ran\)\n$/);
+      expect((await sbom('0')).code).toBe(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

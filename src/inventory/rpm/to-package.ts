@@ -10,7 +10,7 @@
 //   No (or an unparsable) SOURCERPM: sourceName = name, sourceVersion = the binary version.
 // - purl: pkg:rpm/<os-release ID, else "redhat">/<name>@<version-release>
 //   ?arch=<arch>&epoch=<epoch, when present>&distro=<ID>-<VERSION_ID, when the OS is known>.
-import { PackageURL } from 'packageurl-js';
+import { newPackageURL } from '../../util/packageurl.js';
 import type { CatalogContext } from '../cataloger.js';
 import type { LayerRef, Package } from '../../model/package.js';
 import type { RpmHeader } from './header.js';
@@ -47,7 +47,7 @@ export function rpmPackage(h: RpmHeader, path: string, layer: LayerRef, foundBy:
   if (h.arch) qualifiers.arch = h.arch;
   if (h.epoch !== undefined) qualifiers.epoch = String(h.epoch);
   if (ctx.os?.id) qualifiers.distro = ctx.os.versionId ? `${ctx.os.id}-${ctx.os.versionId}` : ctx.os.id;
-  const purl = new PackageURL('rpm', ctx.os?.id || 'redhat', h.name, vr, qualifiers, undefined).toString();
+  const purl = newPackageURL('rpm', ctx.os?.id || 'redhat', h.name, vr, qualifiers, undefined).toString();
 
   const pkg: Package = {
     name: h.name,
