@@ -229,16 +229,17 @@ export async function inOrder<T>(indexes: readonly number[], compute: (i: number
       running++;
       const p = compute(indexes[pick]!);
       started[pick] = p;
-      // Awaited in order below; until then a failure must not count as unhandled. A walk that
-      // ends frees its slot for the next layer at once, whichever layer is being waited on.
-      p.then(
-        () => undefined,
-        () => undefined,
-      ).then(() => {
+      // A walk that ends frees its slot. When it is the layer being waited on, the loop below merges
+      // it first and then starts the next (the merge brings one more layer within reach); another
+      // layer's slot is given at once. Its result is awaited in order below; until then a failure
+      // must not count as unhandled.
+      const k = pick;
+      const done = (): void => {
         running--;
-        startMore();
+        if (k !== next) startMore();
         freed?.();
-      });
+      };
+      p.then(done, done);
     }
   };
   for (; next < indexes.length; next++) {

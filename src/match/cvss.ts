@@ -1,17 +1,25 @@
 // CVSS base scores come from a maintained calculator (ae-cvss-calculator) rather than our own math.
-// It is bundled (a static import): only matching imports this module, and the CLI bundle's code
-// cache then holds its compiled code (loaded from node_modules through require it took ~28 ms of
-// every scan that met a CVSS vector).
-import calculator from 'ae-cvss-calculator';
+import type Calculator from 'ae-cvss-calculator';
 import type { Cvss, Severity } from '../model/finding.js';
+import { lazyRequire } from '../util/lazy-require.js';
 
-// A default import of this CommonJS module is its `module.exports` under Node and esbuild, its
-// `exports.default` under some test interops (as for the Redis client, src/cache/redis-lib.ts).
-const cvssLib = (calculator as unknown as { default?: typeof calculator }).default ?? calculator;
+const fromNodeModules = lazyRequire<typeof Calculator>('ae-cvss-calculator');
+let lib: typeof Calculator | undefined;
+
+/**
+ * Loaded on the first vector scored. In the CLI bundle (CommonJS) esbuild bundles this literal
+ * require, so the bundle's code cache holds the calculator's compiled code (from node_modules it
+ * took ~28 ms of every scan that met a CVSS vector); tsc's per-file build and tsx load it from
+ * node_modules (src/util/packageurl.ts does the same).
+ */
+function calculator(): typeof Calculator {
+  return (lib ??= typeof require === 'function' ? (require('ae-cvss-calculator') as typeof Calculator) : fromNodeModules());
+}
 
 type CvssClass = new (vector: string) => { calculateScores(): { base?: number } };
 
 function classFor(vector: string): { version: Cvss['version']; impl: CvssClass } | undefined {
+  const cvssLib = calculator();
   if (vector.startsWith('CVSS:4.0/')) return { version: '4.0', impl: cvssLib.Cvss4P0 as unknown as CvssClass };
   if (vector.startsWith('CVSS:3.1/')) return { version: '3.1', impl: cvssLib.Cvss3P1 as unknown as CvssClass };
   if (vector.startsWith('CVSS:3.0/')) return { version: '3.0', impl: cvssLib.Cvss3P0 as unknown as CvssClass };

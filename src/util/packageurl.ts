@@ -1,20 +1,21 @@
 // packageurl-js, loaded on the first purl built or parsed: its module builds an Intl.Collator when it
 // initialises (~8 ms of a start-up), which a run that makes no purl (a scan whose inventory came
 // whole from the cache) should not pay. Every user of packageurl-js goes through here.
-import { createRequire } from 'node:module';
 import type * as Lib from 'packageurl-js';
+import { lazyRequire } from './lazy-require.js';
 
 export type PackageURL = Lib.PackageURL;
 
+const fromNodeModules = lazyRequire<typeof Lib>('packageurl-js');
 let lib: typeof Lib | undefined;
 
 /**
  * The bundle (scripts/bundle-cli.mjs, CommonJS) has `require`: esbuild bundles that literal call
  * and runs the module on the first call. An ES module build (tsc's dist/, tsx) has none, and loads
- * it from node_modules.
+ * it from node_modules (lazyRequire, whose variable id esbuild cannot bundle).
  */
 function load(): typeof Lib {
-  return (lib ??= typeof require === 'function' ? (require('packageurl-js') as typeof Lib) : (createRequire(import.meta.url)('packageurl-js') as typeof Lib));
+  return (lib ??= typeof require === 'function' ? (require('packageurl-js') as typeof Lib) : fromNodeModules());
 }
 
 /** `new PackageURL(...)`. */
