@@ -1,7 +1,7 @@
 // The ecosystem registry: the one list of ecosystem modules, and every table derived from it
 // (purl types, OS package types, OSV names, comparators, name normalisers, lookups, OS → OSV
 // release, purl → OSV, SPDX hints, coverage support). Nothing else keeps a per-ecosystem table.
-import { parsePackageURL, type PackageURL } from '../util/packageurl.js';
+import { parsePackageURL, rethrowIfLibraryMissing, type PackageURL } from '../util/packageurl.js';
 import type { OsInfo } from '../model/os.js';
 import type { Package } from '../model/package.js';
 import type { Comparator } from '../version/comparator.js';
@@ -231,7 +231,8 @@ function osFromPackagePurl(purl: string): OsInfo | undefined {
   try {
     const p = parsePackageURL(purl);
     return osFromPurl(p.namespace ?? undefined, p.qualifiers?.distro);
-  } catch {
+  } catch (err) {
+    rethrowIfLibraryMissing(err);
     return undefined;
   }
 }

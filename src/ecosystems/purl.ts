@@ -1,12 +1,13 @@
 // purl building and reading shared by the ecosystem modules (packageurl-js does the encoding).
-import { newPackageURL } from '../util/packageurl.js';
+import { newPackageURL, rethrowIfLibraryMissing } from '../util/packageurl.js';
 
 /** `pkg:TYPE/NAME@VERSION`, or with a namespace; falls back to plain percent-encoding. */
 export function buildPurl(type: string, namespace: string | undefined, name: string, version: string): string {
   const v = version || undefined;
   try {
     return newPackageURL(type, namespace, name, v, undefined, undefined).toString();
-  } catch {
+  } catch (err) {
+    rethrowIfLibraryMissing(err);
     // A name packageurl-js rejects (hostile input): fall back to plain percent-encoding.
     const ns = namespace ? `${namespace.split('/').map(encodeURIComponent).join('/')}/` : '';
     return `pkg:${type}/${ns}${encodeURIComponent(name)}${v ? `@${encodeURIComponent(v)}` : ''}`;

@@ -1,7 +1,7 @@
 // purl comparison for VEX products and exception scopes: components compared after the
 // library's normalisation, qualifiers as a set (order never matters), and a pattern without a
 // version (or without qualifiers) matches every version (every qualifier set).
-import { parsePackageURL } from '../util/packageurl.js';
+import { parsePackageURL, rethrowIfLibraryMissing } from '../util/packageurl.js';
 
 export interface ParsedPurl {
   type: string;
@@ -27,7 +27,8 @@ export function parsePurl(s: string): ParsedPurl | null {
       qualifiers: { ...((p.qualifiers as Record<string, string> | undefined) ?? {}) },
       subpath: p.subpath ?? undefined,
     };
-  } catch {
+  } catch (err) {
+    rethrowIfLibraryMissing(err);
     hit = null;
   }
   if (cache.size > 50_000) cache.clear();

@@ -2,7 +2,7 @@
 // dependency graph where the package databases state it, and (for scans) the vulnerabilities
 // with VEX-style analysis taken from the policy decision.
 import { createHash } from 'node:crypto';
-import { newPackageURL } from '../util/packageurl.js';
+import { newPackageURL, rethrowIfLibraryMissing } from '../util/packageurl.js';
 import type { FindingDecision, VexStatus } from '../model/decision.js';
 import type { Cvss, Finding, Severity } from '../model/finding.js';
 import type { Package } from '../model/package.js';
@@ -43,7 +43,8 @@ export function imagePurl(report: Report): string | undefined {
   if (!name) return undefined;
   try {
     return newPackageURL('oci', undefined, name, imageDigest(report), repo ? { repository_url: repo } : undefined, undefined).toString();
-  } catch {
+  } catch (err) {
+    rethrowIfLibraryMissing(err);
     return undefined;
   }
 }

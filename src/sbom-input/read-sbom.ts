@@ -1,5 +1,5 @@
 // `scan --sbom FILE`: turn a CycloneDX or SPDX JSON SBOM (ours, Syft's, Trivy's…) into packages.
-import { parsePackageURL, type PackageURL } from '../util/packageurl.js';
+import { parsePackageURL, rethrowIfLibraryMissing, type PackageURL } from '../util/packageurl.js';
 import { PortcullisError } from '../errors.js';
 import { purlEcosystem } from '../ecosystems/index.js';
 import type { UncheckedPackage, UnreadFile } from '../model/coverage.js';
@@ -117,6 +117,7 @@ function toPackage(purlText: string, where: string, props: Props, licenses: stri
   try {
     purl = parsePackageURL(purlText);
   } catch (err) {
+    rethrowIfLibraryMissing(err);
     const reason = `invalid purl (${(err as Error).message})`;
     // Not quoted in the message: an input file's content never goes into messages (it may be a secret).
     out.warnings.push({ code: 'sbom.purl', message: `${where}: an invalid purl was not checked (${(err as Error).message})` });

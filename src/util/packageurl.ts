@@ -15,7 +15,27 @@ let lib: typeof Lib | undefined;
  * it from node_modules (lazyRequire, whose variable id esbuild cannot bundle).
  */
 function load(): typeof Lib {
-  return (lib ??= typeof require === 'function' ? (require('packageurl-js') as typeof Lib) : fromNodeModules());
+  if (lib) return lib;
+  try {
+    return (lib = typeof require === 'function' ? (require('packageurl-js') as typeof Lib) : fromNodeModules());
+  } catch (err) {
+    throw new PurlLibraryMissing(err);
+  }
+}
+
+/**
+ * packageurl-js could not be loaded (a broken install). Callers that take a library error for a
+ * malformed purl rethrow this one (rethrowIfLibraryMissing): the run fails, as a failed import did
+ * when the library was loaded at start-up, instead of every purl quietly taking a fallback.
+ */
+export class PurlLibraryMissing extends Error {
+  constructor(cause: unknown) {
+    super(`packageurl-js could not be loaded (${(cause as Error)?.message ?? cause})`, { cause });
+  }
+}
+
+export function rethrowIfLibraryMissing(err: unknown): void {
+  if (err instanceof PurlLibraryMissing) throw err;
 }
 
 /** `new PackageURL(...)`. */
