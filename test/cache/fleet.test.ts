@@ -147,23 +147,41 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
     expect(JSON.stringify(fourth.packages)).toBe(JSON.stringify(truthApp.packages));
   }, 300_000);
 
-  it('the built CLI (bin/portcullis.js over the bundle) shares layers through Redis too', async () => {
-    // The bundle loads the Redis client from its own chunk: a load that went wrong would only show
-    // as a degraded (cold) scan, so check the shared hits of the installed entry point.
+  it('the built CLI (bin/portcullis.js over the bundle) shares layers through Redis too: password, ACL user and database, TLS', async () => {
+    // The bundle loads the Redis client from its own file, whose command table holds only what the
+    // client names (scripts/redis-client-commands.mjs): a load or handshake that went wrong would
+    // only show as a degraded (cold) scan, so check the shared hits of the installed entry point.
     buildCli();
-    redis.cli(['FLUSHALL']);
-    const built = (env: NodeJS.ProcessEnv) =>
+    const built = (env: NodeJS.ProcessEnv, args: string[] = []) =>
       new Promise<Report>((resolve, reject) => {
-        execFile(process.execPath, [join(PROJECT_ROOT, 'bin/portcullis.js'), 'sbom', images.base, '--quiet'], { encoding: 'utf8', env: { PATH: process.env.PATH, CI: 'true', ...env } }, (err, stdout, stderr) =>
+        execFile(process.execPath, [join(PROJECT_ROOT, 'bin/portcullis.js'), 'sbom', images.base, '--quiet', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, CI: 'true', ...env } }, (err, stdout, stderr) =>
           err || stderr ? reject(new Error(`${err?.message ?? ''} ${stderr}`)) : resolve(JSON.parse(stdout) as Report),
         );
       });
-    const first = await built(runner().env);
-    expect(first.tool.cache).toMatchObject({ backend: 'redis', misses: 3, sharedStored: 4 });
-    expect(first.tool.cache?.degraded).toBeUndefined();
-    const second = await built(runner().env);
-    expect(second.tool.cache).toMatchObject({ backend: 'redis', inventory: 'shared-hit', lookups: 0 });
-    expect(inventoryOf(second)).toBe(inventoryOf(truthBase));
+    const twoRunners = async (backend: string, args: string[] = []) => {
+      const first = await built(runner({ PORTCULLIS_CACHE_BACKEND: backend }).env, args);
+      expect(first.tool.cache).toMatchObject({ backend: 'redis', misses: 3, sharedStored: 4 });
+      expect(first.tool.cache?.degraded).toBeUndefined();
+      const second = await built(runner({ PORTCULLIS_CACHE_BACKEND: backend }).env, args);
+      expect(second.tool.cache).toMatchObject({ backend: 'redis', inventory: 'shared-hit', lookups: 0 });
+      expect(inventoryOf(second)).toBe(inventoryOf(truthBase));
+    };
+    redis.cli(['FLUSHALL']);
+    await twoRunners(redis.url);
+    // An ACL user (AUTH with a user name) and a database of its own (SELECT): the entries land there.
+    redis.cli(['FLUSHALL']);
+    redis.cli(['ACL', 'SETUSER', 'fleet-runner', 'on', '>runner-secret', '~portcullis:*', '+@all']);
+    await twoRunners(`redis://fleet-runner:runner-secret@127.0.0.1:${redis.port}/3`);
+    expect(redis.cli(['-n', '3', 'DBSIZE']).toString().trim()).toBe('4');
+    expect(redis.cli(['-n', '0', 'DBSIZE']).toString().trim()).toBe('0');
+    // TLS with a client certificate.
+    const secure = await startRedis({ tls: true });
+    try {
+      const tls = secure.tls!;
+      await twoRunners(secure.url, ['--cache-tls-ca', tls.ca, '--cache-tls-cert', tls.clientCert, '--cache-tls-key', tls.clientKey]);
+    } finally {
+      await secure.stop();
+    }
   }, 600_000);
 
   it('a batch is one pipeline on the wire: 40 reads or writes cost Redis about one read event each, not forty', async () => {
