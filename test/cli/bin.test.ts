@@ -71,6 +71,13 @@ describe('bin/portcullis.js over the built dist/', () => {
       const stale = await run(['--version'], root, root);
       expect(stale.stderr).toBe('');
       expect(stale.stdout).toMatch(/^portcullis \d+\.\d+\.\d+\n$/);
+
+      // Neither loads: a broken install is an error (2) in one line, never a verdict (1) or a stack.
+      writeFileSync(tscMain, broken);
+      const neither = await run(['scan', 'oci:/nowhere'], root, root);
+      expect(neither.code).toBe(2);
+      expect(neither.stdout).toBe('');
+      expect(neither.stderr).toBe('portcullis: cannot load the CLI from dist/cli: wrong entry loaded\n');
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
