@@ -44,6 +44,8 @@ export async function openScanCache(opts: ScanCacheOptions): Promise<ScanLayerDe
       }),
     };
   }
+  // The connection is made while the image is opened and read, not at the first lookup.
+  shared?.cache.connectSoon();
   const { cache, notice } = await openScanLayerCache({
     ...(opts.dir !== undefined ? { dir: opts.dir } : {}),
     env: opts.env,

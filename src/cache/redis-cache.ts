@@ -84,6 +84,8 @@ export async function loadTlsFiles(files: RedisTlsFiles | undefined): Promise<{ 
 export class RedisLayerCache {
   private client?: Client;
   private connecting?: Promise<Client>;
+  /** The handshake ended well: close() may wait for the client, not only drop it. */
+  private ready = false;
   private lastError?: Error;
   /** Set by the first failure: the backend is not tried again in this run. */
   private failed?: SharedCacheError;
@@ -95,6 +97,22 @@ export class RedisLayerCache {
 
   static async create(opts: RedisCacheOptions): Promise<RedisLayerCache> {
     return new RedisLayerCache(opts, opts.spec.tls ? await loadTlsFiles(opts.tls) : {});
+  }
+
+  /**
+   * Starts connecting at the next turn of the event loop: loading the client, the TCP and TLS
+   * handshakes and HELLO then overlap the image's first reads (the main thread otherwise waits on
+   * them) instead of preceding the first lookup. A failure is this run's failure, reported by the
+   * first call as before; it is never retried (the connection's deadline is not paid twice).
+   */
+  connectSoon(): void {
+    setImmediate(() => {
+      if (this.connecting || this.failed) return;
+      this.connect().catch((err: unknown) => {
+        this.destroy();
+        this.failed ??= this.failure(err);
+      });
+    });
   }
 
   get description(): string {
@@ -147,6 +165,7 @@ export class RedisLayerCache {
       });
       this.client = client;
       await withDeadline('connecting', timeoutMs, client.connect(), () => this.destroy());
+      this.ready = true;
       return client;
     })();
     return this.connecting;
@@ -155,9 +174,10 @@ export class RedisLayerCache {
   private async call<T>(what: string, work: (client: Client) => Promise<T>): Promise<T> {
     // The server may have closed an idle connection during a long walk (a `timeout` setting,
     // a proxy): connect again once. A client we destroyed after a failure stays down.
-    if (this.client && !this.client.isOpen && !this.failed) {
+    if (this.ready && this.client && !this.client.isOpen && !this.failed) {
       this.connecting = undefined;
       this.client = undefined;
+      this.ready = false;
     }
     if (this.failed) throw this.failed;
     try {
@@ -235,6 +255,8 @@ export class RedisLayerCache {
   async close(): Promise<void> {
     const client = this.client;
     if (!client?.isOpen) return;
+    // A handshake still under way (the run ended before its first lookup) is dropped, not awaited.
+    if (!this.ready) return this.destroy();
     try {
       await withDeadline('closing', this.opts.timeoutMs, client.close(), () => this.destroy());
     } catch {

@@ -344,6 +344,18 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
         expect(Date.now() - t0).toBeLessThan(60_000);
         expect(verdictOf(r2)).toEqual(truth);
         expect(r2.stderr.trim().split('\n')).toEqual([expect.stringMatching(/unavailable \(.*longer than 1000 ms\): scanning without it$/)]);
+
+        // The connection starts as the cache opens (RedisLayerCache.connectSoon); a run that ends
+        // before its first lookup (no such image) drops the handshake: the built CLI exits 2 at
+        // once with the image's error alone, not when the 30 s connection deadline ends.
+        buildCli();
+        const t1 = Date.now();
+        const r4 = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+          const child = execFile(process.execPath, [join(PROJECT_ROOT, 'bin/portcullis.js'), 'sbom', `oci:${join(work, 'no-such-layout')}`, '--cache-timeout', '30s'], { encoding: 'utf8', env: { PATH: process.env.PATH, CI: 'true', ...runner().env } }, (_err, _stdout, stderr) => resolve({ code: child.exitCode, stderr }));
+        });
+        expect(r4.code).toBe(2);
+        expect(r4.stderr.trim().split('\n')).toEqual([expect.stringMatching(/no-such-layout/)]);
+        expect(Date.now() - t1).toBeLessThan(20_000);
       } finally {
         redis.kill('SIGCONT');
       }
