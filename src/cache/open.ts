@@ -44,11 +44,13 @@ export async function openScanCache(opts: ScanCacheOptions): Promise<ScanLayerDe
       }),
     };
   }
-  // The connection is made while the image is opened and read, not at the first lookup.
-  shared?.cache.connectSoon();
   const { cache, notice } = await openScanLayerCache({
     ...(opts.dir !== undefined ? { dir: opts.dir } : {}),
     env: opts.env,
   });
+  // The connection is made while the image is opened and read, not at the first lookup. Started
+  // only now that nothing here can throw: the store returned is what the caller closes, and a
+  // connection no one closes would hold the process open after its error.
+  shared?.cache.connectSoon();
   return layerDeltaStore(cache, shared, notice ? [notice] : []);
 }

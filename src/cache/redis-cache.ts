@@ -86,6 +86,8 @@ export class RedisLayerCache {
   private connecting?: Promise<Client>;
   /** The handshake ended well: close() may wait for the client, not only drop it. */
   private ready = false;
+  /** close() was called: a connection not started yet is never started. */
+  private closed = false;
   private lastError?: Error;
   /** Set by the first failure: the backend is not tried again in this run. */
   private failed?: SharedCacheError;
@@ -107,7 +109,8 @@ export class RedisLayerCache {
    */
   connectSoon(): void {
     setImmediate(() => {
-      if (this.connecting || this.failed) return;
+      // The run may have ended (and closed the cache) before this turn came.
+      if (this.closed || this.connecting || this.failed) return;
       this.connect().catch((err: unknown) => {
         this.destroy();
         this.failed ??= this.failure(err);
@@ -253,6 +256,7 @@ export class RedisLayerCache {
 
   /** Closes the connection (bounded); never throws. */
   async close(): Promise<void> {
+    this.closed = true;
     const client = this.client;
     if (!client?.isOpen) return;
     // A handshake still under way (the run ended before its first lookup) is dropped, not awaited.

@@ -2,7 +2,7 @@
 // are separate local cache dirs (and key-file homes) sharing one Redis and one PORTCULLIS_CACHE_KEY.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -356,6 +356,17 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
         expect(r4.code).toBe(2);
         expect(r4.stderr.trim().split('\n')).toEqual([expect.stringMatching(/no-such-layout/)]);
         expect(Date.now() - t1).toBeLessThan(20_000);
+        // A cache that fails to open (an untrusted local directory: exit 2) starts no connection.
+        const openDir = join(work, 'world-writable-cache');
+        mkdirSync(openDir, { mode: 0o777 });
+        chmodSync(openDir, 0o777);
+        const t2 = Date.now();
+        const r5 = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+          const child = execFile(process.execPath, [join(PROJECT_ROOT, 'bin/portcullis.js'), 'sbom', images.base, '--cache-dir', openDir, '--cache-timeout', '30s'], { encoding: 'utf8', env: { PATH: process.env.PATH, CI: 'true', ...runner().env } }, (_err, _stdout, stderr) => resolve({ code: child.exitCode, stderr }));
+        });
+        expect(r5.code).toBe(2);
+        expect(r5.stderr.trim().split('\n')).toEqual([expect.stringMatching(/world-writable-cache is writable by group and others .*refusing to use it/)]);
+        expect(Date.now() - t2).toBeLessThan(20_000);
       } finally {
         redis.kill('SIGCONT');
       }
