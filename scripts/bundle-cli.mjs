@@ -27,6 +27,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeCodeCache } from '../dist/util/commonjs-code-cache.js';
+import { lazyBuiltins } from './lazy-builtins.mjs';
 import { redisClientCommands } from './redis-client-commands.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -104,8 +105,9 @@ await build({
   outfile: REDIS_LIB,
   bundle: true,
   // The client's command table holds only the entries the client itself names (the cache sends
-  // its commands through sendCommand): half the file, and of its load time.
-  plugins: [redisClientCommands(ROOT)],
+  // its commands through sendCommand): half the file, and of its load time. Built-ins that only some
+  // connections use (TLS) load when first used (scripts/lazy-builtins.mjs).
+  plugins: [redisClientCommands(ROOT), lazyBuiltins(ROOT)],
   format: 'cjs',
   platform: 'node',
   target: 'node20',

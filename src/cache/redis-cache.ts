@@ -161,6 +161,10 @@ export class RedisLayerCache {
         ...(spec.password !== undefined ? { password: spec.password } : {}),
         ...(spec.database !== undefined ? { database: spec.database } : {}),
         disableOfflineQueue: true,
+        // Redis Enterprise's maintenance notices (endpoint moves) are not followed: a connection that
+        // fails makes the scan go on cold. With RESP3 the client's default ("auto") adds a handshake
+        // command, loads assert, and looks a host name up again before connecting.
+        maintNotifications: 'disabled',
       }) as unknown as Client;
       // Without a listener an 'error' event would crash the process; the error is reported by the call that fails.
       client.on('error', (err: Error) => {

@@ -1,0 +1,41 @@
+// An esbuild plugin for the shipped Redis client (src/cache/redis-lib.ts, built by bundle-cli.mjs):
+// Node built-ins that @redis/client requires at its top level but only some connections use are
+// loaded on first use instead. `tls` serves only rediss:// URLs; `assert` and `dns/promises` only
+// Redis Enterprise's maintenance notices. Loading the three cost every run with a Redis cache
+// ~4-6 ms of start-up (measured on this machine), before its first lookup.
+// Each becomes a module whose exports are getters that load the real one: the client's own
+// `__importDefault(require("node:tls")).default.connect(...)` and `promises_1.lookup(...)` then work
+// unchanged. The export names are the real module's, read at build time.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/** Built-ins made lazy, by the specifiers the client uses. */
+export const LAZY_BUILTINS = ['node:tls', 'node:assert', 'dns/promises'];
+
+/** The source of a module standing for `specifier`: the same export names, loaded when first read. */
+export function lazyBuiltinSource(specifier) {
+  const names = Object.keys(require(specifier)).filter((n) => n !== 'default' && n !== '__esModule');
+  return [
+    "'use strict';",
+    'let real;',
+    `const load = () => (real ??= require(${JSON.stringify(specifier)}));`,
+    // __esModule: TypeScript's __importDefault then hands the client this object, whose `default` is the module.
+    "Object.defineProperty(exports, '__esModule', { value: true });",
+    "Object.defineProperty(exports, 'default', { enumerable: true, get: load });",
+    `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+    '',
+  ].join('\n');
+}
+
+export function lazyBuiltins(root) {
+  const client = `${root.replace(/\/$/, '')}/node_modules/@redis/client/`;
+  return {
+    name: 'lazy-builtins',
+    setup(b) {
+      const filter = new RegExp(`^(${LAZY_BUILTINS.map((s) => s.replace(/[/]/g, '\\/')).join('|')})$`);
+      b.onResolve({ filter }, (args) => (args.importer.startsWith(client) ? { path: args.path, namespace: 'lazy-builtin' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ contents: lazyBuiltinSource(args.path), loader: 'js' }));
+    },
+  };
+}
