@@ -1,7 +1,7 @@
 // `--format NAME[=FILE]` (repeatable) and `--output FILE`: one syntax for every command that
 // writes reports (scan, sbom), parsed here once.
 import { PortcullisError } from '../errors.js';
-import { formatNames } from '../report/index.js';
+import { formatNames } from '../report/formats.js';
 import { parseFormatTargets, type FormatTarget } from '../report/output.js';
 
 export const FORMAT_FLAGS = {

@@ -14,7 +14,7 @@ import { codeFingerprint } from '../util/code-fingerprint.js';
 import { TOOL_VERSION } from '../version-info.js';
 import type { LinkProbes } from './link-targets.js';
 import type { LayerKey, WanterVersions } from './walker.js';
-import { layerRefOf } from './walker.js';
+import { layerRefOf } from './layer-keys.js';
 
 /** Bump when the stored form below changes. */
 const MEMO_FORMAT = 1;

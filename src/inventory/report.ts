@@ -3,7 +3,7 @@ import type { Image } from '../model/image.js';
 import { REPORT_SCHEMA_VERSION, type Report, type ReportLayer } from '../model/report.js';
 import { TOOL_VERSION } from '../version-info.js';
 import type { Inventory } from './inventory.js';
-import { layerRefOf } from './walker.js';
+import { layerRefOf } from './layer-keys.js';
 
 export function buildInventoryReport(image: Image, inventory: Inventory, now: Date = new Date()): Report {
   const layers: ReportLayer[] = image.layers.map((l) => ({ ...layerRefOf(l), size: l.size, mediaType: l.mediaType }));

@@ -17,7 +17,8 @@ import type { ScanWarning } from '../model/warning.js';
 import type { LayerDelta } from './layer-delta.js';
 import { layerMayHold, LinkTargets, type Redirect } from './link-targets.js';
 import { walkLayer, type FileWanter } from './walk-layer.js';
-import { layerRefOf, storeKey, type WalkOptions } from './walker.js';
+import { layerRefOf, storeKey } from './layer-keys.js';
+import type { WalkOptions } from './walker.js';
 import { WantedFs } from './wanted-fs.js';
 
 export async function walkStreamedLayers(

@@ -8,19 +8,13 @@ import type { LayerRef } from '../model/package.js';
 import type { ScanWarning } from '../model/warning.js';
 import type { LayerDelta } from './layer-delta.js';
 import { alsoWantedAs, layerMayHold, LinkTargets, type LinkProbes, type Redirect } from './link-targets.js';
-import { drain } from '../image/layer.js';
 import { layerFileChunks } from '../image/layer-file.js';
+import { LAYER_CONCURRENCY, layerRefOf, storeKey, verifyLayerBytes, type WalkProgress } from './layer-keys.js';
 import { COLLECT_EVERY, collectYoung } from './dead-buffers.js';
 import { areRegistryWanters } from './walk-job.js';
 import { walkLayer, type AlsoWantedAs, type FileWanter } from './walk-layer.js';
 import { WalkPool } from './walk-pool.js';
 import { WantedFs } from './wanted-fs.js';
-
-export interface WalkProgress {
-  layerIndex: number;
-  layerCount: number;
-  digest: string;
-}
 
 /** The layer a stored delta is about: its stored blob (digest) and its uncompressed content (diffId). */
 export interface LayerKey {
@@ -75,12 +69,6 @@ export interface WalkOptions {
   threads?: boolean;
 }
 
-export function layerRefOf(layer: LayerRef): LayerRef {
-  const ref: LayerRef = { index: layer.index, digest: layer.digest, diffId: layer.diffId };
-  if (layer.createdBy !== undefined) ref.createdBy = layer.createdBy;
-  return ref;
-}
-
 /**
  * Reads one layer into its delta (opens, walks, always closes the stream): in a thread of `pool`
  * when the layer's bytes are a file it can open, else here.
@@ -109,9 +97,6 @@ export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[],
   }
 }
 
-/** Bump when walkLayer's output for the same bytes and wanters changes: part of the cache key. */
-export const WALKER_VERSION = 7;
-
 /** A second pass: extra names files are wanted under, and their part of the cache key. */
 interface SecondPass {
   also: AlsoWantedAs;
@@ -120,52 +105,11 @@ interface SecondPass {
   key: string;
 }
 
-/** The store key of a first-pass delta: the walker's version and every wanter's. */
-export const storeKey = (wanters: readonly FileWanter[]): { name: string; version: number }[] => [
-  { name: 'walker', version: WALKER_VERSION },
-  ...wanters.map((w) => ({ name: w.name, version: w.version ?? 0 })),
-];
-
 /** The redirects decide what the second pass captures: they are part of its key. */
 const secondPassKey = (wanters: readonly FileWanter[], pass: SecondPass): { name: string; version: number }[] => [
   ...storeKey(wanters),
   { name: `links-${pass.key}`, version: 1 },
 ];
-
-/**
- * A cache hit never skips checking the local bytes: a layer's own `verify()` hashes the stored
- * blob against its descriptor (no tar parsing, no decompression; a registry blob fetched by digest
- * has nothing local to check). A source without `verify()` is read through `open()` to the end,
- * which checks every digest it has. Rejects with the source's ImageError on a mismatch.
- */
-export async function verifyLayerBytes(layer: Layer): Promise<void> {
-  if (layer.verify) return layer.verify();
-  return drain(await layer.open());
-}
-
-/**
- * verifyLayerBytes for every layer, LAYER_CONCURRENCY at a time (one blob read while another is
- * hashed): what trusting a whole stored inventory needs. All settle before it returns, so the
- * caller may close the image; the first failure is the one thrown.
- */
-export async function verifyLayers(layers: readonly Layer[], onProgress?: (p: WalkProgress) => void): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < layers.length) {
-      const layer = layers[next++]!;
-      onProgress?.({ layerIndex: layer.index, layerCount: layers.length, digest: layer.digest });
-      try {
-        await verifyLayerBytes(layer);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  const results = await Promise.allSettled(Array.from({ length: Math.min(LAYER_CONCURRENCY, layers.length) }, worker));
-  for (const r of results) if (r.status === 'rejected') throw r.reason;
-}
 
 /** The delta of a layer: from the store when it has it (bytes still verified), else walked (and then stored). */
 async function deltaFor(layer: Layer, wanters: readonly FileWanter[], store: LayerDeltaStore | undefined, pass?: SecondPass, pool?: WalkPool): Promise<LayerDelta> {
@@ -182,12 +126,6 @@ async function deltaFor(layer: Layer, wanters: readonly FileWanter[], store: Lay
   return delta;
 }
 
-/**
- * Layers walked at once. Reading a layer is mostly waiting for the decompressor's thread pool, so
- * the next layer's delta is computed while this one's is; deltas are still merged in layer order.
- * Each walk holds at most one file being captured, so memory grows by one file at most.
- */
-export const LAYER_CONCURRENCY = 2;
 
 export interface WalkResult {
   fs: WantedFs;

@@ -6,7 +6,7 @@ import { PortcullisError } from '../errors.js';
 import type { Report } from '../model/report.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { EncodeOptions } from './encoder.js';
-import { encoderFor } from './index.js';
+import { formatFor } from './formats.js';
 
 export interface FormatTarget {
   format: string;
@@ -32,7 +32,7 @@ export function parseFormatTargets(values: readonly string[], cwd = process.cwd(
     const format = (eq < 0 ? value : value.slice(0, eq)).trim();
     const file = eq < 0 ? undefined : value.slice(eq + 1);
     if (!format) throw new PortcullisError(`--format "${value}": a format name is required (NAME or NAME=FILE)`);
-    encoderFor(format); // unknown names fail here, listing the known ones
+    formatFor(format); // unknown names fail here, listing the known ones
     if (file !== undefined && file.trim() === '') throw new PortcullisError(`--format "${value}": the file name after "=" is empty`);
     targets.push(file === undefined || file === '-' ? { format } : { format, path: resolve(cwd, file) });
   }
@@ -95,10 +95,11 @@ export async function writeReports(report: Report, targets: readonly FormatTarge
   for (const t of files) existed.set(t.path, await checkTarget(t.path));
 
   // Encode all first: an encoder failure must not leave some files written.
-  const encoded = targets.map((t) => ({
-    target: t,
-    text: encoderFor(t.format).encode(report, t.path ? { color: false } : stdoutOptions(io)),
-  }));
+  const encoded: { target: FormatTarget; text: string }[] = [];
+  for (const t of targets) {
+    const encoder = await formatFor(t.format).load();
+    encoded.push({ target: t, text: encoder.encode(report, t.path ? { color: false } : stdoutOptions(io)) });
+  }
 
   const created: string[] = [];
   try {

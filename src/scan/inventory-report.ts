@@ -8,7 +8,6 @@ import { inventoryImage } from '../inventory/inventory.js';
 import { buildInventoryReport } from '../inventory/report.js';
 import type { UncheckedPackage, UnreadFile } from '../model/coverage.js';
 import { REPORT_SCHEMA_VERSION, type Report } from '../model/report.js';
-import { readSbomFile } from '../sbom-input/read-sbom.js';
 import { TOOL_VERSION } from '../version-info.js';
 import type { ResolveOptions } from '../image/resolve.js';
 
@@ -71,6 +70,8 @@ export async function inventoryWithGaps(opts: InventoryOptions): Promise<Invento
   const cwd = opts.cwd ?? process.cwd();
   const { image: imageArg, sbom, source } = opts.input;
   if (sbom) {
+    // Loaded only for an SBOM input: an image scan never runs it.
+    const { readSbomFile } = await import('../sbom-input/read-sbom.js');
     const input = await readSbomFile(resolve(cwd, sbom));
     const report: Report = {
       schemaVersion: REPORT_SCHEMA_VERSION,

@@ -2,7 +2,8 @@
 // LAYER_CONCURRENCY are walked at once, and of those within LOOKAHEAD of the next to merge the
 // largest starts first (a walker thread then takes the big layer while the small ones run beside it).
 import { describe, expect, it } from 'vitest';
-import { inOrder, LAYER_CONCURRENCY, LOOKAHEAD } from '../../src/inventory/walker.js';
+import { LAYER_CONCURRENCY } from '../../src/inventory/layer-keys.js';
+import { inOrder, LOOKAHEAD } from '../../src/inventory/walker.js';
 
 /** A compute whose calls can be finished by hand, in any order. */
 function manual() {

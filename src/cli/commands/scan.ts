@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { errorMessage, PortcullisError } from '../../errors.js';
 import { parsePkgTypes, parseSeverityList } from '../../match/filter.js';
 import { SEVERITY_PREFERENCES, type SeverityPreference } from '../../match/severity.js';
-import { encoderFor } from '../../report/index.js';
+import { formatFor } from '../../report/formats.js';
 import { writeReports, type FormatTarget } from '../../report/output.js';
 import { tektonResults, writeTektonResults } from '../../report/tekton-results.js';
 import type { Report } from '../../model/report.js';
@@ -85,7 +85,7 @@ async function mainReport(targets: readonly FormatTarget[]): Promise<ScanOutcome
 /** `--reports-dir`: a bare format name gets DIR/report.EXT; each name once. */
 function inReportsDir(formats: readonly string[], dir: string): string[] {
   const named = formats.length ? formats : ['json'];
-  return [...new Set(named)].map((f) => (f.includes('=') ? f : `${f}=${join(dir, `report.${encoderFor(f.trim()).extension}`)}`));
+  return [...new Set(named)].map((f) => (f.includes('=') ? f : `${f}=${join(dir, `report.${formatFor(f.trim()).extension}`)}`));
 }
 
 const command: Command = {
