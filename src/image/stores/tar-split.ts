@@ -291,10 +291,11 @@ export function tarSplitLayerReads(record: string, root: string, diffId: string,
       await present();
       return tarSplitChunks(record, root, diffId, label, subject);
     },
-    async verify() {
+    async verify(signal?: AbortSignal) {
       await present();
       for await (const _ of tarSplitChunks(record, root, diffId, label, subject)) {
         // hashed as it is rebuilt; checked at its end
+        signal?.throwIfAborted();
       }
     },
   };
