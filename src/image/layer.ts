@@ -74,7 +74,7 @@ export function makeLayer(spec: LayerSpec): Layer {
       const compressed = detectCompression(await readHead(store, name, 4)) !== 'none';
       return { path: at.path, start: at.offset, size: length, digest, diffId, verifyBlobDigest: spec.verifyBlobDigest, compressed, label, subject };
     },
-    async verify(signal?: AbortSignal): Promise<void> {
+    async verify(): Promise<void> {
       const stored = await checkSize();
       // The stored blob is hashed against what names it: its descriptor digest, or, for a classic
       // docker-save layer.tar (an uncompressed tar, no digest of its own), the diff_id. Such a blob
@@ -84,7 +84,7 @@ export function makeLayer(spec: LayerSpec): Layer {
         if (detectCompression(await readHead(store, name, 4)) !== 'none') return drain(await verified());
         expected = diffId;
       }
-      await hashStoredBlob(store, name, expected, size > 0 ? size : stored, `${label} blob`, subject, signal);
+      await hashStoredBlob(store, name, expected, size > 0 ? size : stored, `${label} blob`, subject);
     },
   };
 }
@@ -140,15 +140,12 @@ const VERIFY_CHUNK = 1024 * 1024;
  */
 const READ_CHUNK = 1024 * 1024;
 
-/**
- * Hashes a stored blob as it is (no decompression, no tar parsing) and checks size and digest.
- * An aborted `signal` stops it at the next read, rejecting with the signal's reason.
- */
-export async function hashStoredBlob(store: BlobStore, name: string, expected: string, expectedSize: number, what: string, subject: string, signal?: AbortSignal): Promise<void> {
+/** Hashes a stored blob as it is (no decompression, no tar parsing) and checks size and digest. */
+export async function hashStoredBlob(store: BlobStore, name: string, expected: string, expectedSize: number, what: string, subject: string): Promise<void> {
   const hash = hasherFor(expected);
   const location = await store.locate?.(name);
   // Reading stops one byte past the expected size: that byte is enough to know the blob is longer.
-  const bytes = location ? await hashFileRange(location, hash, expectedSize + 1, signal) : await hashStream(store, name, hash, expectedSize + 1, signal);
+  const bytes = location ? await hashFileRange(location, hash, expectedSize + 1) : await hashStream(store, name, hash, expectedSize + 1);
   if (bytes !== expectedSize) throw new ImageError(`${what} has ${bytes > expectedSize ? `more than ${expectedSize}` : bytes} bytes, its descriptor says ${expectedSize}`, { subject });
   const actual = `${expected.slice(0, expected.indexOf(':'))}:${hash.digest('hex')}`;
   if (actual !== expected) throw new ImageError(`${what} digest mismatch: expected ${expected}, got ${actual}`, { subject });
@@ -159,7 +156,7 @@ export async function hashStoredBlob(store: BlobStore, name: string, expected: s
  * read runs in the thread pool while the main thread hashes the last one. Returns the bytes read
  * (fewer than `limit` at the range's or file's end).
  */
-async function hashFileRange(location: BlobLocation, hash: Hash, limit: number, signal?: AbortSignal): Promise<number> {
+async function hashFileRange(location: BlobLocation, hash: Hash, limit: number): Promise<number> {
   const want = Math.min(location.length ?? Infinity, limit);
   const chunk = Math.max(1, Math.min(VERIFY_CHUNK, want));
   const buffers = [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)] as const;
@@ -172,7 +169,6 @@ async function hashFileRange(location: BlobLocation, hash: Hash, limit: number, 
     while (pending) {
       const { bytesRead, buffer } = await pending;
       pending = undefined;
-      signal?.throwIfAborted();
       if (bytesRead === 0) break;
       done += bytesRead;
       turn ^= 1;
@@ -188,12 +184,11 @@ async function hashFileRange(location: BlobLocation, hash: Hash, limit: number, 
 }
 
 /** The same through the store's stream, for a store that cannot say where its bytes lie. */
-async function hashStream(store: BlobStore, name: string, hash: Hash, limit: number, signal?: AbortSignal): Promise<number> {
+async function hashStream(store: BlobStore, name: string, hash: Hash, limit: number): Promise<number> {
   let bytes = 0;
   const stream = await store.open(name, undefined, { chunkBytes: VERIFY_CHUNK });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      signal?.throwIfAborted();
       const take = Math.min(chunk.length, limit - bytes);
       bytes += take;
       hash.update(take === chunk.length ? chunk : chunk.subarray(0, take));

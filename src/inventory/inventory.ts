@@ -56,21 +56,12 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
   const wanters = storeKey([osDetector, ...CATALOGERS]);
   const key = inventoryMemoKey(image, wanters);
   const parents = parentMemoKeys(image, wanters);
-  // The layers' bytes are checked while the memo is looked up: a hit is trusted only once every
-  // layer checked out, and that check (a hash of each blob) no longer waits for the lookup's round
-  // trips. A miss stops it: the walk reads or checks each layer anyway (one checked in full by then
-  // is not hashed again), so at most a round trip's worth of hashing is spent for nothing.
-  const early = new AbortController();
-  const checked = verifyLayers(image.layers, opts.onProgress, early.signal);
-  checked.catch(() => undefined); // awaited below on a hit; a miss's outcome is the walk's to find
   const bytes = await store.getInventory(key, image.layers, wanters, parents).catch(() => undefined);
   const memo = bytes ? decodeInventory(bytes) : undefined;
   if (memo) {
-    await checked;
+    await verifyLayers(image.layers, opts.onProgress);
     return memo;
   }
-  early.abort();
-  await checked.catch(() => undefined);
   // A parent's memo (fetched in the same round trip) lends its link probe answers to this walk,
   // and the longest one with a WalkResume where to take over.
   const known = new Map<string, boolean>();

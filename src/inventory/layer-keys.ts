@@ -39,37 +39,27 @@ export const storeKey = (wanters: readonly FileWanter[]): { name: string; versio
  * A cache hit never skips checking the local bytes: a layer's own `verify()` hashes the stored
  * blob against its descriptor (no tar parsing, no decompression; a registry blob fetched by digest
  * has nothing local to check). A source without `verify()` is read through `open()` to the end,
- * which checks every digest it has. Rejects with the source's ImageError on a mismatch, or with
- * the signal's reason once it is aborted (never resolves unless the whole layer was checked).
- * A layer checked in full once is not hashed again in this run (checkedLayers).
+ * which checks every digest it has. Rejects with the source's ImageError on a mismatch.
  */
-export async function verifyLayerBytes(layer: Layer, signal?: AbortSignal): Promise<void> {
-  if (checkedLayers.has(layer)) return;
-  if (layer.verify) await layer.verify(signal);
-  else await drain(await layer.open());
-  signal?.throwIfAborted();
-  checkedLayers.add(layer);
+export async function verifyLayerBytes(layer: Layer): Promise<void> {
+  if (layer.verify) return layer.verify();
+  return drain(await layer.open());
 }
-
-/** Layers whose stored bytes this run checked in full, without a mismatch. */
-const checkedLayers = new WeakSet<Layer>();
 
 /**
  * verifyLayerBytes for every layer, LAYER_CONCURRENCY at a time (one blob read while another is
  * hashed): what trusting a whole stored inventory needs. All settle before it returns, so the
- * caller may close the image; the first failure is the one thrown. `signal`: stops the check
- * (at the next chunk read), which then rejects with its reason.
+ * caller may close the image; the first failure is the one thrown.
  */
-export async function verifyLayers(layers: readonly Layer[], onProgress?: (p: WalkProgress) => void, signal?: AbortSignal): Promise<void> {
+export async function verifyLayers(layers: readonly Layer[], onProgress?: (p: WalkProgress) => void): Promise<void> {
   let next = 0;
   let failed = false;
   const worker = async (): Promise<void> => {
     while (!failed && next < layers.length) {
-      signal?.throwIfAborted();
       const layer = layers[next++]!;
       onProgress?.({ layerIndex: layer.index, layerCount: layers.length, digest: layer.digest });
       try {
-        await verifyLayerBytes(layer, signal);
+        await verifyLayerBytes(layer);
       } catch (err) {
         failed = true;
         throw err;
@@ -78,5 +68,4 @@ export async function verifyLayers(layers: readonly Layer[], onProgress?: (p: Wa
   };
   const results = await Promise.allSettled(Array.from({ length: Math.min(LAYER_CONCURRENCY, layers.length) }, worker));
   for (const r of results) if (r.status === 'rejected') throw r.reason;
-  signal?.throwIfAborted();
 }

@@ -17,9 +17,8 @@ export interface Layer extends LayerRef {
    * is trusted only for bytes that hash to the digests the entry was made from): a sequential
    * read and a hash of the stored blob, no decompression. Rejects with an ImageError on mismatch.
    * Optional: for a source without it the cache drains `open()` instead (slower, as safe).
-   * `signal`: an abort stops the reading (it then rejects); a source may also finish first.
    */
-  verify?(signal?: AbortSignal): Promise<void>;
+  verify?(): Promise<void>;
   /**
    * Where the stored blob lies on disk and what its bytes must hash to: plain data from which
    * another thread opens the same verified stream (openLayerFile in src/image/layer.ts). Absent or

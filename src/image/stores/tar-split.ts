@@ -291,11 +291,10 @@ export function tarSplitLayerReads(record: string, root: string, diffId: string,
       await present();
       return tarSplitChunks(record, root, diffId, label, subject);
     },
-    async verify(signal?: AbortSignal) {
+    async verify() {
       await present();
       for await (const _ of tarSplitChunks(record, root, diffId, label, subject)) {
         // hashed as it is rebuilt; checked at its end
-        signal?.throwIfAborted();
       }
     },
   };
