@@ -56,7 +56,7 @@ export async function inventoryImage(image: Image, opts: InventoryOptions = {}):
   const wanters = storeKey([osDetector, ...CATALOGERS]);
   const key = inventoryMemoKey(image, wanters);
   const parents = parentMemoKeys(image, wanters);
-  const bytes = await store.getInventory(key, image.layers, wanters, parents).catch(() => undefined);
+  const bytes = await store.getInventory(key, parents).catch(() => undefined);
   const memo = bytes ? decodeInventory(bytes) : undefined;
   if (memo) {
     await verifyLayers(image.layers, opts.onProgress);

@@ -13,7 +13,7 @@ import type { ScanWarning } from '../model/warning.js';
 import { codeFingerprint } from '../util/code-fingerprint.js';
 import { TOOL_VERSION } from '../version-info.js';
 import type { LinkProbes } from './link-targets.js';
-import type { LayerKey, WanterVersions } from './walker.js';
+import type { WanterVersions } from './walker.js';
 import { layerRefOf } from './layer-keys.js';
 
 /** Bump when the stored form below changes. */
@@ -22,10 +22,11 @@ const MEMO_FORMAT = 1;
 /** The store side (src/cache/delta-store.ts implements it beside the layer deltas). */
 export interface InventoryMemoStore {
   /**
-   * The memo stored under `key`, if any. A shared backend may fetch the layers' deltas in the same
-   * round trip (`layers`, `wanters`: what the walk would ask for on a miss).
+   * The memo stored under `key`, if any; a shared backend fetches the `related` memos (parents) in
+   * the same round trip. Not the layers' deltas: a hit needs none of them (the walk that follows a
+   * miss fetches them, all in one batch, through LayerDeltaStore.prefetch).
    */
-  getInventory(key: string, layers: readonly LayerKey[], wanters: WanterVersions, related?: readonly string[]): Promise<Buffer | undefined>;
+  getInventory(key: string, related?: readonly string[]): Promise<Buffer | undefined>;
   putInventory(key: string, data: Buffer): Promise<void>;
   /**
    * Another memo (`related` of getInventory: fetched in the same round trip), for what it knows

@@ -105,13 +105,13 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
     expect(ttl).toBeLessThanOrEqual(7 * 86400);
 
     const second = runner();
-    // Round trips are batched: one pipelined read (the memo, its three parents' memos, the base's
-    // among them, and every layer) and one pipelined write (the new layer's delta and the app
-    // image's memo) for the whole scan.
+    // Round trips are batched, never one per layer: one pipelined read for the memo and its three
+    // parents' memos (the base's among them); the memo missed, so one more for every layer's delta;
+    // one pipelined write (the new layer's delta and the app image's memo) for the whole scan.
     const gets = vi.spyOn(RedisLayerCache.prototype, 'getMany');
     const puts = vi.spyOn(RedisLayerCache.prototype, 'putMany');
     const app = await second.sbom(images.app, ['--cache-ttl', '1h']);
-    expect([gets.mock.calls.map((c) => c[0].length), puts.mock.calls.map((c) => c[0].length)]).toEqual([[8], [2]]);
+    expect([gets.mock.calls.map((c) => c[0].length), puts.mock.calls.map((c) => c[0].length)]).toEqual([[4, 4], [2]]);
     gets.mockRestore();
     puts.mockRestore();
     expect(app.code, app.stderr).toBe(0);
@@ -139,8 +139,12 @@ describe.skipIf(!haveRedis)('shared layer cache on Redis (issue 21)', () => {
     expect(third.verified).toEqual([0, 1, 2]);
     expect(third.metrics).toMatchObject({ inventory: 'miss', sharedHits: 3, misses: 1, sharedStored: 2 });
     expect(JSON.stringify(third.packages)).toBe(JSON.stringify(truthApp.packages));
-    // A fully seen image: its memo from Redis; no layer is read, every local blob is hashed.
+    // A fully seen image: its memo from Redis; no layer is read, every local blob is hashed. One
+    // read, of the memo and its parents' memos: no layer's delta is fetched for nothing.
+    const gets4 = vi.spyOn(RedisLayerCache.prototype, 'getMany');
     const fourth = await countedRun(runner().env);
+    expect(gets4.mock.calls.map((c) => c[0].length)).toEqual([4]);
+    gets4.mockRestore();
     expect(fourth.opened).toEqual([]);
     expect(fourth.verified).toEqual([0, 1, 2, 3]);
     expect(fourth.metrics).toMatchObject({ inventory: 'shared-hit', lookups: 0 });
