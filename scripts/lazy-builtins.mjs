@@ -6,6 +6,7 @@
 // Each becomes a module whose exports are getters that load the real one: the client's own
 // `__importDefault(require("node:tls")).default.connect(...)` and `promises_1.lookup(...)` then work
 // unchanged. The export names are the real module's, read at build time.
+import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -29,13 +30,23 @@ export function lazyBuiltinSource(specifier) {
 }
 
 export function lazyBuiltins(root) {
-  const client = `${root.replace(/\/$/, '')}/node_modules/@redis/client/`;
+  // A real path: esbuild names modules by theirs (a symlinked node_modules, pnpm's layout).
+  const client = `${realpathSync(`${root.replace(/\/$/, '')}/node_modules/@redis/client`)}/`;
   return {
     name: 'lazy-builtins',
     setup(b) {
       const filter = new RegExp(`^(${LAZY_BUILTINS.map((s) => s.replace(/[/]/g, '\\/')).join('|')})$`);
+      const made = new Set();
       b.onResolve({ filter }, (args) => (args.importer.startsWith(client) ? { path: args.path, namespace: 'lazy-builtin' } : undefined));
-      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ contents: lazyBuiltinSource(args.path), loader: 'js' }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+        made.add(args.path);
+        return { contents: lazyBuiltinSource(args.path), loader: 'js' };
+      });
+      // A build that met none of them would load them all at start-up again, silently.
+      b.onEnd(() => {
+        const missing = LAZY_BUILTINS.filter((s) => !made.has(s));
+        if (missing.length > 0) throw new Error(`lazy-builtins: @redis/client no longer requires ${missing.join(', ')} as this build expects; check scripts/lazy-builtins.mjs`);
+      });
     },
   };
 }

@@ -6,7 +6,7 @@
 // source at build time: an upgrade that names another entry gets it. Any other use of the table
 // than naming an entry or attaching methods from it fails the build, as does a missing entry file.
 // Loading the client went from ~43 to ~23 ms CPU (measured on this machine, code caches on both).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** The ways the client modules use the table: naming an entry, or attaching every entry as a method. */
@@ -32,13 +32,23 @@ export function namedCommands(clientDir) {
 }
 
 export function redisClientCommands(root) {
-  const lib = join(root, 'node_modules/@redis/client/dist/lib');
+  // Real paths: esbuild names modules by theirs (a symlinked node_modules, pnpm's layout).
+  const lib = realpathSync(join(root, 'node_modules/@redis/client/dist/lib'));
   const commandsDir = join(lib, 'commands');
   const clientDir = join(lib, 'client');
   return {
     name: 'redis-client-commands',
     setup(b) {
-      b.onResolve({ filter: /^\.\.\/commands$/ }, (args) => (dirname(args.importer) === clientDir ? { path: 'named-commands', namespace: 'redis-client-commands' } : undefined));
+      let used = false;
+      b.onResolve({ filter: /^\.\.\/commands$/ }, (args) => {
+        if (dirname(args.importer) !== clientDir) return undefined;
+        used = true;
+        return { path: 'named-commands', namespace: 'redis-client-commands' };
+      });
+      // A build that never met the client's import of its table would ship the whole table, silently.
+      b.onEnd(() => {
+        if (!used) throw new Error(`redis-client-commands: no module in ${clientDir} imported ../commands; check scripts/redis-client-commands.mjs`);
+      });
       b.onLoad({ filter: /.*/, namespace: 'redis-client-commands' }, () => {
         const names = namedCommands(clientDir);
         for (const n of names) if (!existsSync(join(commandsDir, `${n}.js`))) throw new Error(`redis-client-commands: @redis/client names command ${n}, which has no module`);
