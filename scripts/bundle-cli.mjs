@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeCodeCache } from '../dist/util/commonjs-code-cache.js';
 import { lazyBuiltins } from './lazy-builtins.mjs';
-import { redisClientCommands } from './redis-client-commands.mjs';
+import { redisClientCommands, redisCommandMetadata } from './redis-client-commands.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = 'dist/cli-bundle';
@@ -107,7 +107,7 @@ await build({
   // The client's command table holds only the entries the client itself names (the cache sends
   // its commands through sendCommand): half the file, and of its load time. Built-ins that only some
   // connections use (TLS) load when first used (scripts/lazy-builtins.mjs).
-  plugins: [redisClientCommands(ROOT), lazyBuiltins(ROOT)],
+  plugins: [redisClientCommands(ROOT), redisCommandMetadata(ROOT), lazyBuiltins(ROOT)],
   format: 'cjs',
   platform: 'node',
   target: 'node20',

@@ -7,6 +7,7 @@
 // than naming an entry or attaching methods from it fails the build, as does a missing entry file.
 // Loading the client went from ~43 to ~23 ms CPU (measured on this machine, code caches on both).
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 /** The ways the client modules use the table: naming an entry, or attaching every entry as a method. */
@@ -58,6 +59,52 @@ export function redisClientCommands(root) {
           loader: 'js',
           contents: `'use strict';\nconst commands = {\n${entries}\n};\nObject.defineProperty(exports, '__esModule', { value: true });\nexports.default = commands;\nexports.NON_STICKY_COMMANDS = commands;\n`,
         };
+      });
+    },
+  };
+}
+
+// The client's command metadata (@redis/client's command-metadata-data.js, ~170 KB: every command
+// of Redis and of its modules) is built into a lookup table when the client loads, ~5 ms and much
+// of the load's garbage. The client consults it per command sent, for whether the server may block
+// on it (then a client-side timeout does not end the call) and for client-side caching (unused
+// here). The table the bundle gets holds the entries of the commands this project sends: those the
+// cache names in src/cache/redis-cache.ts (read at each build) and those of the client's handshake.
+// Each entry is the client's own, unchanged; a command it lacks would only be taken as non-blocking,
+// so the build fails if any blocking command is among those sent.
+const HANDSHAKE = ['HELLO', 'AUTH', 'CLIENT', 'SELECT', 'READONLY', 'PING', 'QUIT'];
+const SENT = /\[\s*'([A-Z][A-Z_]*)'/g;
+
+/** The commands src/cache/redis-cache.ts sends (each array literal that starts with a command name). */
+export function cacheCommands(root) {
+  const source = readFileSync(join(root, 'src/cache/redis-cache.ts'), 'utf8');
+  const names = new Set([...source.matchAll(SENT)].map((m) => m[1]));
+  if (names.size === 0) throw new Error('redis-command-metadata: src/cache/redis-cache.ts names no command; check scripts/redis-client-commands.mjs');
+  return [...names].sort();
+}
+
+export function redisCommandMetadata(root) {
+  const data = join(realpathSync(join(root, 'node_modules/@redis/client/dist/lib')), 'command-metadata', 'command-metadata-data.js');
+  return {
+    name: 'redis-command-metadata',
+    setup(b) {
+      let used = false;
+      b.onLoad({ filter: /command-metadata-data\.js$/ }, (args) => {
+        if (args.path !== data) return undefined;
+        used = true;
+        const require = createRequire(import.meta.url);
+        const all = require(data).COMMAND_METADATA.std;
+        const kept = {};
+        for (const name of [...cacheCommands(root), ...HANDSHAKE].map((n) => n.toLowerCase())) {
+          const entry = all[name];
+          if (!entry) throw new Error(`redis-command-metadata: @redis/client has no metadata for ${name}`);
+          if (entry.flags?.includes('blocking')) throw new Error(`redis-command-metadata: ${name} may block on the server; check scripts/redis-client-commands.mjs`);
+          kept[name] = entry;
+        }
+        return { loader: 'js', contents: `'use strict';\nObject.defineProperty(exports, '__esModule', { value: true });\nexports.COMMAND_METADATA = ${JSON.stringify({ std: kept })};\n` };
+      });
+      b.onEnd(() => {
+        if (!used) throw new Error(`redis-command-metadata: the build never loaded ${data}; check scripts/redis-client-commands.mjs`);
       });
     },
   };
