@@ -82,7 +82,7 @@ export function parentMemoKeys(image: Image, wanters: WanterVersions): string[] 
 
 /**
  * Where a child image's walk can take over from this image's (WalkOptions.resumeAt): kept only when
- * the walk followed no link (no second pass). Per history cataloger (inventory.ts): the signature
+ * the walk followed no link (no second pass). Per history cataloger (read-inventory.ts): the signature
  * of its files in the last state, and the layer each package key was first seen in, over every state.
  */
 export interface WalkResume {
