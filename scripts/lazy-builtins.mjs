@@ -6,8 +6,8 @@
 // Each becomes a module whose exports are getters that load the real one: the client's own
 // `__importDefault(require("node:tls")).default.connect(...)` and `promises_1.lookup(...)` then work
 // unchanged. The export names are the real module's, read at build time.
-import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { redisClientDir } from './redis-client-commands.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -30,8 +30,7 @@ export function lazyBuiltinSource(specifier) {
 }
 
 export function lazyBuiltins(root) {
-  // A real path: esbuild names modules by theirs (a symlinked node_modules, pnpm's layout).
-  const client = `${realpathSync(`${root.replace(/\/$/, '')}/node_modules/@redis/client`)}/`;
+  const client = `${redisClientDir(root)}/`;
   return {
     name: 'lazy-builtins',
     setup(b) {

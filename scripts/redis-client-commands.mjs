@@ -32,9 +32,16 @@ export function namedCommands(clientDir) {
   return [...names].sort();
 }
 
+/**
+ * The installed @redis/client's directory, by its real path: esbuild names modules by theirs, and a
+ * plugin comparing against a symlinked path (pnpm's layout, a shared node_modules) never applies.
+ */
+export function redisClientDir(root) {
+  return realpathSync(join(root, 'node_modules/@redis/client'));
+}
+
 export function redisClientCommands(root) {
-  // Real paths: esbuild names modules by theirs (a symlinked node_modules, pnpm's layout).
-  const lib = realpathSync(join(root, 'node_modules/@redis/client/dist/lib'));
+  const lib = join(redisClientDir(root), 'dist/lib');
   const commandsDir = join(lib, 'commands');
   const clientDir = join(lib, 'client');
   return {
@@ -84,7 +91,8 @@ export function cacheCommands(root) {
 }
 
 export function redisCommandMetadata(root) {
-  const data = join(realpathSync(join(root, 'node_modules/@redis/client/dist/lib')), 'command-metadata', 'command-metadata-data.js');
+  const data = join(redisClientDir(root), 'dist/lib/command-metadata/command-metadata-data.js');
+  const require = createRequire(import.meta.url);
   return {
     name: 'redis-command-metadata',
     setup(b) {
@@ -92,7 +100,6 @@ export function redisCommandMetadata(root) {
       b.onLoad({ filter: /command-metadata-data\.js$/ }, (args) => {
         if (args.path !== data) return undefined;
         used = true;
-        const require = createRequire(import.meta.url);
         const all = require(data).COMMAND_METADATA.std;
         const kept = {};
         for (const name of [...cacheCommands(root), ...HANDSHAKE].map((n) => n.toLowerCase())) {

@@ -1,4 +1,3 @@
-import { PortcullisError } from '../errors.js';
 import type { Encoder } from './encoder.js';
 import { cyclonedxEncoder } from './cyclonedx.js';
 import { gitlabEncoder } from './gitlab.js';
@@ -9,6 +8,7 @@ import { markdownEncoder } from './markdown.js';
 import { sarifEncoder } from './sarif.js';
 import { spdxEncoder } from './spdx.js';
 import { tableEncoder } from './table.js';
+import { formatFor } from './formats.js';
 
 // Every encoder, loaded at once: the library's synchronous render(). The CLI loads only the one it
 // writes with (formats.ts, the same formats in the same order: a test checks).
@@ -24,12 +24,10 @@ export const ENCODERS: readonly Encoder[] = [
   gitlabEncoder,
 ];
 
+/** The encoder of format `name`; an unknown name fails as formatFor says (the same formats). */
 export function encoderFor(name: string): Encoder {
-  const enc = ENCODERS.find((e) => e.name === name);
-  if (!enc) {
-    throw new PortcullisError(`unknown format "${name}" (known: ${ENCODERS.map((e) => e.name).join(', ')})`);
-  }
-  return enc;
+  const format = formatFor(name).name;
+  return ENCODERS.find((e) => e.name === format)!;
 }
 
 export { formatNames } from './formats.js';
