@@ -165,6 +165,9 @@ export class RedisLayerCache {
         // fails makes the scan go on cold. With RESP3 the client's default ("auto") adds a handshake
         // command, loads assert, and looks a host name up again before connecting.
         maintNotifications: 'disabled',
+        // The handshake's two CLIENT SETINFO (library name and version, for the server's CLIENT LIST)
+        // are errors before Redis 7.2, each decoded with a stack trace: not sent.
+        disableClientInfo: true,
       }) as unknown as Client;
       // Without a listener an 'error' event would crash the process; the error is reported by the call that fails.
       client.on('error', (err: Error) => {

@@ -1,20 +1,14 @@
-// Layer decompression chosen by the blob's magic bytes (media types lie: Docker calls gzip layers
-// `.tar.gzip` even when uncompressed, and foreign tools mislabel zstd). Node 20's zlib has no zstd,
-// so zstd goes through fzstd's streaming decoder.
+// Layer decompression chosen by the blob's magic bytes (compression.ts). Node 20's zlib has no
+// zstd, so zstd goes through fzstd's streaming decoder.
 import { Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { Decompress } from 'fzstd';
 import { lazyRequire } from '../util/lazy-require.js';
+import type { Compression } from './compression.js';
+
+export { detectCompression, type Compression } from './compression.js';
 
 const fzstd = lazyRequire<typeof import('fzstd')>('fzstd');
-
-export type Compression = 'gzip' | 'zstd' | 'none';
-
-export function detectCompression(head: Buffer): Compression {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
-  return 'none';
-}
 
 /** Input is fed to fzstd in bounded slices so one chunk never expands unboundedly at once. */
 const ZSTD_SLICE = 16 * 1024;

@@ -7,7 +7,7 @@ import type { Image, ImageMetadata } from '../model/image.js';
 import { parseJsonOr } from '../util/json-error.js';
 import { readHead, type TarStore } from './blob-store.js';
 import { parseImageConfig, parseJson } from './config.js';
-import { detectCompression } from './decompress.js';
+import { detectCompression } from './compression.js';
 import { checkDigest, digestAlgorithm, digestFromPath, digestOf, isDigest } from './digest.js';
 import { makeLayer } from './layer.js';
 import { configPlatform } from './manifest.js';

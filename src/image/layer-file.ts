@@ -12,7 +12,7 @@ import type { Hash } from 'node:crypto';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { ImageError, errorMessage } from '../errors.js';
 import type { LayerFileSource } from '../model/image.js';
-import { detectCompression } from './decompress.js';
+import { detectCompression } from './compression.js';
 import { hasherFor } from './digest.js';
 
 /** Read size: large sequential reads (the same as open()'s). */

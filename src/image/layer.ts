@@ -1,4 +1,6 @@
-// Builds Layer objects whose open() streams the uncompressed tar while verifying it.
+// Builds Layer objects whose open() streams the uncompressed tar while verifying it. The
+// decompressing stream (layer-stream.ts, zlib) is loaded by the first open(): checking a stored
+// blob's digest (verify(), all a cache hit needs) loads none of it.
 import type { Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -6,8 +8,8 @@ import type { Readable } from 'node:stream';
 import { ImageError } from '../errors.js';
 import type { Layer, LayerFileSource } from '../model/image.js';
 import { readHead, type BlobLocation, type BlobStore } from './blob-store.js';
-import { detectCompression } from './decompress.js';
-import { verifiedLayerStream } from './layer-stream.js';
+import { detectCompression } from './compression.js';
+import type { verifiedLayerStream as VerifiedLayerStream } from './layer-stream.js';
 import { hasherFor } from './digest.js';
 
 export interface LayerSpec {
@@ -45,6 +47,7 @@ export function makeLayer(spec: LayerSpec): Layer {
   const verified = async (): Promise<Readable> => {
     const stored = await checkSize();
     const compression = detectCompression(await readHead(store, name, 4));
+    const verifiedLayerStream = await layerStream();
     return verifiedLayerStream({
       raw: await store.open(name, undefined, { chunkBytes: READ_CHUNK }),
       compression,
@@ -105,6 +108,7 @@ export async function openLayerFile(src: LayerFileSource): Promise<Readable> {
   } catch (err) {
     throw new ImageError(`${src.label}: cannot read the layer blob (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { subject: src.subject, cause: err });
   }
+  const verifiedLayerStream = await layerStream();
   return verifiedLayerStream({
     raw: createReadStream(src.path, { start: src.start, end: src.start + src.size - 1, highWaterMark: READ_CHUNK }),
     compression: detectCompression(head),
@@ -115,6 +119,10 @@ export async function openLayerFile(src: LayerFileSource): Promise<Readable> {
     label: src.label,
     subject: src.subject,
   });
+}
+
+async function layerStream(): Promise<typeof VerifiedLayerStream> {
+  return (await import('./layer-stream.js')).verifiedLayerStream;
 }
 
 /** Reads a verifying stream to its end (its own digest checks run as it ends), then destroys it. */

@@ -4,7 +4,7 @@ import { open } from 'node:fs/promises';
 import { ImageError } from '../errors.js';
 import type { Image, ImageSource } from '../model/image.js';
 import { DirectoryStore, TarStore } from './blob-store.js';
-import { detectCompression } from './decompress.js';
+import { detectCompression } from './compression.js';
 import { openDockerArchive } from './docker-archive.js';
 import { openOciImage } from './oci.js';
 import type { Platform } from './platform.js';

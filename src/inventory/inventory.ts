@@ -1,17 +1,16 @@
 // The inventory driver's entry: an image's inventory, from the whole-image memo when this code
 // inventoried the same layers before, else read (read-inventory.ts: walk every layer once, detect
 // the OS, run each cataloger, attribute packages to layers). The reading code is loaded only when
-// something is read: a scan answered from the memo loads none of it.
+// something is read: a scan answered from the memo loads none of it, nor any cataloger.
 import type { UnreadFile } from '../model/coverage.js';
 import type { Image } from '../model/image.js';
 import type { OsInfo } from '../model/os.js';
 import type { Package } from '../model/package.js';
 import type { ScanWarning } from '../model/warning.js';
 import type { Cataloger } from './cataloger.js';
-import { osDetector } from './os-detect.js';
-import { CATALOGERS } from './registry.js';
 import { decodeInventory, decodeParentMemo, encodeInventory, inventoryMemoKey, parentMemoKeys, type InventoryMemoStore } from './memo.js';
-import { storeKey, verifyLayers, type WalkProgress } from './layer-keys.js';
+import { verifyLayers, type WalkProgress } from './layer-keys.js';
+import { registryStoreKey } from './registry-key.js';
 import type { LayerDeltaStore } from './walker.js';
 import type { ParentStart, readInventory as ReadInventory } from './read-inventory.js';
 
@@ -53,7 +52,7 @@ async function readInventory(...args: Parameters<typeof ReadInventory>): ReturnT
 export async function inventoryImage(image: Image, opts: InventoryOptions = {}): Promise<Inventory> {
   const store = opts.store;
   if (opts.catalogers || image.streamed || !store?.getInventory || !store.putInventory) return (await readInventory(image, opts)).inventory;
-  const wanters = storeKey([osDetector, ...CATALOGERS]);
+  const wanters = await registryStoreKey();
   const key = inventoryMemoKey(image, wanters);
   const parents = parentMemoKeys(image, wanters);
   const bytes = await store.getInventory(key, parents).catch(() => undefined);

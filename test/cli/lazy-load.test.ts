@@ -1,9 +1,10 @@
 // What the built CLI loads: a run loads the code it runs. A scan answered whole from the cache
-// loads none of the walking code; a report loads only its own format's encoder; the shipped Redis
-// client loads TLS only for a TLS connection. Each file the launcher loaded (PORTCULLIS_TRACE_STARTUP)
-// is traced back to the sources in it through its source map.
+// loads none of the walking code, no cataloger and no decompressor; a report loads only its own
+// format's encoder; the shipped Redis client loads TLS only for a TLS connection. Each file the
+// launcher loaded (PORTCULLIS_TRACE_STARTUP) is traced back to the sources in it through its source
+// map; Node's own modules are read from process.moduleLoadList by a preloaded script.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,8 @@ import { debianImage, type DebianImageFixture } from '../fixtures/debian-image.j
 import { buildCli } from '../helpers/build-cli.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 import { startRedis } from '../cache/redis-harness.js';
+import { storeKey } from '../../src/inventory/layer-keys.js';
+import { registryWanters } from '../../src/inventory/walk-job.js';
 
 const BUNDLE = join(PROJECT_ROOT, 'dist/cli-bundle');
 const CLI = join(PROJECT_ROOT, 'bin/portcullis.js');
@@ -23,9 +26,18 @@ beforeAll(async () => {
 }, 600_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The src/ files (and packages) in the bundle files one run loaded, and the run's stdout. */
-function sourcesLoaded(args: string[], env: NodeJS.ProcessEnv): { sources: Set<string>; stdout: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env, PORTCULLIS_TRACE_STARTUP: '1' } });
+/** Preloaded into a run: writes the names of Node's own modules it loaded to $LAZY_LOAD_BUILTINS_OUT. */
+const BUILTINS_PRELOAD = join(dir, 'builtins-preload.cjs');
+writeFileSync(
+  BUILTINS_PRELOAD,
+  `process.on('exit', () => require('node:fs').writeFileSync(process.env.LAZY_LOAD_BUILTINS_OUT, JSON.stringify(process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)))));\n`,
+);
+let runs = 0;
+
+/** The src/ files (and packages) in the bundle files one run loaded, Node's modules it loaded, and its stdout. */
+function sourcesLoaded(args: string[], env: NodeJS.ProcessEnv): { sources: Set<string>; builtins: string[]; stdout: string } {
+  const out = join(dir, `builtins-${runs++}.json`);
+  const r = spawnSync(process.execPath, ['-r', BUILTINS_PRELOAD, CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env, PORTCULLIS_TRACE_STARTUP: '1', LAZY_LOAD_BUILTINS_OUT: out } });
   expect(r.status, r.stderr).toBe(0);
   const m = /^portcullis: started from dist\/cli-bundle\/main\.js; code caches: (.*)$/m.exec(r.stderr);
   expect(m, r.stderr).not.toBeNull();
@@ -35,21 +47,24 @@ function sourcesLoaded(args: string[], env: NodeJS.ProcessEnv): { sources: Set<s
     const map = JSON.parse(readFileSync(join(BUNDLE, `${file}.map`), 'utf8')) as { sources: string[] };
     for (const s of map.sources) sources.add(s.replace(/^(\.\.\/)+/, ''));
   }
-  return { sources, stdout: r.stdout };
+  return { sources, builtins: JSON.parse(readFileSync(out, 'utf8')) as string[], stdout: r.stdout };
 }
 
 const WALKING = ['src/inventory/read-inventory.ts', 'src/inventory/walker.ts', 'src/inventory/walk-pool.ts', 'src/inventory/tar-reader.ts', 'src/inventory/walk-layer.ts'];
+// The catalogers: the registry and a few of its members.
+const CATALOGING = ['src/inventory/registry.ts', 'src/inventory/dpkg.ts', 'src/inventory/lang/npm.ts', 'src/inventory/lang/java.ts'];
 const ENCODERS = ['json', 'table', 'sarif', 'cyclonedx', 'spdx', 'junit', 'markdown', 'html', 'gitlab'].map((f) => `src/report/${f}.ts`);
 
 describe('the built CLI loads what a run uses', () => {
-  it('an sbom answered from the cache loads no walking code and only its format encoder', () => {
+  it('an sbom answered from the cache loads no walking code, no cataloger, no zlib, and only its format encoder', () => {
     const home = join(dir, 'fs-cache');
     const env = { XDG_CACHE_HOME: join(home, 'cache'), XDG_STATE_HOME: join(home, 'state') };
     const image = `oci:${fx.ociDir}`;
     const cold = sourcesLoaded(['sbom', image, '--quiet'], env);
     // Read: the walker ran, and the json encoder (sbom's default) wrote the report.
-    for (const s of WALKING) expect(cold.sources, s).toContain(s);
+    for (const s of [...WALKING, ...CATALOGING]) expect(cold.sources, s).toContain(s);
     expect(cold.sources).toContain('src/report/json.ts');
+    expect(cold.builtins).toContain('zlib');
 
     const warm = sourcesLoaded(['sbom', image, '--quiet'], env);
     // The same inventory (the tool section's cache counts differ: a miss, then a hit).
@@ -59,7 +74,9 @@ describe('the built CLI loads what a run uses', () => {
     };
     expect((inventory(cold.stdout).packages as unknown[]).length).toBeGreaterThan(50);
     expect(inventory(warm.stdout)).toEqual(inventory(cold.stdout));
-    for (const s of WALKING) expect(warm.sources, s).not.toContain(s);
+    for (const s of [...WALKING, ...CATALOGING]) expect(warm.sources, s).not.toContain(s);
+    // The memo key's cataloger names and versions are the bundle's own (below), the blobs' check needs no inflating.
+    expect(warm.builtins).not.toContain('zlib');
     expect(ENCODERS.filter((s) => warm.sources.has(s))).toEqual(['src/report/json.ts']);
     expect(warm.sources).not.toContain('src/sbom-input/read-sbom.ts');
 
@@ -68,6 +85,18 @@ describe('the built CLI loads what a run uses', () => {
     expect(JSON.parse(cdx.stdout).bomFormat).toBe('CycloneDX');
   }, 300_000);
 
+  it("the bundle's memo key names the catalogers it was built with", () => {
+    // scripts/bundle-cli.mjs writes the registry's store key in (src/inventory/registry-key.ts): the
+    // same names and versions the registry gives here, from the same sources.
+    const file = readdirSync(BUNDLE).find((f) => f.endsWith('.js') && readFileSync(join(BUNDLE, f), 'utf8').includes('registryStoreKey(){'));
+    expect(file).toBeDefined();
+    const m = /registryStoreKey\(\)\{return JSON\.parse\('(\[[^']*\])'\)/.exec(readFileSync(join(BUNDLE, file!), 'utf8'));
+    expect(m).not.toBeNull();
+    const live = storeKey(registryWanters());
+    expect(live.length).toBeGreaterThan(10);
+    expect(JSON.parse(m![1]!)).toEqual(live);
+  });
+
   it('the shipped Redis client loads TLS only for a TLS connection', async () => {
     const loaded = (url: string) => {
       // A fresh Node: load the client as the CLI does, make a client for `url` (no connection).
@@ -75,7 +104,7 @@ describe('the built CLI loads what a run uses', () => {
         const { exports: lib } = loadCommonJs(${JSON.stringify(join(BUNDLE, 'redis-lib.cjs'))});
         const c = new lib.RedisClient({ url: ${JSON.stringify(url)}, maintNotifications: 'disabled' });
         const base = ${JSON.stringify('NativeModule ')};
-        console.log(JSON.stringify(['tls', 'assert', 'dns/promises'].filter((m) => process.moduleLoadList.includes(base + m))));`;
+        console.log(JSON.stringify(['tls', 'assert', 'dns/promises', 'perf_hooks', 'timers/promises'].filter((m) => process.moduleLoadList.includes(base + m))));`;
       return JSON.parse(execFileSync(process.execPath, ['-e', code], { encoding: 'utf8' })) as string[];
     };
     expect(loaded('redis://127.0.0.1:6379')).toEqual([]);
@@ -84,7 +113,12 @@ describe('the built CLI loads what a run uses', () => {
     try {
       const home = join(dir, 'tls');
       const env = { ...process.env, XDG_CACHE_HOME: join(home, 'cache'), XDG_STATE_HOME: join(home, 'state'), PORTCULLIS_CACHE_KEY: 'cd'.repeat(32), PORTCULLIS_CACHE_BACKEND: redis.url };
-      const out = execFileSync(process.execPath, [CLI, 'cache', 'info', '--cache-tls-ca', redis.tls!.ca], { env, encoding: 'utf8' });
+      const builtinsOut = join(dir, 'builtins-tls.json');
+      const out = execFileSync(process.execPath, ['-r', BUILTINS_PRELOAD, CLI, 'cache', 'info', '--cache-tls-ca', redis.tls!.ca], { env: { ...env, LAZY_LOAD_BUILTINS_OUT: builtinsOut }, encoding: 'utf8' });
+      const builtins = JSON.parse(readFileSync(builtinsOut, 'utf8')) as string[];
+      expect(builtins).toContain('tls');
+      // The connection is timed with process.hrtime, not the global \`performance\` (perf_hooks).
+      expect(builtins).not.toContain('perf_hooks');
       expect(out).toMatch(new RegExp(`shared:    rediss://127\\.0\\.0\\.1:${redis.port}\\nentries:   0\\n`));
     } finally {
       await redis.stop();

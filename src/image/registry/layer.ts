@@ -2,7 +2,7 @@
 // as local layers (blob digest + size, decompression by magic bytes, diff_id), never to disk.
 import type { Readable } from 'node:stream';
 import type { Layer } from '../../model/image.js';
-import { detectCompression } from '../decompress.js';
+import { detectCompression } from '../compression.js';
 import { verifiedLayerStream } from '../layer-stream.js';
 import type { RegistryClient } from './client.js';
 
