@@ -4,8 +4,11 @@
 // bytes, diff_id) and the same ImageError messages, but reads go into one reused buffer instead of a
 // new 1 MiB Buffer per read, and zlib's output is pulled one chunk at a time: a stream pipeline let
 // zlib inflate a whole 1 MiB input ahead of the walker and kept 30-50 MB of Buffers alive or dead
-// between collections (bench/big-images.ts, OCI gzip layers). A walker thread reads synchronously
-// (it has nothing else to do meanwhile); the main thread's reads stay asynchronous.
+// between collections (bench/big-images.ts, OCI gzip layers). Reads are synchronous: a read from the
+// page cache sent to the thread pool and back cost more than the copy itself, and left the reading
+// thread idle meanwhile. A walker thread has nothing else to do; the main thread, which also merges
+// the threads' deltas, hands them their next layers and talks to the cache, gives its event loop a
+// turn every `turnEvery` bytes read (walker.ts).
 import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Hash } from 'node:crypto';
@@ -95,10 +98,12 @@ class Inflater {
  * The uncompressed tar of the blob at `src`, verified: the iteration ends normally only when every
  * check passed; it throws the ImageError open()'s stream would have failed with. zstd blobs are
  * not read here (undefined: use openLayerFile's stream). `hook.inflated` is called after every
- * `hook.every` bytes zlib produced (the walker collects zlib's dead buffers then). `reads`: `sync`
- * only on a thread with nothing else to do (it would stall an event loop that has other work).
+ * `hook.every` bytes zlib produced (the walker collects zlib's dead buffers then). `turnEvery`:
+ * bytes read between two turns of the event loop, for a thread that has other work (the reads are
+ * synchronous, and an uncompressed layer's walk would otherwise hold the loop to its end); none on
+ * a walker thread.
  */
-export async function layerFileChunks(src: LayerFileSource, hook?: { every: number; inflated(): void }, reads: 'sync' | 'async' = 'sync'): Promise<AsyncIterable<Buffer> | undefined> {
+export async function layerFileChunks(src: LayerFileSource, hook?: { every: number; inflated(): void }, turnEvery?: number): Promise<AsyncIterable<Buffer> | undefined> {
   const { label, subject } = src;
   let fh;
   try {
@@ -124,19 +129,22 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
   const diff = src.verifyBlobDigest && !gzip && src.digest === src.diffId ? undefined : new Check(src.diffId, `${label} uncompressed content (diff_id)`, subject);
   const handle = fh;
   return (async function* chunks(): AsyncGenerator<Buffer> {
-    // One buffer. A walker thread reads into it synchronously: it has nothing else to do meanwhile,
-    // and a read from the page cache sent to the thread pool and back cost more CPU than the copy
-    // itself (bench/big-images.ts). The consumer is done with a chunk when it asks
+    // One buffer, read into synchronously (above). The consumer is done with a chunk when it asks
     // for the next, and zlib with its input when inflate() has ended: only then is it read into again.
     const buf = Buffer.allocUnsafe(LAYER_READ_CHUNK);
     const inflater = gzip ? new Inflater() : undefined;
     let pos = 0;
+    let turned = 0;
     /** The next read of the blob into the buffer; an empty one at its end. */
     const next = async (): Promise<Buffer> => {
       const want = Math.min(buf.length, src.size - pos);
       if (want <= 0) return buf.subarray(0, 0);
-      const bytesRead = reads === 'sync' ? readSync(handle.fd, buf, 0, want, src.start + pos) : (await handle.read(buf, 0, want, src.start + pos)).bytesRead;
+      const bytesRead = readSync(handle.fd, buf, 0, want, src.start + pos);
       pos += bytesRead;
+      if (turnEvery !== undefined && pos - turned >= turnEvery) {
+        turned = pos;
+        await new Promise<void>((r) => setImmediate(r));
+      }
       const got = buf.subarray(0, bytesRead);
       blob?.update(got);
       // The blob's own checks run as soon as its last byte is read, before that byte is inflated or
