@@ -109,27 +109,31 @@ const REDIS_LIB = join(OUT, 'redis-lib.cjs'); // SHIPPED_REDIS_LIB in src/cache/
 // perf_hooks (ten internal modules, ~1.7 ms here): process.hrtime gives the same milliseconds.
 const REDIS_CLOCK = join(ROOT, 'dist', '.redis-clock.mjs');
 writeFileSync(REDIS_CLOCK, 'export const __portcullisNowMs = () => { const [s, ns] = process.hrtime(); return s * 1e3 + ns / 1e6; };\n');
-await build({
-  absWorkingDir: ROOT,
-  entryPoints: ['src/cache/redis-lib.ts'],
-  outfile: REDIS_LIB,
-  bundle: true,
-  // The client's command table holds only the entries the client itself names (the cache sends
-  // its commands through sendCommand): half the file, and of its load time. Built-ins that only some
-  // connections use (TLS) load when first used (scripts/lazy-builtins.mjs).
-  plugins: [redisClientCommands(ROOT), redisCommandMetadata(ROOT), lazyBuiltins(ROOT)],
-  define: { 'performance.now': '__portcullisNowMs' },
-  inject: [REDIS_CLOCK],
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  // Without comments and indentation: 1.2 MB -> about half, and ASCII. Its own code is not ours to
-  // debug: no source map.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  logLevel: 'warning',
-});
-rmSync(REDIS_CLOCK, { force: true });
+try {
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['src/cache/redis-lib.ts'],
+    outfile: REDIS_LIB,
+    bundle: true,
+    // The client's command table holds only the entries the client itself names (the cache sends
+    // its commands through sendCommand): half the file, and of its load time. Built-ins that only some
+    // connections use (TLS) load when first used (scripts/lazy-builtins.mjs).
+    plugins: [redisClientCommands(ROOT), redisCommandMetadata(ROOT), lazyBuiltins(ROOT)],
+    define: { 'performance.now': '__portcullisNowMs' },
+    inject: [REDIS_CLOCK],
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    // Without comments and indentation: 1.2 MB -> about half, and ASCII. Its own code is not ours to
+    // debug: no source map.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logLevel: 'warning',
+  });
+} finally {
+  // A build input, never shipped (dist/ is).
+  rmSync(REDIS_CLOCK, { force: true });
+}
 // Functions the first connection runs are compiled before the cache is taken, so they are in it.
 await writeCodeCache(join(ROOT, REDIS_LIB), (lib) => {
   new lib.RedisClient({ socket: { host: '127.0.0.1', port: 9, reconnectStrategy: false }, disableOfflineQueue: true });

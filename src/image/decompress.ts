@@ -6,8 +6,6 @@ import type { Decompress } from 'fzstd';
 import { lazyRequire } from '../util/lazy-require.js';
 import type { Compression } from './compression.js';
 
-export { detectCompression, type Compression } from './compression.js';
-
 const fzstd = lazyRequire<typeof import('fzstd')>('fzstd');
 
 /** Input is fed to fzstd in bounded slices so one chunk never expands unboundedly at once. */

@@ -4,7 +4,8 @@ export { parsePlatform, formatPlatform, normalisePlatform, platformMatches, DEFA
 export { selectManifest, type Selector, type Candidate } from './select.js';
 export { makeLayer, type LayerSpec } from './layer.js';
 export { parseImageConfig } from './config.js';
-export { detectCompression, decompressor, type Compression } from './decompress.js';
+export { detectCompression, type Compression } from './compression.js';
+export { decompressor } from './decompress.js';
 export { VerifyStream } from './verify-stream.js';
 export type { Descriptor } from './descriptor.js';
 export type { BlobStore } from './blob-store.js';

@@ -2,7 +2,8 @@
 // decompression chosen by magic bytes, then the diff_id of the uncompressed tar.
 import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
 import { ImageError, errorMessage } from '../errors.js';
-import { decompressor, type Compression } from './decompress.js';
+import type { Compression } from './compression.js';
+import { decompressor } from './decompress.js';
 import { VerifyStream } from './verify-stream.js';
 
 /** The consumer's end of the chain: every failure reaches it as one ImageError naming the layer. */

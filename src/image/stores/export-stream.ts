@@ -10,7 +10,8 @@ import type TarStream from 'tar-stream';
 import { ImageError, errorMessage } from '../../errors.js';
 import type { ArrivingLayer } from '../../model/image.js';
 import { lazyRequire } from '../../util/lazy-require.js';
-import { decompressor, detectCompression, type Compression } from '../decompress.js';
+import { detectCompression, type Compression } from '../compression.js';
+import { decompressor } from '../decompress.js';
 import { normaliseEntryName } from '../tar-index.js';
 import { MAX_METADATA_BLOB } from '../verified-blob.js';
 
