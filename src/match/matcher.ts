@@ -8,6 +8,7 @@ import { affects } from '../version/index.js';
 import { namesPackage } from '../vulndb/ecosystem.js';
 import { lookupKey, normalisePackageName, type Enrichment, type PackageQuery, type VulnSource } from '../vulndb/source.js';
 import { sortCvss } from './cvss.js';
+import { cvssVectorsOf, type CvssScore, type CvssScores } from '../cvss/vectors.js';
 import { groupByVulnerability, type RecordGroup } from './group.js';
 import { lookupsFor, type PackageLookup } from './queries.js';
 import { chooseSeverity, type SeverityPreference } from './severity.js';
@@ -138,7 +139,7 @@ interface Draft {
   vendor?: Severity;
 }
 
-function buildFinding(pkg: Package, group: RecordGroup<Hit>): Draft {
+function buildFinding(pkg: Package, group: RecordGroup<Hit>, scores: CvssScores): Draft {
   const members = group.members;
   const all = group.folded.length > 0 ? [...members, ...group.folded] : members;
   const id = preferredId(group.ids, members[0]!.record.id);
@@ -149,7 +150,7 @@ function buildFinding(pkg: Package, group: RecordGroup<Hit>): Draft {
   let status: FindingStatus = fixedVersions.length > 0 ? 'fixed' : 'affected';
   if (status === 'affected') {
     for (const h of members) {
-      const s = affectedFacts(h.record, h.affected).unfixed;
+      const s = affectedFacts(h.record, h.affected, scores).unfixed;
       if (s !== 'affected') {
         status = s;
         break;
@@ -162,10 +163,10 @@ function buildFinding(pkg: Package, group: RecordGroup<Hit>): Draft {
   let modified: string | undefined;
   const references = new Set<string>();
   const recordIds = new Set<string>();
-  if (all.length === 1) cvss = [...affectedFacts(all[0]!.record, all[0]!.affected).cvss];
-  else cvss = sortCvss(uniq(all.flatMap((h) => affectedFacts(h.record, h.affected).cvss)));
+  if (all.length === 1) cvss = [...affectedFacts(all[0]!.record, all[0]!.affected, scores).cvss];
+  else cvss = sortCvss(uniq(all.flatMap((h) => affectedFacts(h.record, h.affected, scores).cvss)));
   for (const h of all) {
-    vendor ??= affectedFacts(h.record, h.affected).vendor;
+    vendor ??= affectedFacts(h.record, h.affected, scores).vendor;
     const p = h.record.published;
     if (p && (published === undefined || p < published)) published = p;
     const m = h.record.modified;
@@ -246,9 +247,11 @@ export async function matchPackages(
   for (const ls of lookups) for (const l of ls) queries.set(lookupKey(l.query), l.query);
   const records = await source.lookup([...queries.values()]);
 
+  const hits = packages.map((pkg, i) => hitsFor(pkg, lookups[i]!, records, warn, uncheck));
+  const scores = await scoresOf(hits, source);
   const drafts: Draft[] = [];
   packages.forEach((pkg, i) => {
-    for (const g of groupByVulnerability(hitsFor(pkg, lookups[i]!, records, warn, uncheck))) drafts.push(buildFinding(pkg, g));
+    for (const g of groupByVulnerability(hits[i]!)) drafts.push(buildFinding(pkg, g, scores));
   });
 
   const cveIds = new Set<string>();
@@ -260,4 +263,22 @@ export async function matchPackages(
   // Code-unit order: the same on every machine (localeCompare follows the host's locale).
   findings.sort((a, b) => compareStrings(a.package.name, b.package.name) || compareStrings(a.package.path, b.package.path) || compareStrings(a.id, b.id));
   return { findings, warnings, unchecked };
+}
+
+/**
+ * The base score of every CVSS vector the hits carry: the DB's, computed at import by this very
+ * calculator (`VulnSource.cvssScores`), else computed here; the calculator loads only for the
+ * vectors left.
+ */
+async function scoresOf(hits: Hit[][], source: VulnSource): Promise<CvssScores> {
+  const vectors = new Set<string>();
+  for (const list of hits) for (const h of list) for (const v of cvssVectorsOf(h.record, h.affected)) vectors.add(v);
+  if (vectors.size === 0) return new Map();
+  const scores = new Map<string, CvssScore | null>(source.cvssScores ? await source.cvssScores([...vectors]) : []);
+  const left = [...vectors].filter((v) => !scores.has(v));
+  if (left.length > 0) {
+    const { scoreVector } = await import('../cvss/calculator.js');
+    for (const v of left) scores.set(v, scoreVector(v));
+  }
+  return scores;
 }

@@ -3,7 +3,8 @@
 // package that hits them.
 import type { Cvss, FindingStatus, Severity } from '../model/finding.js';
 import type { OsvAffected, OsvRecord } from '../model/osv.js';
-import { parseCvss, sortCvss } from './cvss.js';
+import { sortCvss } from './cvss.js';
+import { cvssVectorsOf, normaliseVector, type CvssScores } from '../cvss/vectors.js';
 import { unfixedStatus, vendorSeverity } from './vendor.js';
 
 export interface RecordFacts {
@@ -65,16 +66,22 @@ export function recordFacts(record: OsvRecord): RecordFacts {
   return f;
 }
 
-/** Facts of one affected entry of `record`. */
-export function affectedFacts(record: OsvRecord, affected: OsvAffected): AffectedFacts {
+/**
+ * Facts of one affected entry of `record`. `scores` holds the score of every CVSS vector of the
+ * entry and its record (the matcher gathers them first: from the DB, else the calculator); a vector
+ * not in it is a bug, and throws rather than leave the finding unscored.
+ */
+export function affectedFacts(record: OsvRecord, affected: OsvAffected, scores: CvssScores): AffectedFacts {
   const cache = recordFacts(record).affected;
   let f = cache.get(affected);
   if (!f) {
     const cvss: Cvss[] = [];
-    for (const s of [...(affected.severity ?? []), ...(record.severity ?? [])]) {
-      if (!/^CVSS_V[234]$/.test(s.type)) continue;
-      const c = parseCvss(s.score, record.id);
-      if (c && !cvss.some((o) => o.vector === c.vector)) cvss.push(c);
+    for (const raw of cvssVectorsOf(record, affected)) {
+      const s = scores.get(raw);
+      if (s === undefined) throw new Error(`CVSS vector of ${record.id} was not scored`);
+      if (s === null) continue;
+      const vector = normaliseVector(raw);
+      if (!cvss.some((o) => o.vector === vector)) cvss.push({ version: s.version, vector, score: s.score, source: record.id });
     }
     const vendor = vendorSeverity(record, affected);
     f = { cvss: sortCvss(cvss), ...(vendor ? { vendor } : {}), unfixed: unfixedStatus(record, affected) };

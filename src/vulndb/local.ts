@@ -7,7 +7,8 @@ import { PortcullisError, errorMessage } from '../errors.js';
 import { lookupKey, normalisePackageName, type Enrichment, type PackageQuery, type VulnSource } from './source.js';
 import { dataDateOf } from './freshness.js';
 import { heldEcosystems, readCoverage } from './stats.js';
-import { openReadonly, type Db } from './store.js';
+import { countIntel, openReadonly, type Db } from './store.js';
+import { CVSS_CALCULATOR_ID, type CvssScore } from '../cvss/vectors.js';
 
 export interface SourceInfo {
   name: string;
@@ -42,6 +43,8 @@ export interface LocalDb extends VulnSource {
   /** The synchronous core of lookup (the server uses it). Returned records are frozen and shared. */
   lookupSync(queries: PackageQuery[]): Map<string, OsvRecord[]>;
   enrichSync(ids: string[]): Map<string, Enrichment>;
+  /** The synchronous core of cvssScores (the server uses it). */
+  cvssScoresSync(vectors: string[]): Map<string, CvssScore | null>;
   modifiedOf(id: string): string | undefined;
   coverageSync(ecosystems: string[]): Map<string, EcosystemData>;
   /** Every ecosystem named by a live record's affected entry, with its counts and data date. */
@@ -81,7 +84,32 @@ class SqliteSource implements LocalDb {
       nvd: db.prepare('SELECT cve, json FROM nvd WHERE cve IN (SELECT value FROM json_each(?))').raw(),
       sources: db.prepare('SELECT name, kind, url, etag, last_modified AS lastModified, fetched_at AS fetchedAt, records, data_date AS dataDate FROM sources ORDER BY name'),
       builtAt: db.prepare("SELECT value FROM meta WHERE key = 'built_at'").pluck(),
+      cvssCalculator: db.prepare("SELECT value FROM meta WHERE key = 'cvss_calculator'").pluck(),
     };
+  }
+
+  /** Scores a scan may use: the DB's when our calculator made them (undefined: none). */
+  private cvssStmt: ReturnType<Db['prepare']> | null | undefined;
+
+  async cvssScores(vectors: string[]): Promise<Map<string, CvssScore | null>> {
+    return this.cvssScoresSync(vectors);
+  }
+
+  cvssScoresSync(vectors: string[]): Map<string, CvssScore | null> {
+    return this.guard(() => {
+      const out = new Map<string, CvssScore | null>();
+      if (this.cvssStmt === undefined) {
+        this.cvssStmt =
+          this.q.cvssCalculator.get() === CVSS_CALCULATOR_ID
+            ? this.db.prepare('SELECT vector, version, score FROM cvss WHERE vector IN (SELECT value FROM json_each(?))').raw()
+            : null;
+      }
+      if (this.cvssStmt === null || vectors.length === 0) return out;
+      for (const [vector, version, score] of this.cvssStmt.all(JSON.stringify(vectors)) as [string, CvssScore['version'] | null, number | null][]) {
+        out.set(vector, version !== null && score !== null ? { version, score } : null);
+      }
+      return out;
+    });
   }
 
   /**
@@ -146,9 +174,17 @@ class SqliteSource implements LocalDb {
     );
   }
 
+  /** As counted when the file was published; a file from before that was stored is counted now. */
   private intelCounts(): { kev: number; epss: number; nvd: number } {
-    const one = (sql: string) => this.db.prepare(sql).pluck().get() as number;
-    return { kev: one('SELECT count(*) FROM kev'), epss: one('SELECT count(*) FROM epss'), nvd: one('SELECT count(*) FROM nvd') };
+    const stored = this.db.prepare("SELECT value FROM meta WHERE key = 'intel_counts'").pluck().get() as string | undefined;
+    if (stored !== undefined) {
+      const c = JSON.parse(stored) as Record<string, unknown>;
+      const n = (x: unknown) => (Number.isSafeInteger(x) && (x as number) >= 0 ? (x as number) : undefined);
+      const kev = n(c.kev), epss = n(c.epss), nvd = n(c.nvd);
+      if (kev !== undefined && epss !== undefined && nvd !== undefined) return { kev, epss, nvd };
+      throw new PortcullisError("database read failed (corrupt file?): meta 'intel_counts' is not three counts", { subject: this.path });
+    }
+    return countIntel(this.db);
   }
 
   coverageSync(ecosystems: string[]): Map<string, EcosystemData> {

@@ -15,6 +15,7 @@ import type { DbSummary } from '../model/report.js';
 import { affectedFor, mainEcosystem } from './ecosystem.js';
 import { lookupKey, REMOTE_PROTOCOL, type Enrichment, type PackageQuery, type VulnSource } from './source.js';
 import { checkOsvRecord } from './validate.js';
+import { CVSS_CALCULATOR_ID, type CvssScore } from '../cvss/vectors.js';
 
 export { REMOTE_PROTOCOL };
 
@@ -342,9 +343,48 @@ class RemoteSource implements RemoteDb {
     return out;
   }
 
+  /**
+   * The server's scores when it computed them with our calculator. A server without the route
+   * (older than it) or with another calculator gives none: the matcher scores the vectors itself.
+   * An answer that does not keep to the protocol is an error, as for every other route.
+   */
+  async cvssScores(vectors: string[]): Promise<Map<string, CvssScore | null>> {
+    const out = new Map<string, CvssScore | null>();
+    if (this.mode === 'osv' || vectors.length === 0) return out;
+    const path = '/v1/portcullis/cvss';
+    for (const batch of chunks([...new Set(vectors)], 5000)) {
+      let v: unknown;
+      try {
+        v = await this.http.call('POST', path, { vectors: batch });
+      } catch (err) {
+        if (err instanceof NotFound) return new Map();
+        throw err;
+      }
+      const results = isObject(v) ? v.results : undefined;
+      if (!isObject(v) || !isObject(results)) throw this.http.fail(path, 'answer has no results object');
+      if (v.calculator !== CVSS_CALCULATOR_ID) return new Map();
+      const asked = new Set(batch);
+      for (const [k, e] of Object.entries(results)) {
+        if (!asked.has(k)) throw this.http.fail(path, 'answer holds a vector that was not asked for');
+        out.set(k, cvssScoreOf(this.http, path, e));
+      }
+    }
+    return out;
+  }
+
   async close(): Promise<void> {
     await this.http.close();
   }
+}
+
+const CVSS_VERSIONS: readonly unknown[] = ['2.0', '3.0', '3.1', '4.0'];
+
+function cvssScoreOf(http: Http, path: string, e: unknown): CvssScore | null {
+  if (e === null) return null;
+  if (!isObject(e) || !CVSS_VERSIONS.includes(e.version) || typeof e.score !== 'number' || !(e.score >= 0 && e.score <= 10)) {
+    throw http.fail(path, 'answer holds a score that is not a CVSS version and a number from 0 to 10');
+  }
+  return { version: e.version as CvssScore['version'], score: e.score };
 }
 
 /**

@@ -58,4 +58,8 @@ CREATE TABLE IF NOT EXISTS ecosystem_stats (
 CREATE TABLE IF NOT EXISTS kev (cve TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS epss (cve TEXT PRIMARY KEY, score REAL NOT NULL, percentile REAL NOT NULL, date TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS nvd (cve TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
+-- The base score of every CVSS vector the records write, by the vector as written, computed at
+-- import by the calculator meta 'cvss_calculator' names (version and score NULL: not valid CVSS).
+-- Added within schema 2: a file without it (or scored by another calculator) is scored at scan time.
+CREATE TABLE IF NOT EXISTS cvss (vector TEXT PRIMARY KEY, version TEXT, score REAL) WITHOUT ROWID;
 `;

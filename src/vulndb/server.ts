@@ -12,6 +12,7 @@ import { openLocalDb, type LocalDb } from './local.js';
 import { ServerMetrics } from './metrics.js';
 import { purlToQuery } from './purl.js';
 import { lookupKey, REMOTE_PROTOCOL, type PackageQuery } from './source.js';
+import { CVSS_CALCULATOR_ID } from '../cvss/vectors.js';
 
 export interface ServeOptions {
   dbPath: string;
@@ -206,13 +207,20 @@ export async function serveDb(opts: ServeOptions): Promise<RunningServer> {
         if (ids.length > maxBatch * 10) throw new HttpError(400, `too many ids: ${ids.length} (limit ${maxBatch * 10})`);
         return send(res, 200, { results: Object.fromEntries(d.enrichSync(ids as string[])) });
       }
+      case '/v1/portcullis/cvss': {
+        const vectors = obj.vectors;
+        if (!Array.isArray(vectors) || !vectors.every((x) => typeof x === 'string')) throw new HttpError(400, 'vectors: must be an array of strings');
+        if (vectors.length > maxBatch * 10) throw new HttpError(400, `too many vectors: ${vectors.length} (limit ${maxBatch * 10})`);
+        // The calculator our scores come from: a client carrying another one scores them itself.
+        return send(res, 200, { calculator: CVSS_CALCULATOR_ID, results: Object.fromEntries(d.cvssScoresSync(vectors as string[])) });
+      }
       default:
         throw new HttpError(404, 'not found');
     }
   }
 
   const routeName = (path: string): string =>
-    path.startsWith('/v1/vulns/') ? '/v1/vulns/{id}' : ['/v1/query', '/v1/querybatch', '/healthz', '/metrics', '/v1/portcullis/lookup', '/v1/portcullis/enrich', '/v1/portcullis/summary', '/v1/portcullis/coverage'].includes(path) ? path : 'other';
+    path.startsWith('/v1/vulns/') ? '/v1/vulns/{id}' : ['/v1/query', '/v1/querybatch', '/healthz', '/metrics', '/v1/portcullis/lookup', '/v1/portcullis/enrich', '/v1/portcullis/cvss', '/v1/portcullis/summary', '/v1/portcullis/coverage'].includes(path) ? path : 'other';
 
   let inFlight = 0;
   let drained: (() => void) | undefined;

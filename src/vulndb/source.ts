@@ -2,6 +2,7 @@ import type { EcosystemData } from '../model/coverage.js';
 import type { Cvss, EpssScore, KevEntry } from '../model/finding.js';
 import type { OsvRecord } from '../model/osv.js';
 import type { DbSummary } from '../model/report.js';
+import type { CvssScore } from '../cvss/vectors.js';
 import { normaliseName } from '../ecosystems/index.js';
 
 /**
@@ -45,6 +46,13 @@ export interface VulnSource {
   coverage(ecosystems: string[]): Promise<Map<string, EcosystemData>>;
   /** Enrichment by CVE id (KEV, EPSS, NVD CVSS). Unknown ids are absent from the map. */
   enrich(ids: string[]): Promise<Map<string, Enrichment>>;
+  /**
+   * Base scores the data holds for these CVSS vectors (as records write them), computed at import
+   * by the calculator `CVSS_CALCULATOR_ID` names; null for a vector that is not valid CVSS. A vector
+   * it holds no score for is absent, and so is every one when the data was scored by another
+   * calculator: the matcher scores those itself. Optional: a source without scores omits it.
+   */
+  cvssScores?(vectors: string[]): Promise<Map<string, CvssScore | null>>;
   close(): Promise<void>;
 }
 

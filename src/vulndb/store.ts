@@ -166,6 +166,8 @@ export function beginBuild(path: string, opts: { fresh?: boolean } = {}): DbBuil
     db.pragma('busy_timeout = 5000');
     db.pragma('cache_size = -65536');
     if (fromExisting && oldVersion !== DB_SCHEMA_VERSION) upgrade(db, oldVersion);
+    // Tables added within a schema version (cvss); every statement is IF NOT EXISTS.
+    if (fromExisting) db.exec(DDL);
     if (!fromExisting) {
       db.pragma(`application_id = ${APPLICATION_ID}`);
       db.exec(DDL);
@@ -184,6 +186,9 @@ export function beginBuild(path: string, opts: { fresh?: boolean } = {}): DbBuil
       done = true;
       try {
         db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('built_at', new Date().toISOString());
+        // Counted once here, not by every scan: count(*) walks the whole table (EPSS's ~290k rows
+        // took ~80 ms from the page cache, ~240 ms from disk). The file never changes once published.
+        db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('intel_counts', JSON.stringify(countIntel(db)));
         db.pragma('wal_checkpoint(TRUNCATE)');
         db.pragma('journal_mode = DELETE');
         db.pragma('synchronous = FULL');
@@ -207,4 +212,10 @@ export function beginBuild(path: string, opts: { fresh?: boolean } = {}): DbBuil
 
 function rmTemp(tmp: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(tmp + suffix, { force: true });
+}
+
+/** KEV, EPSS and NVD rows: what a DB's summary reports (stored at publish as meta 'intel_counts'). */
+export function countIntel(db: Db): { kev: number; epss: number; nvd: number } {
+  const one = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+  return { kev: one('kev'), epss: one('epss'), nvd: one('nvd') };
 }

@@ -4,6 +4,8 @@ import type { Db } from './store.js';
 import { normalisePackageName } from './source.js';
 import type { EpssRow, KevRow, NvdRow } from './enrichment-parse.js';
 import { pruneStats, StatsDelta } from './stats.js';
+import { CVSS_CALCULATOR_ID, cvssVectorsOfRecords } from '../cvss/vectors.js';
+import { scoreVector } from '../cvss/calculator.js';
 
 /** `moved`: the same record (same modified and content) now attributed to this source. */
 export type UpsertResult = 'added' | 'replaced' | 'kept' | 'moved';
@@ -55,7 +57,37 @@ export class DbWriter {
         'INSERT OR REPLACE INTO sources (name, kind, url, etag, last_modified, fetched_at, records, data_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       getSource: db.prepare('SELECT name, kind, url, etag, last_modified AS lastModified, fetched_at AS fetchedAt, records, data_date AS dataDate FROM sources WHERE name = ?'),
+      cvss: db.prepare('INSERT OR IGNORE INTO cvss (vector, version, score) VALUES (?, ?, ?)'),
     };
+    this.rescoreIfStale();
+  }
+
+  /**
+   * A DB scored by another calculator (or before the cvss table existed) is scored again, whole,
+   * with ours: a scan trusts the table only when the DB names the calculator the scan carries.
+   */
+  private rescoreIfStale(): void {
+    const meta = this.db.prepare("SELECT value FROM meta WHERE key = 'cvss_calculator'").pluck();
+    if (meta.get() === CVSS_CALCULATOR_ID) return;
+    this.db.exec('BEGIN');
+    try {
+      this.db.exec('DELETE FROM cvss');
+      const vectors = new Set<string>();
+      for (const json of this.db.prepare('SELECT json FROM records').pluck().iterate() as IterableIterator<string>) {
+        cvssVectorsOfRecords([JSON.parse(json) as OsvRecord], vectors);
+      }
+      for (const v of vectors) this.scoreVector(v);
+      this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('cvss_calculator', ?)").run(CVSS_CALCULATOR_ID);
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  private scoreVector(vector: string): void {
+    const s = scoreVector(vector);
+    this.stmt.cvss.run(vector, s?.version ?? null, s?.score ?? null);
   }
 
   /** Before each write: commits a full batch, then makes sure the write is inside a transaction. */
@@ -125,6 +157,8 @@ export class DbWriter {
     // A withdrawn record holds nothing a lookup returns, but its date still dates the data.
     this.stats.add(ecos, source, withdrawn ? 0 : 1, record.modified);
     for (const alias of record.aliases ?? []) s.addAlias.run(alias, rid);
+    // Scores of a replaced record's old vectors stay: a score depends on the vector alone.
+    for (const v of cvssVectorsOfRecords([record])) this.scoreVector(v);
     return result;
   }
 

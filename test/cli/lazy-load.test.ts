@@ -4,7 +4,7 @@
 // launcher loaded (PORTCULLIS_TRACE_STARTUP) is traced back to the sources in it through its source
 // map; Node's own modules are read from process.moduleLoadList by a preloaded script.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,36 @@ describe('the built CLI loads what a run uses', () => {
     expect(ENCODERS.filter((s) => cdx.sources.has(s))).toEqual(['src/report/cyclonedx.ts']);
     expect(JSON.parse(cdx.stdout).bomFormat).toBe('CycloneDX');
   }, 300_000);
+
+  it('a scan whose DB scored its CVSS vectors at import loads no CVSS calculator; one scored by another calculator does', () => {
+    // A DB the CLI imports itself: one record per Debian source package, each with a CVSS vector.
+    const data = join(dir, 'cvss-records');
+    mkdirSync(data);
+    const dpkgSources = ['base-files', 'bash', 'coreutils', 'dpkg', 'glibc', 'tar'];
+    dpkgSources.forEach((name, i) =>
+      writeFileSync(join(data, `${i}.json`), JSON.stringify({
+        id: `DEBIAN-CVE-2099-${2000 + i}`, modified: '2026-12-01T00:00:00Z', upstream: [`CVE-2099-${2000 + i}`],
+        severity: [{ type: 'CVSS_V3', score: `CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:${i % 2 ? 'H' : 'L'}/A:H` }],
+        affected: [{ package: { ecosystem: 'Debian:12', name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] }],
+      })),
+    );
+    const db = join(dir, 'cvss.sqlite');
+    execFileSync(process.execPath, [CLI, 'db', 'import', data, '--db', db], { encoding: 'utf8' });
+    const env = { XDG_CACHE_HOME: join(dir, 'cvss-home', 'cache'), XDG_STATE_HOME: join(dir, 'cvss-home', 'state') };
+    const args = (path: string) => ['scan', fx.dockerArchive, '--db', path, '--policy', 'none', '--format', 'json', '--quiet', '--no-cache', '--skip-db-age-check'];
+    const CALCULATOR = ['src/cvss/calculator.ts', 'node_modules/ae-cvss-calculator/dist/ae-cvss-calculator.js'];
+    const scored = sourcesLoaded(args(db), env);
+    for (const s of CALCULATOR) expect(scored.sources, s).not.toContain(s);
+    const cvss = (out: string) => (JSON.parse(out) as { findings: { id: string; cvss: unknown[] }[] }).findings.map((f) => [f.id, f.cvss]);
+    expect(cvss(scored.stdout).length).toBeGreaterThan(3);
+
+    const other = join(dir, 'cvss-other.sqlite');
+    copyFileSync(db, other);
+    execFileSync(process.execPath, ['-e', `const D = require('better-sqlite3'); const d = new D(${JSON.stringify(other)}); d.exec("UPDATE meta SET value = 'ae-cvss-calculator@0.0.1' WHERE key = 'cvss_calculator'"); d.close();`], { cwd: PROJECT_ROOT });
+    const rescored = sourcesLoaded(args(other), env);
+    for (const s of CALCULATOR) expect(rescored.sources, s).toContain(s);
+    expect(cvss(rescored.stdout)).toEqual(cvss(scored.stdout));
+  }, 120_000);
 
   it("the bundle's memo key names the catalogers it was built with", () => {
     // scripts/bundle-cli.mjs writes the registry's store key in (src/inventory/registry-key.ts): the
