@@ -152,6 +152,13 @@ describe('CVSS scores over db serve', () => {
     try {
       expect(await remote.cvssScores!(VECTORS)).toEqual(await local.cvssScores!(VECTORS));
       expect(await cvssOf(remote)).toEqual(await cvssOf(local));
+      // The route checks what it is given, like the others.
+      const post = (body: unknown) => fetch(`${srv.url}/v1/portcullis/cvss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect((await post({ vectors: 'CVSS:3.1/AV:N' })).status).toBe(400);
+      expect((await post({ vectors: [1] })).status).toBe(400);
+      expect((await post({ vectors: Array.from({ length: 10_001 }, (_, i) => `v${i}`) })).status).toBe(400);
+      const ok = (await (await post({ vectors: [V31, 'not-stored'] })).json()) as { calculator: string; results: Record<string, unknown> };
+      expect(ok).toEqual({ calculator: CVSS_CALCULATOR_ID, results: { [V31]: { version: '3.1', score: 9.8 } } });
     } finally {
       await remote.close();
       await local.close();
