@@ -79,6 +79,8 @@ export class DbWriter {
       for (const v of vectors) this.scoreVector(v);
       this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('cvss_calculator', ?)").run(CVSS_CALCULATOR_ID);
       this.db.exec('COMMIT');
+      // Published even when nothing else changes (an import of records it already holds).
+      if (vectors.size > 0) this.changed = true;
     } catch (err) {
       this.db.exec('ROLLBACK');
       throw err;

@@ -123,6 +123,24 @@ describe('CVSS scores stored at import', () => {
     }
   });
 
+  it('an import of nothing new into such a DB still publishes it scored', async () => {
+    const p = join(dir, 'rescored-unchanged.sqlite');
+    copyFileSync(dbPath, p);
+    const w = new Database(p);
+    w.exec("DROP TABLE cvss; DELETE FROM meta WHERE key IN ('cvss_calculator', 'intel_counts')");
+    w.close();
+    // The very records it holds (importRecords wrote them there).
+    const stats = await importFiles(p, [join(dir, 'scored-records')], { warn: () => {} });
+    expect(stats.added + stats.replaced).toBe(0);
+    const db2 = openLocalDb(p);
+    try {
+      const stored = await db2.cvssScores!(VECTORS);
+      for (const v of VECTORS) expect(stored.get(v), v).toEqual(scoreVector(v));
+    } finally {
+      await db2.close();
+    }
+  });
+
   it('an import into such a DB scores every record again, old ones included', async () => {
     const p = join(dir, 'rescored.sqlite');
     copyFileSync(dbPath, p);
