@@ -54,6 +54,27 @@ async function importRecords(name: string, records: OsvRecord[]): Promise<string
   return dbPath;
 }
 
+/** A copy of the DB at `from`, changed by `sql`. */
+function editedCopy(from: string, name: string, sql: string): string {
+  const p = join(dir, `${name}.sqlite`);
+  copyFileSync(from, p);
+  const w = new Database(p);
+  w.exec(sql);
+  w.close();
+  return p;
+}
+
+/** The DB at `path` holds the calculator's score of every one of VECTORS. */
+async function expectScored(path: string): Promise<void> {
+  const db = openLocalDb(path);
+  try {
+    const stored = await db.cvssScores!(VECTORS);
+    for (const v of VECTORS) expect(stored.get(v), v).toEqual(scoreVector(v));
+  } finally {
+    await db.close();
+  }
+}
+
 const cvssOf = async (db: VulnSource) => (await matchPackages(PACKAGES, db)).findings.map((f) => ({ id: f.id, package: { name: f.package.name }, cvss: f.cvss, severity: f.severity }));
 
 describe('CVSS scores stored at import', () => {
@@ -87,12 +108,7 @@ describe('CVSS scores stored at import', () => {
   });
 
   it('the scan takes the DB\'s score, not its own, when the DB names our calculator', async () => {
-    const forged = join(dir, 'forged.sqlite');
-    copyFileSync(dbPath, forged);
-    const w = new Database(forged);
-    w.prepare('UPDATE cvss SET score = 1.5 WHERE vector = ?').run(V31);
-    w.close();
-    const f = openLocalDb(forged);
+    const f = openLocalDb(editedCopy(dbPath, 'forged', `UPDATE cvss SET score = 1.5 WHERE vector = '${V31}'`));
     try {
       const left = (await matchPackages([pkg('left-pad')], f)).findings[0]!;
       expect(left.cvss.find((c) => c.version === '3.1')?.score).toBe(1.5);
@@ -104,16 +120,11 @@ describe('CVSS scores stored at import', () => {
   it('a DB scored by another calculator, or from before the table, is scored by the scan: same findings', async () => {
     const live = await cvssOf(memorySource(RECORDS));
     for (const [name, sql] of [
-      ['other-calculator', "UPDATE meta SET value = 'ae-cvss-calculator@0.0.1' WHERE key = 'cvss_calculator'"],
+      // Its scores changed too: they must not be used.
+      ['other-calculator', "UPDATE meta SET value = 'ae-cvss-calculator@0.0.1' WHERE key = 'cvss_calculator'; UPDATE cvss SET score = 1.5"],
       ['no-table', "DROP TABLE cvss; DELETE FROM meta WHERE key = 'cvss_calculator'"],
     ] as const) {
-      const p = join(dir, `${name}.sqlite`);
-      copyFileSync(dbPath, p);
-      const w = new Database(p);
-      w.exec(sql);
-      if (name === 'other-calculator') w.prepare('UPDATE cvss SET score = 1.5').run();
-      w.close();
-      const old = openLocalDb(p);
+      const old = openLocalDb(editedCopy(dbPath, name, sql));
       try {
         expect((await old.cvssScores!(VECTORS)).size, name).toBe(0);
         expect(await cvssOf(old), name).toEqual(live);
@@ -124,40 +135,20 @@ describe('CVSS scores stored at import', () => {
   });
 
   it('an import of nothing new into such a DB still publishes it scored', async () => {
-    const p = join(dir, 'rescored-unchanged.sqlite');
-    copyFileSync(dbPath, p);
-    const w = new Database(p);
-    w.exec("DROP TABLE cvss; DELETE FROM meta WHERE key IN ('cvss_calculator', 'intel_counts')");
-    w.close();
+    const p = editedCopy(dbPath, 'rescored-unchanged', "DROP TABLE cvss; DELETE FROM meta WHERE key IN ('cvss_calculator', 'intel_counts')");
     // The very records it holds (importRecords wrote them there).
     const stats = await importFiles(p, [join(dir, 'scored-records')], { warn: () => {} });
     expect(stats.added + stats.replaced).toBe(0);
-    const db2 = openLocalDb(p);
-    try {
-      const stored = await db2.cvssScores!(VECTORS);
-      for (const v of VECTORS) expect(stored.get(v), v).toEqual(scoreVector(v));
-    } finally {
-      await db2.close();
-    }
+    await expectScored(p);
   });
 
   it('an import into such a DB scores every record again, old ones included', async () => {
-    const p = join(dir, 'rescored.sqlite');
-    copyFileSync(dbPath, p);
-    const w = new Database(p);
-    w.exec("DROP TABLE cvss; DELETE FROM meta WHERE key = 'cvss_calculator'");
-    w.close();
+    const p = editedCopy(dbPath, 'rescored', "DROP TABLE cvss; DELETE FROM meta WHERE key = 'cvss_calculator'");
     const input = join(dir, 'one-more');
     mkdirSync(input);
     writeFileSync(join(input, 'x.json'), JSON.stringify(rec('GHSA-aaaa-0004', 'no-pad', [])));
     await importFiles(p, [input], { warn: () => {} });
-    const again = openLocalDb(p);
-    try {
-      const stored = await again.cvssScores!(VECTORS);
-      for (const v of VECTORS) expect(stored.get(v), v).toEqual(scoreVector(v));
-    } finally {
-      await again.close();
-    }
+    await expectScored(p);
   });
 });
 

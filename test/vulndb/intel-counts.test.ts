@@ -40,28 +40,23 @@ describe('intel counts', () => {
     expect(db.summary().intel).toEqual(counted);
     await db.close();
 
+    /** A copy of the DB changed by `sql`, its summary's counts (or what reading them throws). */
+    const variant = (name: string, sql: string) => {
+      const path = join(dir, `${name}.sqlite`);
+      copyFileSync(dbPath, path);
+      edit(path, sql);
+      const v = openLocalDb(path);
+      try {
+        return v.summary().intel;
+      } finally {
+        void v.close();
+      }
+    };
     // The summary reads the stored counts (a changed number shows: no table was counted)...
-    const changed = join(dir, 'changed.sqlite');
-    copyFileSync(dbPath, changed);
-    edit(changed, `UPDATE meta SET value = '{"kev":1,"epss":2,"nvd":3}' WHERE key = 'intel_counts'`);
-    const c = openLocalDb(changed);
-    expect(c.summary().intel).toEqual({ kev: 1, epss: 2, nvd: 3 });
-    await c.close();
-
+    expect(variant('changed', `UPDATE meta SET value = '{"kev":1,"epss":2,"nvd":3}' WHERE key = 'intel_counts'`)).toEqual({ kev: 1, epss: 2, nvd: 3 });
     // ...a file published before they were stored is counted...
-    const older = join(dir, 'older.sqlite');
-    copyFileSync(dbPath, older);
-    edit(older, "DELETE FROM meta WHERE key = 'intel_counts'");
-    const o = openLocalDb(older);
-    expect(o.summary().intel).toEqual(counted);
-    await o.close();
-
+    expect(variant('older', "DELETE FROM meta WHERE key = 'intel_counts'")).toEqual(counted);
     // ...and stored counts that are not counts are a corrupt file, never zero.
-    const bad = join(dir, 'bad.sqlite');
-    copyFileSync(dbPath, bad);
-    edit(bad, `UPDATE meta SET value = '{"kev":-1,"epss":"x"}' WHERE key = 'intel_counts'`);
-    const b = openLocalDb(bad);
-    expect(() => b.summary()).toThrow(/intel_counts/);
-    await b.close();
+    expect(() => variant('bad', `UPDATE meta SET value = '{"kev":-1,"epss":"x"}' WHERE key = 'intel_counts'`)).toThrow(/intel_counts/);
   });
 });
