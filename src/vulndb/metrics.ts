@@ -17,8 +17,11 @@ export class ServerMetrics {
     h.count++;
   }
 
-  render(dbAgeSeconds: number | undefined, records: number): string {
+  render(dbAgeSeconds: number | undefined, records: number, inFlight: number): string {
     const out: string[] = [];
+    // This scrape itself is one of them.
+    out.push('# HELP portcullis_http_requests_in_flight Requests being answered.', '# TYPE portcullis_http_requests_in_flight gauge');
+    out.push(`portcullis_http_requests_in_flight ${inFlight}`);
     out.push('# HELP portcullis_http_requests_total HTTP requests by route and status.', '# TYPE portcullis_http_requests_total counter');
     for (const [key, n] of [...this.requests].sort()) {
       const [route, status] = key.split('\u0000');

@@ -153,7 +153,7 @@ export async function serveDb(opts: ServeOptions): Promise<RunningServer> {
       // The age of the data itself (docs/database.md, Freshness), as the scan checks it.
       const dated = s.dataDate ?? s.updatedAt;
       const age = dated ? (Date.now() - Date.parse(dated)) / 1000 : undefined;
-      return send(res, 200, metrics.render(age, d.counts().records), 'text/plain; version=0.0.4');
+      return send(res, 200, metrics.render(age, d.counts().records, inFlight), 'text/plain; version=0.0.4');
     }
     if (path.startsWith('/v1/vulns/') && method === 'GET') {
       const id = decodeURIComponent(path.slice('/v1/vulns/'.length));

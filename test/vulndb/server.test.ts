@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -122,11 +123,28 @@ describe.skipIf(!HAVE_SHARED)('db serve over real HTTP', () => {
   it('shuts down gracefully: an in-flight request completes', async () => {
     const s2 = await serveDb({ dbPath, host: '127.0.0.1', port: 0 });
     const queries = Array.from({ length: 1000 }, (_, i) => ({ package: { ecosystem: 'PyPI', name: `pkg-${i}` }, version: '1.0' }));
-    const pending = call(`${s2.url}/v1/querybatch`, 'POST', { queries });
-    await new Promise((r) => setTimeout(r, 5));
+    const body = Buffer.from(JSON.stringify({ queries }));
+    // The request is in flight for certain: its headers and half its body sent, the server counting
+    // it (the scrape itself is the other one). Only then does the server begin to shut down.
+    const socket = connect(s2.port, '127.0.0.1');
+    const answer = new Promise<string>((resolve, reject) => {
+      let got = '';
+      socket.on('data', (c: Buffer) => (got += c.toString('latin1')));
+      socket.on('end', () => resolve(got));
+      socket.on('error', reject);
+    });
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.write(`POST /v1/querybatch HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`);
+    socket.write(body.subarray(0, body.length >> 1));
+    for (let i = 0; ; i++) {
+      const m = await call(`${s2.url}/metrics`, 'GET');
+      if (/^portcullis_http_requests_in_flight 2$/m.test(m.text)) break;
+      expect(i, m.text).toBeLessThan(200);
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const closing = s2.close();
-    const r = await pending;
-    expect(r.status).toBe(200);
+    socket.end(body.subarray(body.length >> 1));
+    expect((await answer).split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
     await closing;
     await expect(call(`${s2.url}/healthz`, 'GET')).rejects.toThrow();
   });
