@@ -14,6 +14,7 @@ import { PROJECT_ROOT } from '../helpers/shared.js';
 import { startRedis } from '../cache/redis-harness.js';
 import { storeKey } from '../../src/inventory/layer-keys.js';
 import { registryWanters } from '../../src/inventory/walk-job.js';
+import { serveDb } from '../../src/vulndb/index.js';
 
 const BUNDLE = join(PROJECT_ROOT, 'dist/cli-bundle');
 const CLI = join(PROJECT_ROOT, 'bin/portcullis.js');
@@ -39,15 +40,31 @@ function sourcesLoaded(args: string[], env: NodeJS.ProcessEnv): { sources: Set<s
   const out = join(dir, `builtins-${runs++}.json`);
   const r = spawnSync(process.execPath, ['-r', BUILTINS_PRELOAD, CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env, PORTCULLIS_TRACE_STARTUP: '1', LAZY_LOAD_BUILTINS_OUT: out } });
   expect(r.status, r.stderr).toBe(0);
-  const m = /^portcullis: started from dist\/cli-bundle\/main\.js; code caches: (.*)$/m.exec(r.stderr);
-  expect(m, r.stderr).not.toBeNull();
+  return { sources: sourcesOfTrace(r.stderr), builtins: JSON.parse(readFileSync(out, 'utf8')) as string[], stdout: r.stdout };
+}
+
+/** sourcesLoaded, with the child run asynchronously (a server in this process must answer it). */
+async function sourcesLoadedAsync(args: string[], env: NodeJS.ProcessEnv): Promise<{ sources: Set<string>; stdout: string }> {
+  const { execFile } = await import('node:child_process');
+  const r = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+    execFile(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env, PORTCULLIS_TRACE_STARTUP: '1' } }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve({ stdout, stderr }),
+    ),
+  );
+  return { sources: sourcesOfTrace(r.stderr), stdout: r.stdout };
+}
+
+/** The src/ files (and packages) in the bundle files a run's startup trace names. */
+function sourcesOfTrace(stderr: string): Set<string> {
+  const m = /^portcullis: started from dist\/cli-bundle\/main\.js; code caches: (.*)$/m.exec(stderr);
+  expect(m, stderr).not.toBeNull();
   const sources = new Set<string>();
   for (const use of m![1]!.split(', ')) {
     const file = use.split(' ')[0]!;
     const map = JSON.parse(readFileSync(join(BUNDLE, `${file}.map`), 'utf8')) as { sources: string[] };
     for (const s of map.sources) sources.add(s.replace(/^(\.\.\/)+/, ''));
   }
-  return { sources, builtins: JSON.parse(readFileSync(out, 'utf8')) as string[], stdout: r.stdout };
+  return sources;
 }
 
 const WALKING = ['src/inventory/read-inventory.ts', 'src/inventory/walker.ts', 'src/inventory/walk-pool.ts', 'src/inventory/tar-reader.ts', 'src/inventory/walk-layer.ts'];
@@ -85,7 +102,7 @@ describe('the built CLI loads what a run uses', () => {
     expect(JSON.parse(cdx.stdout).bomFormat).toBe('CycloneDX');
   }, 300_000);
 
-  it('a scan whose DB scored its CVSS vectors at import loads no CVSS calculator; one scored by another calculator does', () => {
+  it('a scan whose DB scored its CVSS vectors at import loads no CVSS calculator, locally or through db serve; one scored by another calculator does', async () => {
     // A DB the CLI imports itself: one record per Debian source package, each with a CVSS vector.
     const data = join(dir, 'cvss-records');
     mkdirSync(data);
@@ -113,6 +130,18 @@ describe('the built CLI loads what a run uses', () => {
     const rescored = sourcesLoaded(args(other), env);
     for (const s of CALCULATOR) expect(rescored.sources, s).toContain(s);
     expect(cvss(rescored.stdout)).toEqual(cvss(scored.stdout));
+
+    // Through `db serve` (a fleet's DB replicas) the scores come with the answer, and no calculator loads.
+    const served = await serveDb({ dbPath: db, host: '127.0.0.1', port: 0 });
+    try {
+      const remoteArgs = ['scan', fx.dockerArchive, '--db-url', served.url, '--policy', 'none', '--format', 'json', '--quiet', '--no-cache', '--skip-db-age-check'];
+      const remote = await sourcesLoadedAsync(remoteArgs, env);
+      expect(remote.sources).toContain('src/vulndb/remote.ts');
+      for (const s of CALCULATOR) expect(remote.sources, s).not.toContain(s);
+      expect(cvss(remote.stdout)).toEqual(cvss(scored.stdout));
+    } finally {
+      await served.close();
+    }
   }, 120_000);
 
   it("the bundle's memo key names the catalogers it was built with", () => {
