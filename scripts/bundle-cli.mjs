@@ -30,6 +30,7 @@ import { writeCodeCache } from '../dist/util/commonjs-code-cache.js';
 import { storeKey } from '../dist/inventory/layer-keys.js';
 import { registryWanters } from '../dist/inventory/walk-job.js';
 import { lazyBuiltins } from './lazy-builtins.mjs';
+import { packageurlCollator } from './packageurl-collator.mjs';
 import { redisClientCommands, redisCommandMetadata } from './redis-client-commands.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -59,6 +60,7 @@ await build({
   external: EXTERNAL,
   define: { 'import.meta.url': '__portcullisChunkUrl', __PORTCULLIS_REGISTRY_STORE_KEY__: JSON.stringify(REGISTRY_STORE_KEY) },
   plugins: [
+    packageurlCollator(ROOT),
     {
       // redis-module.ts's import of redis-lib is the shipped CommonJS file (built below); it is
       // loaded that way only if its code-cache loader cannot be used.
