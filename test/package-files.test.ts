@@ -10,3 +10,23 @@ it('package.json files lists only paths that exist (dist aside)', () => {
   const missing = pkg.files.filter((f) => f !== 'dist' && !existsSync(join(PROJECT_ROOT, f)));
   expect(missing).toEqual([]);
 });
+
+it('the image build has every script the bundle build imports (Containerfile, .dockerignore, the image fixture key)', async () => {
+  const { BUILD_SCRIPTS } = await import('./fixtures/portcullis-image.js');
+  // The bundle script and the local modules it imports, transitively (scripts/*.mjs).
+  const needed = new Set<string>();
+  const visit = (file: string): void => {
+    if (needed.has(file)) return;
+    needed.add(file);
+    for (const m of readFileSync(join(PROJECT_ROOT, file), 'utf8').matchAll(/from '\.\/([\w-]+\.mjs)'/g)) visit(`scripts/${m[1]}`);
+  };
+  visit('scripts/bundle-cli.mjs');
+  // warm-cli-cache.mjs is run by the bundle script as a child, not imported.
+  expect(readFileSync(join(PROJECT_ROOT, 'scripts/bundle-cli.mjs'), 'utf8')).toContain('warm-cli-cache.mjs');
+  needed.add('scripts/warm-cli-cache.mjs');
+  const copied = /^COPY (scripts\/.*) \.\/scripts\/$/m.exec(readFileSync(join(PROJECT_ROOT, 'Containerfile'), 'utf8'))?.[1]?.split(' ') ?? [];
+  const allowed = readFileSync(join(PROJECT_ROOT, '.dockerignore'), 'utf8').split('\n').filter((l) => l.startsWith('!scripts/')).map((l) => l.slice(1));
+  expect([...copied].sort()).toEqual([...needed].sort());
+  expect([...allowed].sort()).toEqual([...needed].sort());
+  expect([...BUILD_SCRIPTS].sort()).toEqual([...needed].sort());
+});
