@@ -22,19 +22,26 @@ export type CvssScores = ReadonlyMap<string, CvssScore | null>;
 
 const CVSS_TYPE = /^CVSS_V[234]$/;
 
+/** Hands each CVSS entry's vector of a severity list, as written, to `take`. */
+function cvssIn(list: OsvRecord['severity'], take: (vector: string) => void): void {
+  for (const s of list ?? []) if (CVSS_TYPE.test(s.type)) take(s.score);
+}
+
 /** The CVSS vectors of an affected entry and its record, as written, entry's first. */
 export function cvssVectorsOf(record: OsvRecord, affected: OsvAffected): string[] {
   const out: string[] = [];
-  for (const s of affected.severity ?? []) if (CVSS_TYPE.test(s.type)) out.push(s.score);
-  for (const s of record.severity ?? []) if (CVSS_TYPE.test(s.type)) out.push(s.score);
+  const take = (v: string) => out.push(v);
+  cvssIn(affected.severity, take);
+  cvssIn(record.severity, take);
   return out;
 }
 
 /** Every CVSS vector any of the records carries (record level and each affected entry). */
 export function cvssVectorsOfRecords(records: Iterable<OsvRecord>, into = new Set<string>()): Set<string> {
+  const take = (v: string) => into.add(v);
   for (const r of records) {
-    for (const s of r.severity ?? []) if (CVSS_TYPE.test(s.type)) into.add(s.score);
-    for (const a of r.affected ?? []) for (const s of a.severity ?? []) if (CVSS_TYPE.test(s.type)) into.add(s.score);
+    cvssIn(r.severity, take);
+    for (const a of r.affected ?? []) cvssIn(a.severity, take);
   }
   return into;
 }

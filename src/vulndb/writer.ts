@@ -87,7 +87,12 @@ export class DbWriter {
     }
   }
 
+  /** Vectors this writer has stored: an import meets the same few vectors in thousands of records. */
+  private readonly scored = new Set<string>();
+
   private scoreVector(vector: string): void {
+    if (this.scored.has(vector)) return;
+    this.scored.add(vector);
     const s = scoreVector(vector);
     this.stmt.cvss.run(vector, s?.version ?? null, s?.score ?? null);
   }
