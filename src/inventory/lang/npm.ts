@@ -4,8 +4,9 @@
 // dev flags, so nothing is counted twice.
 import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
-import { basename, dirname, errorText, isRecord, licenseList, makePackage, parseJsonFile, perFile, purlFor, str, stripBom, warnFile } from './common.js';
-import { NPM_FOUND_BY, nameFromInstallPath, packageLockEntries, packageLockPackages } from './npm-lock.js';
+import { basename, dirname, errorText, licenseList, makePackage, perFile, purlFor, warnFile } from './common.js';
+import { NPM_FOUND_BY, nameFromInstallPath, packageLockPackages } from './npm-lock.js';
+import { distillNpm, lockDevOf, manifestOf, MAX_PACKAGE_JSON, rawOf } from './npm-manifest.js';
 import { pnpmLockPackages } from './pnpm-lock.js';
 import { yarnLockPackages } from './yarn-lock.js';
 
@@ -21,8 +22,6 @@ const INSTALLED = /\/node_modules\/(?:@[^/]+\/)?[^/@.][^/]*\/package\.json$/;
 const NESTED = /\/node_modules\/.+\/package\.json$/;
 const LOCKFILES = new Set(['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml']);
 const HIDDEN_LOCK = '/node_modules/.package-lock.json';
-/** Real package.json files are a few KB; anything bigger is hostile or broken. */
-const MAX_PACKAGE_JSON = 4 * 1024 * 1024;
 
 function isLockfile(path: string): boolean {
   return LOCKFILES.has(basename(path)) && !path.includes('/node_modules/');
@@ -40,44 +39,29 @@ function enclosingPackageDir(dir: string): string {
   return dir.slice(0, i) + (segs[0]!.startsWith('@') ? `${segs[0]}/${segs[1]}` : segs[0]!);
 }
 
-function quietJson(file: WalkedFile): unknown {
-  try {
-    return JSON.parse(stripBom(file.data.toString('utf8')));
-  } catch {
-    return undefined;
-  }
-}
-
-function installedPackage(file: WalkedFile, ctx: CatalogContext, devAt: Map<string, boolean>, nested = false): [Package, Record<string, unknown>] | undefined {
+function installedPackage(file: WalkedFile, ctx: CatalogContext, devAt: Map<string, boolean>, nested = false): [Package, string[]] | undefined {
   if (file.size > MAX_PACKAGE_JSON) {
     warnFile(ctx, file, 'npm.package-json', `${file.size} bytes is too large for a package.json; skipped`);
     ctx.unreadable?.(file, 'unreadable', 'too large for a package.json');
     return undefined;
   }
-  // A nested package.json that is not JSON (a package's test fixture of a broken manifest) was never
-  // installed by npm and names nothing: not a package, and no gap in what was read.
-  const doc = nested ? quietJson(file) : parseJsonFile(ctx, file, 'npm.package-json');
-  if (doc === undefined || (nested && !isRecord(doc))) return undefined;
-  if (!isRecord(doc)) {
-    warnFile(ctx, file, 'npm.package-json', 'not a JSON object');
-    ctx.unreadable?.(file, 'malformed', 'not a JSON object');
+  const m = manifestOf(file);
+  if (m.bad !== undefined) {
+    // A nested package.json that is not a JSON object (a package's test fixture of a broken
+    // manifest) was never installed by npm and names nothing: not a package, and no gap in what was read.
+    if (nested) return undefined;
+    const why = m.bad === 'json' ? `not valid JSON (${m.at})` : m.bad === 'object' ? 'not a JSON object' : 'too large for a package.json';
+    warnFile(ctx, file, 'npm.package-json', why);
+    ctx.unreadable?.(file, m.bad === 'size' ? 'unreadable' : 'malformed', why);
     return undefined;
   }
   const dir = dirname(file.path);
   // An installed package may omit its name (npm knows it from the path); a nested copy must say it.
-  const name = str(doc.name) ?? (nested ? undefined : nameFromInstallPath(dir));
-  const version = str(doc.version);
+  const name = m.name ?? (nested ? undefined : nameFromInstallPath(dir));
+  const version = m.version;
   // Directories such as test fixtures inside a package can hold a package.json without a version.
   if (!name || !version) return undefined;
-  return [
-    makePackage('npm', NPM_FOUND_BY, file, {
-      name,
-      version,
-      licenses: licenseList(doc.license ?? doc.licenses),
-      dev: devAt.get(dir) === true,
-    }),
-    doc,
-  ];
+  return [makePackage('npm', NPM_FOUND_BY, file, { name, version, licenses: licenseList(m.license), dev: devAt.get(dir) === true }), m.deps];
 }
 
 /** install dir (absolute) -> dev flag, from a hidden or project package-lock v2/v3. */
@@ -86,13 +70,33 @@ function devFlags(locks: WalkedFile[], ctx: CatalogContext): Map<string, boolean
   for (const f of locks) {
     const base = f.path.endsWith(HIDDEN_LOCK) ? f.path.slice(0, -HIDDEN_LOCK.length) : dirname(f.path);
     try {
-      for (const e of packageLockEntries(f, ctx) ?? []) if (e.at) out.set(`${base === '/' ? '' : base}/${e.at}`, e.dev);
+      const d = lockDevOf(f);
+      if (d.bad !== undefined) {
+        const why = d.bad === 'json' ? `not valid JSON (${d.at})` : 'not a JSON object';
+        warnFile(ctx, f, 'npm.package-lock', why);
+        ctx.unreadable?.(f, 'malformed', why);
+        continue;
+      }
+      for (const [at, dev] of d.dev) out.set(`${base === '/' ? '' : base}/${at}`, dev);
     } catch (e) {
       warnFile(ctx, f, 'npm.package-lock', `could not be parsed (${errorText(e)})`);
       ctx.unreadable?.(f, 'malformed', 'could not be parsed');
     }
   }
   return out;
+}
+
+/**
+ * A lockfile as its parsers read it. Undefined (reported unread): a link gives an installed
+ * package's package.json a lockfile's name, and the walk kept only its reduced manifest.
+ */
+function lockfileBytes(f: WalkedFile, ctx: CatalogContext): WalkedFile | undefined {
+  const raw = rawOf(f);
+  if (raw) return raw === f.data ? f : { ...f, data: raw, distilled: false };
+  const why = "a link to an installed package's package.json; read as a manifest, not as a lockfile";
+  warnFile(ctx, f, 'npm.lockfile', why);
+  ctx.unreadable?.(f, 'unreadable', why);
+  return undefined;
 }
 
 /** Node's resolution: the nearest `node_modules/dep` at or above `dir`. */
@@ -110,7 +114,7 @@ function resolveInstalled(byDir: Map<string, Package>, dir: string, dep: string)
 
 export const npmCataloger: Cataloger = {
   name: NPM_FOUND_BY,
-  version: 2,
+  version: 3,
   kind: 'language',
   attribution: 'file',
   maxFileSize: 64 * 1024 * 1024,
@@ -120,6 +124,8 @@ export const npmCataloger: Cataloger = {
     if (!path.endsWith('.json') && !path.endsWith('.lock') && !path.endsWith('.yaml')) return false;
     return NESTED.test(path) || path.endsWith(HIDDEN_LOCK) || isLockfile(path);
   },
+  // Manifests reduced to what parse() reads, as the layer is walked; lockfiles kept whole.
+  distill: (path: string, data: Buffer): Buffer => distillNpm(data, NESTED.test(path)),
   async parse(files: WalkedFile[], ctx: CatalogContext): Promise<Package[]> {
     const installed = files.filter((f) => INSTALLED.test(f.path));
     const nested = files.filter((f) => !INSTALLED.test(f.path) && NESTED.test(f.path));
@@ -131,14 +137,14 @@ export const npmCataloger: Cataloger = {
 
     const out: Package[] = [];
     const byDir = new Map<string, Package>();
-    const manifests = new Map<Package, Record<string, unknown>>();
+    const depNames = new Map<Package, string[]>();
     for (const f of installed) {
       try {
         const got = installedPackage(f, ctx, devAt);
         if (!got) continue;
         out.push(got[0]);
         byDir.set(dirname(f.path), got[0]);
-        manifests.set(got[0], got[1]);
+        depNames.set(got[0], got[1]);
       } catch (e) {
         warnFile(ctx, f, 'npm.package-json', `could not be parsed (${errorText(e)})`);
         ctx.unreadable?.(f, 'malformed', 'could not be parsed');
@@ -152,29 +158,26 @@ export const npmCataloger: Cataloger = {
         if (outer && outer.name === got[0].name && outer.version === got[0].version) continue;
         out.push(got[0]);
         byDir.set(dirname(f.path), got[0]);
-        manifests.set(got[0], got[1]);
+        depNames.set(got[0], got[1]);
       } catch (e) {
         warnFile(ctx, f, 'npm.package-json', `could not be parsed (${errorText(e)})`);
         ctx.unreadable?.(f, 'malformed', 'could not be parsed');
       }
     }
     for (const [dir, pkg] of byDir) {
-      const doc = manifests.get(pkg)!;
       const deps: string[] = [];
-      for (const field of ['dependencies', 'optionalDependencies']) {
-        const d = doc[field];
-        if (!isRecord(d)) continue;
-        for (const n of Object.keys(d)) {
-          const hit = resolveInstalled(byDir, dir, n);
-          if (hit) deps.push(purlFor('npm', hit.name, hit.version));
-        }
+      for (const n of depNames.get(pkg)!) {
+        const hit = resolveInstalled(byDir, dir, n);
+        if (hit) deps.push(purlFor('npm', hit.name, hit.version));
       }
       if (deps.length > 0) pkg.dependsOn = [...new Set(deps)].sort();
     }
 
     const lockOnly = projectLocks.filter((f) => !withNodeModules.has(dirname(f.path)));
     out.push(
-      ...(await perFile(lockOnly, ctx, 'npm.lockfile', (f) => {
+      ...(await perFile(lockOnly, ctx, 'npm.lockfile', (named) => {
+        const f = lockfileBytes(named, ctx);
+        if (!f) return [];
         const b = basename(f.path);
         if (b === 'package-lock.json') return packageLockPackages(f, ctx);
         if (b === 'yarn.lock') return yarnLockPackages(f, ctx);
