@@ -4,7 +4,7 @@
 // dev flags, so nothing is counted twice.
 import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
-import { basename, dirname, errorText, licenseList, makePackage, perFile, purlFor, warnFile } from './common.js';
+import { basename, dirname, errorText, licenseList, makePackage, perFile, warnFile } from './common.js';
 import { NPM_FOUND_BY, nameFromInstallPath, packageLockPackages } from './npm-lock.js';
 import { distillNpm, lockDevOf, manifestOf, MAX_PACKAGE_JSON, rawOf } from './npm-manifest.js';
 import { pnpmLockPackages } from './pnpm-lock.js';
@@ -168,7 +168,8 @@ export const npmCataloger: Cataloger = {
       const deps: string[] = [];
       for (const n of depNames.get(pkg)!) {
         const hit = resolveInstalled(byDir, dir, n);
-        if (hit) deps.push(purlFor('npm', hit.name, hit.version));
+        // The package's own purl: makePackage built it from the same type, name and version.
+        if (hit) deps.push(hit.purl);
       }
       if (deps.length > 0) pkg.dependsOn = [...new Set(deps)].sort();
     }
