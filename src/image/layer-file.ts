@@ -103,7 +103,7 @@ class Inflater {
  * synchronous, and an uncompressed layer's walk would otherwise hold the loop to its end); none on
  * a walker thread.
  */
-export async function layerFileChunks(src: LayerFileSource, hook?: { every: number; inflated(): void }, turnEvery?: number): Promise<AsyncIterable<Buffer> | undefined> {
+export async function layerFileChunks(src: LayerFileSource, hook?: { every: number; inflated(): void }, turnEvery?: number): Promise<(AsyncIterable<Buffer> & Partial<DirectReads>) | undefined> {
   const { label, subject } = src;
   let fh;
   try {
@@ -128,23 +128,27 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
   // An uncompressed blob whose digest is its diff_id and was just checked needs no second hash.
   const diff = src.verifyBlobDigest && !gzip && src.digest === src.diffId ? undefined : new Check(src.diffId, `${label} uncompressed content (diff_id)`, subject);
   const handle = fh;
-  return (async function* chunks(): AsyncGenerator<Buffer> {
+  // Shared by the chunks and readInto(): the blob's read position and the last turn of the loop.
+  let pos = 0;
+  let turned = 0;
+  const turn = async (): Promise<void> => {
+    if (turnEvery !== undefined && pos - turned >= turnEvery) {
+      turned = pos;
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  };
+  const iterable = (async function* chunks(): AsyncGenerator<Buffer> {
     // One buffer, read into synchronously (above). The consumer is done with a chunk when it asks
     // for the next, and zlib with its input when inflate() has ended: only then is it read into again.
     const buf = Buffer.allocUnsafe(LAYER_READ_CHUNK);
     const inflater = gzip ? new Inflater() : undefined;
-    let pos = 0;
-    let turned = 0;
     /** The next read of the blob into the buffer; an empty one at its end. */
     const next = async (): Promise<Buffer> => {
       const want = Math.min(buf.length, src.size - pos);
       if (want <= 0) return buf.subarray(0, 0);
       const bytesRead = readSync(handle.fd, buf, 0, want, src.start + pos);
       pos += bytesRead;
-      if (turnEvery !== undefined && pos - turned >= turnEvery) {
-        turned = pos;
-        await new Promise<void>((r) => setImmediate(r));
-      }
+      await turn();
       const got = buf.subarray(0, bytesRead);
       blob?.update(got);
       // The blob's own checks run as soon as its last byte is read, before that byte is inflated or
@@ -185,4 +189,42 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
       await handle.close();
     }
   })();
+  if (gzip) return iterable;
+  /**
+   * The next bytes of the (uncompressed) blob straight into `target`, checked like every chunk:
+   * a wanted file's bytes land where the walker keeps them, without a copy out of the read buffer.
+   * Called only between chunks (the consumer has taken all of the last one). Returns how many
+   * bytes were read: fewer than asked when the blob ended (its checks have run then).
+   */
+  const readInto = async (target: Buffer): Promise<number> => {
+    let got = 0;
+    try {
+      while (got < target.length) {
+        const want = Math.min(target.length - got, LAYER_READ_CHUNK * 8, src.size - pos);
+        const bytesRead = want <= 0 ? 0 : readSync(handle.fd, target, got, want, src.start + pos);
+        pos += bytesRead;
+        const piece = target.subarray(got, got + bytesRead);
+        blob?.update(piece);
+        diff?.update(piece);
+        got += bytesRead;
+        if (bytesRead === 0 || pos === src.size) {
+          blob?.end();
+          // The tar ends inside this entry: a diff_id of other bytes is what tells the caller.
+          if (got < target.length) diff?.end();
+          break;
+        }
+        await turn();
+      }
+    } catch (err) {
+      if (err instanceof ImageError) throw err;
+      throw new ImageError(`${label}: corrupt or truncated layer data (${errorMessage(err)})`, { subject, cause: err });
+    }
+    return got;
+  };
+  return Object.assign(iterable, { readInto });
+}
+
+/** A tar source that can read an entry's bytes straight into the buffer that keeps them. */
+export interface DirectReads {
+  readInto(target: Buffer): Promise<number>;
 }

@@ -30,8 +30,23 @@ export interface TarHeader {
 /** Receives one entry's data. `end` may return a promise: the reader waits for it. */
 export interface TarEntrySink {
   data(chunk: Buffer): void;
+  /**
+   * Optional: a buffer for the entry's next `n` bytes, which the reader then fills straight from
+   * the source (DirectSource) instead of calling data(); undefined: send them as chunks. The bytes
+   * count as received from this call on (a failed read fails the whole walk).
+   */
+  into?(n: number): Buffer | undefined;
   end(): void | Promise<void>;
 }
+
+/** A source that can read its next bytes straight into a buffer (layer-file.ts: an uncompressed blob). */
+export interface DirectSource {
+  /** Reads up to target.length bytes; fewer only where the source ends. Only between chunks. */
+  readInto(target: Buffer): Promise<number>;
+}
+
+/** An entry's rest at least this long goes straight into its sink's buffer, where both allow. */
+const DIRECT_MIN = 128 * 1024;
 
 /** Returns a sink for the entry's data, or undefined to skip it unread. May throw to stop. */
 export type OnTarEntry = (header: TarHeader) => TarEntrySink | undefined;
@@ -184,7 +199,7 @@ const padOf = (size: number): number => {
  * skipped, as tar-stream does. Fails with TarFormatError on a bad checksum, an unknown header
  * format, an oversized long-name record, or data that ends inside an entry.
  */
-export async function readTar(stream: AsyncIterable<Buffer>, onEntry: OnTarEntry): Promise<void> {
+export async function readTar(stream: AsyncIterable<Buffer> & Partial<DirectSource>, onEntry: OnTarEntry): Promise<void> {
   // Its own memory, word-aligned: a header gathered across chunks is summed 4 bytes a step too.
   const carry = Buffer.allocUnsafeSlow(BLOCK);
   const views = new WordViews();
@@ -270,7 +285,38 @@ export async function readTar(stream: AsyncIterable<Buffer>, onEntry: OnTarEntry
     pad = padOf(dataSize);
   };
 
-  for await (const chunk of stream) {
+  const direct = stream.readInto ? (stream as DirectSource) : undefined;
+  const chunks = stream[Symbol.asyncIterator]();
+  let ended = false;
+  try {
+    for (;;) {
+      // Between two chunks: the rest of a big wanted entry straight into its sink's buffer.
+      if (direct && state === DATA && remaining >= DIRECT_MIN && sink?.into) {
+        const target = sink.into(remaining);
+        if (target) {
+          if ((await direct.readInto(target)) < target.length) throw new TarFormatError('Unexpected end of data');
+          remaining = 0;
+          state = pad > 0 ? PAD : HEADER;
+          const s = sink;
+          sink = undefined;
+          const p = s.end();
+          if (p) await p;
+        }
+      }
+      const step = await chunks.next();
+      if (step.done) {
+        ended = true;
+        break;
+      }
+      await consume(step.value);
+    }
+  } finally {
+    // As a for-await loop would: a generator's own cleanup (its file closed) runs on any way out.
+    if (!ended) await chunks.return?.();
+  }
+  if (state !== HEADER || carried !== 0) throw new TarFormatError('Unexpected end of data');
+
+  async function consume(chunk: Buffer): Promise<void> {
     const len = chunk.length;
     let off = 0;
     while (off < len) {
@@ -323,5 +369,4 @@ export async function readTar(stream: AsyncIterable<Buffer>, onEntry: OnTarEntry
       if (p) await p;
     }
   }
-  if (state !== HEADER || carried !== 0) throw new TarFormatError('Unexpected end of data');
 }

@@ -133,6 +133,13 @@ class Collector {
     else this.chunks.push(Buffer.from(part));
     this.got += part.length;
   }
+  /** The target's next `n` bytes, for the reader to fill (tar-reader.ts DirectSource); undefined: no target. */
+  into(n: number): Buffer | undefined {
+    if (!this.target || this.got + n > this.limit || this.got + n > this.target.length) return undefined;
+    const view = this.target.subarray(this.got, this.got + n);
+    this.got += n;
+    return view;
+  }
   result(): Buffer {
     return this.target ? this.target.subarray(0, this.got) : Buffer.concat(this.chunks, this.got);
   }
@@ -240,6 +247,9 @@ export async function walkLayer(stream: Readable | AsyncIterable<Buffer>, wanter
         if (headGot < headSize) return;
         decide();
         if (collector && take < chunk.length) (collector as Collector).push(chunk.subarray(take));
+      },
+      into(n: number): Buffer | undefined {
+        return skipping || !collector ? undefined : collector.into(n);
       },
       end(): void | Promise<void> {
         if (!collector && !skipping) decide(); // an empty file (no data to sniff)
