@@ -53,25 +53,58 @@ interface Thread {
   current?: Pending;
 }
 
+/** A thread held for a walk about to be asked for (WalkPool.reserve). */
+export interface Reservation {
+  /** Gives the thread back unused (the layer was cached, or is not one a thread reads). */
+  release(): void;
+}
+
 export class WalkPool {
   private readonly threads: Thread[] = [];
   private readonly queue: Pending[] = [];
   private nextId = 1;
   private closed = false;
+  private reserved = 0;
   /** Indexes of the layers whose delta a thread gave (the walker notes them: WalkResult.threaded). */
   readonly walked = new Set<number>();
 
   /** `all`: compressed blobs too (else the walker keeps those on its own thread). */
   constructor(readonly size: number = 2, readonly all = false) {}
 
+  /** Threads neither walking, nor queued for, nor held for a walk. */
+  private get free(): number {
+    return this.size - this.threads.filter((t) => t.current).length - this.queue.length - this.reserved;
+  }
+
   /**
-   * Walks the layer at `source` in a thread. Resolves undefined when every thread is busy or the thread's
-   * wanters are not `wanters` (the caller walks it itself); rejects with the walk's ImageError.
+   * Holds a thread, when one is free, for a walk the caller asks for after an await (the layer's
+   * source is looked up first). The walker reserves as it picks layers, largest first: the thread
+   * goes to the layer picked first, not to whichever layer's lookup happens to finish first (a
+   * 172 MB layer took the thread from a 572 MB one that way, and the main thread then idled).
    */
-  walk(source: LayerFileSource, walkLabel: string, wanters: readonly FileWanter[], redirects?: Redirect[]): Promise<LayerDelta | undefined> {
+  reserve(): Reservation | undefined {
+    if (this.closed || this.free <= 0) return undefined;
+    this.reserved++;
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.reserved--;
+      },
+    };
+  }
+
+  /**
+   * Walks the layer at `source` in a thread (the one `reservation` holds). Resolves undefined when
+   * every thread is busy or the thread's wanters are not `wanters` (the caller walks it itself);
+   * rejects with the walk's ImageError.
+   */
+  walk(source: LayerFileSource, walkLabel: string, wanters: readonly FileWanter[], redirects?: Redirect[], reservation?: Reservation): Promise<LayerDelta | undefined> {
+    reservation?.release();
     if (this.closed) return Promise.reject(new Error('walk pool used after close'));
     // Every thread busy: the caller's own thread is the free one (it would only wait otherwise).
-    if (this.threads.length >= this.size && this.threads.every((t) => t.current)) return Promise.resolve(undefined);
+    if (this.free <= 0) return Promise.resolve(undefined);
     const job: WalkJob = { id: this.nextId++, source, walkLabel, wanters: wanterSignature(wanters), ...(redirects ? { redirects } : {}) };
     return new Promise((resolve, reject) => {
       this.queue.push({ job, resolve, reject });

@@ -13,7 +13,7 @@ import { LAYER_CONCURRENCY, layerRefOf, storeKey, verifyLayerBytes, type WalkPro
 import { COLLECT_EVERY, collectYoung } from './dead-buffers.js';
 import { areRegistryWanters } from './walk-job.js';
 import { walkLayer, type AlsoWantedAs, type FileWanter } from './walk-layer.js';
-import { WalkPool } from './walk-pool.js';
+import { WalkPool, type Reservation } from './walk-pool.js';
 import { WantedFs } from './wanted-fs.js';
 
 /** The layer a stored delta is about: its stored blob (digest) and its uncompressed content (diffId). */
@@ -81,16 +81,23 @@ const MAIN_THREAD_TURN_EVERY = 8 * 1024 * 1024;
  * Reads one layer into its delta (opens, walks, always closes the stream): in a thread of `pool`
  * when the layer's bytes are a file it can open, else here.
  */
-export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[], also?: AlsoWantedAs, pool?: WalkPool, redirects?: Redirect[]): Promise<LayerDelta> {
+export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[], also?: AlsoWantedAs, pool?: WalkPool, redirects?: Redirect[], reservation?: Reservation): Promise<LayerDelta> {
   const label = `layer ${layer.index} (${layer.digest})`;
-  const source = await layer.fileSource?.();
+  let source;
+  try {
+    source = await layer.fileSource?.();
+  } catch (err) {
+    reservation?.release();
+    throw err;
+  }
   if (pool && source && (pool.all || !source.compressed)) {
-    const delta = await pool.walk(source, label, wanters, redirects);
+    const delta = await pool.walk(source, label, wanters, redirects, reservation);
     if (delta) {
       pool.walked.add(layer.index);
       return delta;
     }
   }
+  reservation?.release();
   // Pulled, not streamed, where the source allows (walkLayer copies what it keeps): a layer rebuilt
   // from tar-split into one reused buffer (chunks()), or a local blob pulled through one read
   // buffer, zlib's dead output collected as it goes (see layerFileChunks). A zstd blob, or a layer
@@ -121,15 +128,18 @@ const secondPassKey = (wanters: readonly FileWanter[], pass: SecondPass): { name
 
 /** The delta of a layer: from the store when it has it (bytes still verified), else walked (and then stored). */
 async function deltaFor(layer: Layer, wanters: readonly FileWanter[], store: LayerDeltaStore | undefined, pass?: SecondPass, pool?: WalkPool): Promise<LayerDelta> {
-  if (!store) return deltaOfLayer(layer, wanters, pass?.also, pool, pass?.redirects);
+  // Held now, as the layer is picked (inOrder calls this synchronously, largest first).
+  const reservation = pool?.reserve();
+  if (!store) return deltaOfLayer(layer, wanters, pass?.also, pool, pass?.redirects, reservation);
   const key = pass ? secondPassKey(wanters, pass) : storeKey(wanters);
   const hit = await store.get(layer, key).catch(() => undefined);
   if (hit) {
+    reservation?.release();
     await verifyLayerBytes(layer);
     return hit;
   }
   // deltaOfLayer resolves only after the whole stream was read and verified: only then is it stored.
-  const delta = await deltaOfLayer(layer, wanters, pass?.also, pool, pass?.redirects);
+  const delta = await deltaOfLayer(layer, wanters, pass?.also, pool, pass?.redirects, reservation);
   await store.put(layer, key, delta).catch(() => undefined);
   return delta;
 }

@@ -192,6 +192,27 @@ describe('the walk pool', () => {
     }
   }, 300_000);
 
+  it("the thread walks the layer picked first (the largest), even when a smaller layer's blob is found first", async () => {
+    const image = await resolveImageSource(`docker-archive:${fx.dockerArchive}`).open();
+    const before = process.env.PORTCULLIS_WALK_THREADS;
+    try {
+      const largest = image.layers.reduce((a, b) => (b.size > a.size ? b : a));
+      expect(image.layers.length).toBeGreaterThan(1);
+      // The largest layer's blob is located last: before the walker held the thread as it picked
+      // the layers, the first walk to ask for it took it (here a small layer, then the largest too).
+      const layers = image.layers.map((l) =>
+        l === largest ? { ...l, fileSource: async () => (await new Promise((r) => setTimeout(r, 100)), l.fileSource!()) } : l,
+      );
+      process.env.PORTCULLIS_WALK_THREADS = '1';
+      const walked = await walkLayers(layers, registryWanters());
+      expect(walked.threaded).toEqual([largest.index]);
+    } finally {
+      if (before === undefined) delete process.env.PORTCULLIS_WALK_THREADS;
+      else process.env.PORTCULLIS_WALK_THREADS = before;
+      await image.close();
+    }
+  }, 300_000);
+
   it('a wanter set other than the registry one is walked on the main thread', async () => {
     const image = await resolveImageSource(`docker-archive:${fx.dockerArchive}`).open();
     try {
