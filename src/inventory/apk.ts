@@ -86,6 +86,7 @@ export const apkCataloger: Cataloger = {
   version: 1,
   kind: 'os',
   attribution: 'history',
+  sizeBlind: true,
   wants: (path) => path === INSTALLED,
   anchors: [INSTALLED],
   parse(files, ctx) {

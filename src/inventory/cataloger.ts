@@ -44,6 +44,8 @@ export interface Cataloger {
   readonly kind: 'os' | 'language';
   /** Called with every regular file's absolute path and size. Keep it cheap: it runs per tar entry. */
   wants(path: string, size: number): boolean;
+  /** wants() answers by the path alone, whatever the size (FileWanter.sizeBlind). */
+  readonly sizeBlind?: boolean;
   /** Larger wanted files are not buffered; a warning is emitted instead. Default: 64 MiB. */
   readonly maxFileSize?: number;
   /**

@@ -93,6 +93,7 @@ export const dpkgCataloger: Cataloger = {
   version: 1,
   kind: 'os',
   attribution: 'history',
+  sizeBlind: true,
   wants,
   anchors: [STATUS, STATUS_D],
   parse(files, ctx) {

@@ -21,6 +21,7 @@ export const osDetector: FileWanter = {
   name: 'os-detect',
   version: 1,
   maxFileSize: MAX_SIZE,
+  sizeBlind: true,
   wants: (path) => WANTED.has(path) || (path.startsWith(STATUS_D) && !path.endsWith('.md5sums')),
   anchors: [...WANTED, STATUS_D],
 };

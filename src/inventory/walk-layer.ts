@@ -17,6 +17,11 @@ export interface FileWanter {
   /** Part of the layer-cache key: bump when what the wanter captures or distils changes. */
   readonly version?: number;
   wants(path: string, size: number): boolean;
+  /**
+   * wants() answers by the path alone, whatever the size: a file it refused is never asked about
+   * again at the wanter's size limit (wantedAtLimit, run for every file nobody wants).
+   */
+  readonly sizeBlind?: boolean;
   readonly maxFileSize?: number;
   sniff?(path: string, head: Buffer): boolean;
   distill?(path: string, data: Buffer): Buffer | null | Promise<Buffer | null>;
@@ -76,11 +81,15 @@ export function wantersOf(wanters: readonly FileWanter[], path: string, size: nu
   return out ?? NOBODY;
 }
 
-/** Whether some wanter would take `path` at its own size limit (so a smaller file there shadows it). */
+/**
+ * Whether some wanter would take `path` at its own size limit (so a smaller file there shadows it).
+ * Asked only of files every wanter refused at their own size: one that wants by name alone refused it at any.
+ */
 function wantedAtLimit(wanters: readonly FileWanter[], path: string, also: AlsoWantedAs | undefined): boolean {
   const aliases = aliasesOf(path, also);
   for (let i = 0; i < wanters.length; i++) {
     const w = wanters[i]!;
+    if (w.sizeBlind) continue;
     if (wantsAny(w, path, aliases, w.maxFileSize ?? DEFAULT_MAX_FILE_SIZE)) return true;
   }
   return false;

@@ -11,6 +11,7 @@ export const dotnetDepsCataloger: Cataloger = {
   kind: 'language',
   attribution: 'file',
   maxFileSize: 32 * 1024 * 1024,
+  sizeBlind: true,
   wants(path: string): boolean {
     return path.endsWith('.deps.json');
   },

@@ -196,6 +196,7 @@ export const javaArchiveCataloger: Cataloger = {
   kind: 'language',
   attribution: 'file',
   maxFileSize: 160 * 1024 * 1024,
+  sizeBlind: true,
   wants(path: string): boolean {
     return ARCHIVE.test(path);
   },

@@ -120,6 +120,7 @@ export const npmCataloger: Cataloger = {
   maxFileSize: 64 * 1024 * 1024,
   // node_modules/ is what makes a package.json below it an installed package.
   linkProbes: ['x/package.json', '@s/x/package.json', 'package.json', '.package-lock.json'],
+  sizeBlind: true,
   wants(path: string): boolean {
     if (!path.endsWith('.json') && !path.endsWith('.lock') && !path.endsWith('.yaml')) return false;
     return NESTED.test(path) || path.endsWith(HIDDEN_LOCK) || isLockfile(path);

@@ -30,6 +30,7 @@ export const composerCataloger: Cataloger = {
   attribution: 'file',
   maxFileSize: 64 * 1024 * 1024,
   linkProbes: ['composer/installed.json', 'installed.json'],
+  sizeBlind: true,
   wants(path: string): boolean {
     return path.endsWith(INSTALLED) || (basename(path) === 'composer.lock' && !path.includes('/vendor/'));
   },

@@ -32,6 +32,7 @@ export const gemspecCataloger: Cataloger = {
   attribution: 'file',
   maxFileSize: 4 * 1024 * 1024,
   linkProbes: ['x.gemspec'],
+  sizeBlind: true,
   wants(path: string): boolean {
     return path.endsWith('.gemspec') && path.includes('/specifications/');
   },

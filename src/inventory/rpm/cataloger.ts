@@ -86,6 +86,7 @@ export const rpmCataloger: Cataloger = {
   kind: 'os',
   attribution: 'history',
   maxFileSize: MAX_FILE_SIZE,
+  sizeBlind: true,
   wants: (path) => WANTED.has(path),
   anchors: [...WANTED],
   parse,
