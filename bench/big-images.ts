@@ -4,7 +4,7 @@
 // Run: node --import tsx bench/big-images.ts [files|jars|both ...]
 //   BIG_COPIES  node_modules copies (default 4: ~110k files, ~1.3 GB in the files shape)
 //   BIG_JAR_DIRS app dirs holding every Debian jar (default 12: ~850 jars + 3 fat jars)
-//   BENCH_RUNS  rounds (default 3; medians are printed)
+//   BENCH_RUNS  rounds (default 3; medians are printed; each round starts one command later)
 //   BASELINE_BIN another build's bin/portcullis.js (e.g. of main), run in the same rounds: before/after
 // Each `ours` also runs with PORTCULLIS_WALK_THREADS=0 (every layer walked on the main thread; the
 // default starts a walker thread only on images with 512 MiB beside their largest layer, so of these
@@ -91,8 +91,14 @@ for (const shape of SHAPES) {
     gunzip: () => measure(`cat ${blobs.join(' ')} | gzip -dc >/dev/null`, [], { shell: true }),
   };
   const got: Record<string, Measured[]> = {};
+  // Each round starts one command further along: no command always runs right after the same one
+  // (the first of a round followed the previous round's 5-7 s gzip -dc, and was the slowest).
+  const order = Object.entries(cmds);
   for (let r = 0; r < RUNS; r++) {
-    for (const [name, run] of Object.entries(cmds)) (got[name] ??= []).push(await run());
+    for (let k = 0; k < order.length; k++) {
+      const [name, run] = order[(k + r) % order.length]!;
+      (got[name] ??= []).push(await run());
+    }
   }
   const ms = (k: string) => median(got[k]!.map((m) => m.wallMs));
   const rss = (k: string) => Math.max(...got[k]!.map((m) => m.maxRssMb));
