@@ -103,7 +103,7 @@ class Inflater {
  * synchronous, and an uncompressed layer's walk would otherwise hold the loop to its end); none on
  * a walker thread.
  */
-export async function layerFileChunks(src: LayerFileSource, hook?: { every: number; inflated(): void }, turnEvery?: number): Promise<(AsyncIterable<Buffer> & Partial<DirectReads>) | undefined> {
+export async function layerFileChunks(src: LayerFileSource, hook?: { every: number; inflated(): void }, turnEvery?: number): Promise<(AsyncIterable<Buffer> & { readInto?(target: Buffer): Promise<number> }) | undefined> {
   const { label, subject } = src;
   let fh;
   try {
@@ -221,10 +221,6 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
     }
     return got;
   };
+  // The tar reader's DirectSource (src/inventory/tar-reader.ts).
   return Object.assign(iterable, { readInto });
-}
-
-/** A tar source that can read an entry's bytes straight into the buffer that keeps them. */
-export interface DirectReads {
-  readInto(target: Buffer): Promise<number>;
 }

@@ -86,18 +86,17 @@ export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[],
   let source;
   try {
     source = await layer.fileSource?.();
-  } catch (err) {
-    reservation?.release();
-    throw err;
-  }
-  if (pool && source && (pool.all || !source.compressed)) {
-    const delta = await pool.walk(source, label, wanters, redirects, reservation);
-    if (delta) {
-      pool.walked.add(layer.index);
-      return delta;
+    if (pool && source && (pool.all || !source.compressed)) {
+      const delta = await pool.walk(source, label, wanters, redirects, reservation);
+      if (delta) {
+        pool.walked.add(layer.index);
+        return delta;
+      }
     }
+  } finally {
+    // Unused (not a thread's layer, its lookup failed, the pool declined): the thread is free again.
+    reservation?.release();
   }
-  reservation?.release();
   // Pulled, not streamed, where the source allows (walkLayer copies what it keeps): a layer rebuilt
   // from tar-split into one reused buffer (chunks()), or a local blob pulled through one read
   // buffer, zlib's dead output collected as it goes (see layerFileChunks). A zstd blob, or a layer

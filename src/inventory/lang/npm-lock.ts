@@ -18,8 +18,6 @@ interface LockEntry {
   dev: boolean;
   licenses: string[];
   deps: string[];
-  /** install path (v2/v3) for dependency resolution */
-  at?: string;
 }
 
 /** Merges entries with the same name@version: dev only when every occurrence is dev. */
@@ -89,7 +87,6 @@ function v2Entries(packages: Record<string, unknown>): LockEntry[] {
       dev: raw.dev === true,
       licenses: licenseList(body.license ?? body.licenses),
       deps,
-      at: p,
     });
   }
   return out;
@@ -124,7 +121,7 @@ function v1Entries(deps: Record<string, unknown>, out: LockEntry[], depth: numbe
 }
 
 /** Parsed entries of a package-lock.json / .package-lock.json (undefined: malformed, warned). */
-export function packageLockEntries(file: WalkedFile, ctx: CatalogContext): LockEntry[] | undefined {
+function packageLockEntries(file: WalkedFile, ctx: CatalogContext): LockEntry[] | undefined {
   const doc = parseJsonFile(ctx, file, 'npm.package-lock');
   if (doc === undefined) return undefined;
   if (!isRecord(doc)) {

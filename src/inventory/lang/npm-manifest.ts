@@ -12,13 +12,14 @@ import { jsonSyntaxProblem } from '../../util/json-error.js';
 import { isRecord, str, stripBom } from './common.js';
 import { nameFromInstallPath } from './npm-lock.js';
 
-/** A package.json as parse() needs it; `bad`: not a manifest (and where its JSON broke). */
-type ReducedManifest =
+/**
+ * A package.json as parse() needs it; `bad`: not a manifest (and where its JSON broke). One over
+ * MAX_PACKAGE_JSON is refused by its size before it is read (distill keeps such a file whole).
+ */
+export type NpmManifest =
   | { name?: string; version?: string; license?: unknown; deps: string[]; bad?: undefined; dev?: [string, boolean][] }
   | { bad: 'json'; at: string }
   | { bad: 'object' };
-/** `size`: over MAX_PACKAGE_JSON, not read (a distilled one keeps such a file whole). */
-export type NpmManifest = ReducedManifest | { bad: 'size' };
 
 /** A package-lock's dev flags: [install path, dev] in file order; `bad` as above. */
 export type NpmLockDev = { dev: [string, boolean][]; bad?: undefined } | { bad: 'json'; at: string } | { bad: 'object' };
@@ -63,10 +64,6 @@ function devOf(packages: Record<string, unknown>): [string, boolean][] {
 
 /** The manifest of a package.json's bytes. */
 export function npmManifestOf(data: Buffer): NpmManifest {
-  return data.length > MAX_PACKAGE_JSON ? { bad: 'size' } : reduce(data);
-}
-
-function reduce(data: Buffer): ReducedManifest {
   const p = parsed(data);
   if ('bad' in p) return p;
   const doc = p.doc;
@@ -77,7 +74,7 @@ function reduce(data: Buffer): ReducedManifest {
     if (isRecord(d)) deps.push(...Object.keys(d));
   }
   const license = doc.license ?? doc.licenses;
-  const m: ReducedManifest = { name: str(doc.name), version: str(doc.version), deps };
+  const m: NpmManifest = { name: str(doc.name), version: str(doc.version), deps };
   if (license !== undefined) m.license = license;
   // Only for a package.json that a link names as a lockfile: its `packages` read as a lock's.
   if (isRecord(doc.packages)) m.dev = devOf(doc.packages);
@@ -103,12 +100,12 @@ export function distillNpm(data: Buffer, manifest: boolean): Buffer {
     data.copy(out, 1);
     return out;
   }
-  return Buffer.from(`J${JSON.stringify(reduce(data))}`, 'utf8');
+  return Buffer.from(`J${JSON.stringify(npmManifestOf(data))}`, 'utf8');
 }
 
 /** The reduced form a distilled file holds; undefined: it holds the raw file (or is not distilled). */
-function reducedOf(f: WalkedFile): ReducedManifest | undefined {
-  return f.distilled && f.data[0] === REDUCED ? (JSON.parse(f.data.toString('utf8', 1)) as ReducedManifest) : undefined;
+function reducedOf(f: WalkedFile): NpmManifest | undefined {
+  return f.distilled && f.data[0] === REDUCED ? (JSON.parse(f.data.toString('utf8', 1)) as NpmManifest) : undefined;
 }
 
 /** The file's own bytes; undefined when only its reduced manifest was kept. */

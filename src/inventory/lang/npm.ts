@@ -50,9 +50,9 @@ function installedPackage(file: WalkedFile, ctx: CatalogContext, devAt: Map<stri
     // A nested package.json that is not a JSON object (a package's test fixture of a broken
     // manifest) was never installed by npm and names nothing: not a package, and no gap in what was read.
     if (nested) return undefined;
-    const why = m.bad === 'json' ? `not valid JSON (${m.at})` : m.bad === 'object' ? 'not a JSON object' : 'too large for a package.json';
+    const why = m.bad === 'json' ? `not valid JSON (${m.at})` : 'not a JSON object';
     warnFile(ctx, file, 'npm.package-json', why);
-    ctx.unreadable?.(file, m.bad === 'size' ? 'unreadable' : 'malformed', why);
+    ctx.unreadable?.(file, 'malformed', why);
     return undefined;
   }
   const dir = dirname(file.path);
