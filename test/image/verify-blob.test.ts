@@ -3,14 +3,14 @@
 // locate()), so the tests flip bytes on both sides of its read boundaries, in every local form,
 // and check that a store without locate() (read through its stream) gives the same verdicts.
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { flipByte } from '../helpers/flip-byte.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageError } from '../../src/errors.js';
 import { DirectoryStore, TarStore, type BlobStore } from '../../src/image/blob-store.js';
-import { hashStoredBlob } from '../../src/image/layer.js';
+import { hashStoredBlob, VERIFY_CHUNK } from '../../src/image/layer.js';
 import { resolveImageSource } from '../../src/image/resolve.js';
 import { indexTar } from '../../src/image/tar-index.js';
 import { buildOciLayout, layoutEntries, toClassicDockerArchive, toDocker25Archive, writeTarFile, type BuiltImage } from './build-layout.js';
@@ -24,7 +24,8 @@ const forms: { name: string; arg: (path: string) => string; file: string; blobOf
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'portcullis-verify-blob-'));
   layout = join(work, 'layout');
-  // Random content does not compress: both layer blobs span several 1 MiB reads, and neither ends on one.
+  // Random content does not compress: both layer blobs span several reads (VERIFY_CHUNK, and the
+  // streams' 1 MiB), and neither ends on one.
   built = await buildOciLayout(layout, {
     layers: [
       { files: [{ path: 'etc/os-release', content: 'ID=alpine\n' }, { path: 'opt/a.bin', content: randomBytes(2 * MiB + 4321) }], compression: 'none' },
@@ -92,7 +93,7 @@ describe('Layer.verify() on every local form', () => {
         const name = form.blobOf(layer);
         const { size } = await whereIs(form, form.file, name);
         expect(size, `${form.name} layer ${layer}`).toBeGreaterThan(MiB);
-        for (const at of [0, MiB - 1, MiB, size - 1]) {
+        for (const at of [0, VERIFY_CHUNK - 1, VERIFY_CHUNK, MiB - 1, MiB, size - 1]) {
           const copy = copyForm(form, `flip-${layer}-${at}`);
           const where = await whereIs(form, copy, name);
           flip(where.file, where.offset + at);
@@ -150,5 +151,33 @@ describe('hashStoredBlob', () => {
         `the blob has more than 0 bytes, its descriptor says 0`,
       ]);
     }
+  });
+
+  it('checks blobs verified at the same time, each read hashed before the shared buffer is read into again', async () => {
+    // The reads are synchronous into one buffer and give the event loop a turn every 8 MiB: a big
+    // blob's check lets a small one's run in between. Both must still hash their own bytes.
+    expect(VERIFY_CHUNK).toBeLessThan(MiB);
+    const root = join(work, 'two-blobs');
+    mkdirSync(join(root, 'blobs', 'sha256'), { recursive: true });
+    const blobs = [randomBytes(20 * MiB + 123), randomBytes(MiB + 5)].map((data) => {
+      const hex = createHash('sha256').update(data).digest('hex');
+      writeFileSync(join(root, 'blobs', 'sha256', hex), data);
+      return { name: `blobs/sha256/${hex}`, digest: `sha256:${hex}`, size: data.length };
+    });
+    const store = new DirectoryStore(root);
+    const finished: string[] = [];
+    const check = (b: (typeof blobs)[number], tag: string) =>
+      hashStoredBlob(store, b.name, b.digest, b.size, tag, root).then(
+        () => finished.push(`${tag} ok`),
+        (e: unknown) => finished.push(`${tag} ${e instanceof ImageError ? 'mismatch' : String(e)}`),
+      );
+    await Promise.all([check(blobs[0]!, 'big'), check(blobs[1]!, 'small')]);
+    // The small blob's check ran while the big one's waited for its turn, and ended first.
+    expect(finished).toEqual(['small ok', 'big ok']);
+    // A byte flipped past the big blob's first turn fails it alone.
+    flip(join(root, blobs[0]!.name), 9 * MiB + 7);
+    finished.length = 0;
+    await Promise.all([check(blobs[0]!, 'big'), check(blobs[1]!, 'small')]);
+    expect(finished).toEqual(['small ok', 'big mismatch']);
   });
 });
