@@ -17,6 +17,7 @@ import { ImageError, errorMessage } from '../errors.js';
 import type { LayerFileSource } from '../model/image.js';
 import { detectCompression } from './compression.js';
 import { hasherFor } from './digest.js';
+import { LoopTurns } from '../util/loop-turns.js';
 
 /** Read size: large sequential reads (the same as open()'s). */
 export const LAYER_READ_CHUNK = 1024 * 1024;
@@ -128,15 +129,9 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
   // An uncompressed blob whose digest is its diff_id and was just checked needs no second hash.
   const diff = src.verifyBlobDigest && !gzip && src.digest === src.diffId ? undefined : new Check(src.diffId, `${label} uncompressed content (diff_id)`, subject);
   const handle = fh;
-  // Shared by the chunks and readInto(): the blob's read position and the last turn of the loop.
+  // Shared by the chunks and readInto(): the blob's read position and the turns of the loop.
   let pos = 0;
-  let turned = 0;
-  const turn = async (): Promise<void> => {
-    if (turnEvery !== undefined && pos - turned >= turnEvery) {
-      turned = pos;
-      await new Promise<void>((r) => setImmediate(r));
-    }
-  };
+  const turns = new LoopTurns(turnEvery);
   const iterable = (async function* chunks(): AsyncGenerator<Buffer> {
     // One buffer, read into synchronously (above). The consumer is done with a chunk when it asks
     // for the next, and zlib with its input when inflate() has ended: only then is it read into again.
@@ -148,7 +143,7 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
       if (want <= 0) return buf.subarray(0, 0);
       const bytesRead = readSync(handle.fd, buf, 0, want, src.start + pos);
       pos += bytesRead;
-      await turn();
+      await turns.after(bytesRead);
       const got = buf.subarray(0, bytesRead);
       blob?.update(got);
       // The blob's own checks run as soon as its last byte is read, before that byte is inflated or
@@ -213,7 +208,7 @@ export async function layerFileChunks(src: LayerFileSource, hook?: { every: numb
           if (got < target.length) diff?.end();
           break;
         }
-        await turn();
+        await turns.after(bytesRead);
       }
     } catch (err) {
       if (err instanceof ImageError) throw err;

@@ -11,6 +11,7 @@ import { readHead, type BlobLocation, type BlobStore } from './blob-store.js';
 import { detectCompression } from './compression.js';
 import type { verifiedLayerStream as VerifiedLayerStream } from './layer-stream.js';
 import { hasherFor } from './digest.js';
+import { LoopTurns } from '../util/loop-turns.js';
 
 export interface LayerSpec {
   store: BlobStore;
@@ -177,19 +178,15 @@ async function hashFileRange(location: BlobLocation, hash: Hash, limit: number):
   const want = Math.min(location.length ?? Infinity, limit);
   const file = await open(location.path, 'r');
   let done = 0;
+  const turns = new LoopTurns(VERIFY_TURN_EVERY);
   try {
-    let sinceTurn = 0;
     while (done < want) {
       const buffer = (verifyBuffer ??= Buffer.allocUnsafeSlow(VERIFY_CHUNK));
       const bytesRead = readSync(file.fd, buffer, 0, Math.min(buffer.length, want - done), location.offset + done);
       if (bytesRead === 0) break;
       done += bytesRead;
       hash.update(buffer.subarray(0, bytesRead));
-      sinceTurn += bytesRead;
-      if (sinceTurn >= VERIFY_TURN_EVERY && done < want) {
-        sinceTurn = 0;
-        await new Promise<void>((r) => setImmediate(r));
-      }
+      if (done < want) await turns.after(bytesRead);
     }
   } finally {
     await file.close();

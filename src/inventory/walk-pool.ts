@@ -96,12 +96,12 @@ export class WalkPool {
   }
 
   /**
-   * Walks the layer at `source` in a thread (the one `reservation` holds). Resolves undefined when
-   * every thread is busy or the thread's wanters are not `wanters` (the caller walks it itself);
-   * rejects with the walk's ImageError.
+   * Walks the layer at `source` in a thread. Resolves undefined when every thread is busy or the
+   * thread's wanters are not `wanters` (the caller walks it itself); rejects with the walk's
+   * ImageError. A caller holding a reservation releases it just before this call (no await between:
+   * the thread it held is the free one here).
    */
-  walk(source: LayerFileSource, walkLabel: string, wanters: readonly FileWanter[], redirects?: Redirect[], reservation?: Reservation): Promise<LayerDelta | undefined> {
-    reservation?.release();
+  walk(source: LayerFileSource, walkLabel: string, wanters: readonly FileWanter[], redirects?: Redirect[]): Promise<LayerDelta | undefined> {
     if (this.closed) return Promise.reject(new Error('walk pool used after close'));
     // Every thread busy: the caller's own thread is the free one (it would only wait otherwise).
     if (this.free <= 0) return Promise.resolve(undefined);

@@ -86,16 +86,17 @@ export async function deltaOfLayer(layer: Layer, wanters: readonly FileWanter[],
   let source;
   try {
     source = await layer.fileSource?.();
-    if (pool && source && (pool.all || !source.compressed)) {
-      const delta = await pool.walk(source, label, wanters, redirects, reservation);
-      if (delta) {
-        pool.walked.add(layer.index);
-        return delta;
-      }
-    }
   } finally {
-    // Unused (not a thread's layer, its lookup failed, the pool declined): the thread is free again.
+    // Given back before walk() (synchronously: the thread it held is the free one there), or
+    // unused (the lookup failed, the layer is not one a thread reads).
     reservation?.release();
+  }
+  if (pool && source && (pool.all || !source.compressed)) {
+    const delta = await pool.walk(source, label, wanters, redirects);
+    if (delta) {
+      pool.walked.add(layer.index);
+      return delta;
+    }
   }
   // Pulled, not streamed, where the source allows (walkLayer copies what it keeps): a layer rebuilt
   // from tar-split into one reused buffer (chunks()), or a local blob pulled through one read

@@ -24,6 +24,11 @@ export type NpmManifest =
 /** A package-lock's dev flags: [install path, dev] in file order; `bad` as above. */
 export type NpmLockDev = { dev: [string, boolean][]; bad?: undefined } | { bad: 'json'; at: string } | { bad: 'object' };
 
+/** Why a manifest or lock that is `bad` was not read (a warning's and an unread entry's reason). */
+export function badReason(b: { bad: 'json'; at: string } | { bad: 'object' }): string {
+  return b.bad === 'json' ? `not valid JSON (${b.at})` : 'not a JSON object';
+}
+
 /** Real package.json files are a few KB; anything bigger is hostile or broken. */
 export const MAX_PACKAGE_JSON = 4 * 1024 * 1024;
 

@@ -6,7 +6,7 @@ import type { CatalogContext, Cataloger, WalkedFile } from '../cataloger.js';
 import type { Package } from '../../model/package.js';
 import { basename, dirname, errorText, licenseList, makePackage, perFile, warnFile } from './common.js';
 import { NPM_FOUND_BY, nameFromInstallPath, packageLockPackages } from './npm-lock.js';
-import { distillNpm, lockDevOf, manifestOf, MAX_PACKAGE_JSON, rawOf } from './npm-manifest.js';
+import { badReason, distillNpm, lockDevOf, manifestOf, MAX_PACKAGE_JSON, rawOf } from './npm-manifest.js';
 import { pnpmLockPackages } from './pnpm-lock.js';
 import { yarnLockPackages } from './yarn-lock.js';
 
@@ -50,7 +50,7 @@ function installedPackage(file: WalkedFile, ctx: CatalogContext, devAt: Map<stri
     // A nested package.json that is not a JSON object (a package's test fixture of a broken
     // manifest) was never installed by npm and names nothing: not a package, and no gap in what was read.
     if (nested) return undefined;
-    const why = m.bad === 'json' ? `not valid JSON (${m.at})` : 'not a JSON object';
+    const why = badReason(m);
     warnFile(ctx, file, 'npm.package-json', why);
     ctx.unreadable?.(file, 'malformed', why);
     return undefined;
@@ -72,7 +72,7 @@ function devFlags(locks: WalkedFile[], ctx: CatalogContext): Map<string, boolean
     try {
       const d = lockDevOf(f);
       if (d.bad !== undefined) {
-        const why = d.bad === 'json' ? `not valid JSON (${d.at})` : 'not a JSON object';
+        const why = badReason(d);
         warnFile(ctx, f, 'npm.package-lock', why);
         ctx.unreadable?.(f, 'malformed', why);
         continue;
