@@ -14,8 +14,9 @@
 //      is its exports (esbuild's Node-mode interop would nest it under `default`).
 //   3. Code caches, taken after real runs of the CLI (scripts/warm-cli-cache.mjs), checked by a fresh
 //      Node, and the build id.
-// Kept out of the bundle: the native module (better-sqlite3) and the network/client libraries that
-// only some runs load (undici, gRPC, Dagger, sigstore) — they load from node_modules as before.
+// Kept out of the bundle: the network/client libraries that only some runs load (undici, gRPC,
+// Dagger, sigstore) — they load from node_modules as before. better-sqlite3's JavaScript is bundled;
+// its native addon is loaded from where the package installed it (src/util/sqlite.ts).
 // The Redis client (src/cache/redis-lib.ts) is built alone, as one CommonJS file instead of its ~500,
 // with its own code cache: only a scan with a Redis cache loads it. Source maps stay beside the
 // files: under --debug, bin/portcullis.js loads the chunks through Node's require (a vm.Script gets
@@ -40,7 +41,7 @@ const SCRATCH = 'dist/.cli-bundle-esm';
 // build of the same sources that `npm run build` made just before: written into the bundle, so a
 // whole-image memo hit loads no cataloger code (src/inventory/registry-key.ts).
 const REGISTRY_STORE_KEY = JSON.stringify(storeKey(registryWanters()));
-const EXTERNAL = ['better-sqlite3', 'undici', '@grpc/*', '@dagger.io/*', '@sigstore/*'];
+const EXTERNAL = ['undici', '@grpc/*', '@dagger.io/*', '@sigstore/*'];
 const COMMONJS = '{ "type": "commonjs" }\n';
 
 for (const d of [OUT, SCRATCH]) rmSync(join(ROOT, d), { recursive: true, force: true });

@@ -2,7 +2,7 @@
 // in place: every change is built in a temp file beside it and renamed over it when complete, so a
 // reader (or `db serve`) holding the old file keeps a consistent view, and a killed update leaves
 // the old file intact.
-import Database from 'better-sqlite3';
+import { openSqlite, type SqliteDatabase } from '../util/sqlite.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -10,7 +10,7 @@ import { PortcullisError, errorMessage } from '../errors.js';
 import { APPLICATION_ID, DB_SCHEMA_VERSION, DDL, UPGRADABLE_SCHEMA_VERSIONS } from './schema.js';
 import { rebuildEcosystemStats } from './stats.js';
 
-export type Db = Database.Database;
+export type Db = SqliteDatabase;
 
 function notOurs(path: string, why: string, cause?: unknown): PortcullisError {
   return new PortcullisError(`not a portcullis vulnerability database (${why}); remove it or choose another --db`, { subject: path, cause });
@@ -63,7 +63,7 @@ function openChecked(path: string, upgradable: boolean): { db: Db; version: numb
   if (!statSync(path).isFile()) throw notOurs(path, 'not a regular file');
   let db: Db;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = openSqlite(path, { readonly: true, fileMustExist: true });
   } catch (err) {
     throw notOurs(path, errorMessage(err), err);
   }
@@ -160,7 +160,7 @@ export function beginBuild(path: string, opts: { fresh?: boolean } = {}): DbBuil
   }
   let db: Db;
   try {
-    db = new Database(tmp);
+    db = openSqlite(tmp);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = OFF'); // a crash loses only the temp file
     db.pragma('busy_timeout = 5000');
