@@ -1,7 +1,7 @@
 // A layer cache directory is trusted only when no one but this user can write to it: owned by the
 // current user and not writable by group or others. Anything else is refused (exit 2): entries are
 // authenticated anyway, but a dir others can write lets them fill, swap or delete what we rely on.
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdirSync, statSync } from 'node:fs';
 import { PortcullisError } from '../errors.js';
 
 /** Problem with the directory, as the end of a sentence, or undefined when it is fine. */
@@ -18,10 +18,11 @@ export function untrustedReason(st: { uid: number; mode: number; isDirectory(): 
  * Errors making it (read-only home) are thrown as they are: the caller decides (a scan goes on cold).
  */
 export async function checkCacheDir(dir: string, opts: { create: boolean }): Promise<boolean> {
-  if (opts.create) await mkdir(dir, { recursive: true, mode: 0o700 });
+  // Synchronous: two calls on a local directory, against two thread-pool round trips at every start.
+  if (opts.create) mkdirSync(dir, { recursive: true, mode: 0o700 });
   let st;
   try {
-    st = await stat(dir);
+    st = statSync(dir);
   } catch (err) {
     if (!opts.create && (err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;

@@ -1,8 +1,8 @@
 // A read-only set of named files: an OCI layout directory, or a tar archive read in place through
 // its header index. The image readers only ever go through this, so one reader serves a layout
 // directory and an archive of it alike.
-import { createReadStream } from 'node:fs';
-import { lstat, open, realpath } from 'node:fs/promises';
+import { closeSync, createReadStream, fstatSync, lstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join, relative, sep, isAbsolute } from 'node:path';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
@@ -42,19 +42,26 @@ function missing(location: string, name: string): ImageError {
 }
 
 export class DirectoryStore implements BlobStore {
+  /** The directory's real path, taken at the first lookup: a file must resolve inside it. */
+  private root?: string;
+
   constructor(readonly location: string) {}
 
+  // The calls below are synchronous: each is a lookup or a metadata read of a local file, which
+  // costs microseconds here, against a thread-pool round trip (and a turn of the event loop) each
+  // through fs/promises; an image open and a layer check make dozens.
+
   /** Resolves a relative name inside the directory; symlinks must not lead outside it. */
-  private async resolve(name: string): Promise<string | undefined> {
+  private resolve(name: string): string | undefined {
     const norm = normaliseEntryName(name, this.location);
     const full = join(this.location, norm);
     let real: string;
     try {
-      real = await realpath(full);
+      real = realpathSync(full);
     } catch {
       return undefined;
     }
-    const root = await realpath(this.location);
+    const root = (this.root ??= realpathSync(this.location));
     const rel = relative(root, real);
     if (rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
       throw new ImageError(`${name} points outside the layout directory`, { subject: this.location });
@@ -62,11 +69,14 @@ export class DirectoryStore implements BlobStore {
     return real;
   }
 
-  async size(name: string): Promise<number | undefined> {
-    const full = await this.resolve(name);
+  private fileSize(full: string | undefined): number | undefined {
     if (!full) return undefined;
-    const st = await lstat(full);
-    return st.isFile() ? st.size : undefined;
+    const st = lstatSync(full, { throwIfNoEntry: false });
+    return st?.isFile() ? st.size : undefined;
+  }
+
+  async size(name: string): Promise<number | undefined> {
+    return this.fileSize(this.resolve(name));
   }
 
   async has(name: string): Promise<boolean> {
@@ -74,28 +84,31 @@ export class DirectoryStore implements BlobStore {
   }
 
   async open(name: string, range?: { start: number; end: number }, opts?: { chunkBytes?: number }): Promise<Readable> {
-    const full = await this.resolve(name);
-    if (!full || !(await lstat(full)).isFile()) throw missing(this.location, name);
-    return createReadStream(full, { ...(range ? { start: range.start, end: range.end } : {}), ...(opts?.chunkBytes ? { highWaterMark: opts.chunkBytes } : {}) });
+    const full = this.resolve(name);
+    if (this.fileSize(full) === undefined) throw missing(this.location, name);
+    return createReadStream(full!, { ...(range ? { start: range.start, end: range.end } : {}), ...(opts?.chunkBytes ? { highWaterMark: opts.chunkBytes } : {}) });
   }
 
   async locate(name: string): Promise<BlobLocation | undefined> {
-    const full = await this.resolve(name);
-    if (!full || !(await lstat(full)).isFile()) return undefined;
-    return { path: full, offset: 0, length: undefined };
+    const full = this.resolve(name);
+    if (this.fileSize(full) === undefined) return undefined;
+    return { path: full!, offset: 0, length: undefined };
   }
 
   async read(name: string, maxBytes: number): Promise<Buffer> {
-    const full = await this.resolve(name);
+    const full = this.resolve(name);
     if (!full) throw missing(this.location, name);
-    const fh = await open(full, 'r');
+    const fd = openSync(full, 'r');
     try {
-      const st = await fh.stat();
+      const st = fstatSync(fd);
       if (!st.isFile()) throw missing(this.location, name);
       if (st.size > maxBytes) throw new ImageError(`${name} is too large (${st.size} bytes, limit ${maxBytes})`, { subject: this.location });
-      return await fh.readFile();
+      const data = readFileSync(fd);
+      // Grown since the stat: the limit holds for what was read.
+      if (data.length > maxBytes) throw new ImageError(`${name} is too large (more than ${maxBytes} bytes)`, { subject: this.location });
+      return data;
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   }
 }

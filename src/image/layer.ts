@@ -2,7 +2,7 @@
 // decompressing stream (layer-stream.ts, zlib) is loaded by the first open(): checking a stored
 // blob's digest (verify(), all a cache hit needs) loads none of it.
 import type { Hash } from 'node:crypto';
-import { createReadStream, readSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ImageError } from '../errors.js';
@@ -176,20 +176,20 @@ export async function hashStoredBlob(store: BlobStore, name: string, expected: s
  */
 async function hashFileRange(location: BlobLocation, hash: Hash, limit: number): Promise<number> {
   const want = Math.min(location.length ?? Infinity, limit);
-  const file = await open(location.path, 'r');
+  const fd = openSync(location.path, 'r');
   let done = 0;
   const turns = new LoopTurns(VERIFY_TURN_EVERY);
   try {
     while (done < want) {
       const buffer = (verifyBuffer ??= Buffer.allocUnsafeSlow(VERIFY_CHUNK));
-      const bytesRead = readSync(file.fd, buffer, 0, Math.min(buffer.length, want - done), location.offset + done);
+      const bytesRead = readSync(fd, buffer, 0, Math.min(buffer.length, want - done), location.offset + done);
       if (bytesRead === 0) break;
       done += bytesRead;
       hash.update(buffer.subarray(0, bytesRead));
       if (done < want) await turns.after(bytesRead);
     }
   } finally {
-    await file.close();
+    closeSync(fd);
   }
   return done;
 }
