@@ -5,7 +5,7 @@
 // `~/.local/state/portcullis/cache-key`), created 0600 in a 0700 directory on first use.
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, rm, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { homeDir } from '../util/home-dir.js';
 import { dirname, isAbsolute, join } from 'node:path';
 import { PortcullisError } from '../errors.js';
 
@@ -21,7 +21,7 @@ export interface CacheSecret {
 
 export function cacheKeyPath(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_STATE_HOME;
-  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), '.local', 'state');
+  const base = xdg && isAbsolute(xdg) ? xdg : join(homeDir(env), '.local', 'state');
   return join(base, 'portcullis', 'cache-key');
 }
 

@@ -2,7 +2,7 @@
 // --password-stdin), PORTCULLIS_REGISTRY_USERNAME / _PASSWORD, then the Docker config file
 // ($DOCKER_CONFIG/config.json or ~/.docker/config.json): credHelpers[host], credsStore, auths[host].
 import { execFile } from 'node:child_process';
-import { homedir } from 'node:os';
+import { homeDir } from '../../util/home-dir.js';
 import { join } from 'node:path';
 import { PortcullisError } from '../../errors.js';
 import { readRegularText } from '../../util/regular-file.js';
@@ -35,7 +35,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 export function dockerConfigPath(env: NodeJS.ProcessEnv): string {
-  return env.DOCKER_CONFIG ? join(env.DOCKER_CONFIG, 'config.json') : join(env.HOME || homedir(), '.docker', 'config.json');
+  return env.DOCKER_CONFIG ? join(env.DOCKER_CONFIG, 'config.json') : join(homeDir(env), '.docker', 'config.json');
 }
 
 /** `https://index.docker.io/v1/`, `http://host:5000`, `host:5000/` → the host[:port] they name. */

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { homedir } from 'node:os';
+import { homeDir } from '../../util/home-dir.js';
 import { join } from 'node:path';
 import { PortcullisError } from '../../errors.js';
 
@@ -33,7 +33,7 @@ export function endpointFrom(store: string, address: string, env: NodeJS.Process
   if (!tcp) throw new PortcullisError(`${address}: not a unix:// or tcp://HOST:PORT address`);
   const endpoint: EngineEndpoint = { store, address, host: tcp[1]!.replace(/^\[|\]$/g, ''), port: Number(tcp[2]) };
   if (env.DOCKER_TLS_VERIFY) {
-    const dir = env.DOCKER_CERT_PATH || join(homedir(), '.docker');
+    const dir = env.DOCKER_CERT_PATH || join(homeDir(env), '.docker');
     try {
       endpoint.tls = { ca: readFileSync(join(dir, 'ca.pem')), cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
     } catch (err) {

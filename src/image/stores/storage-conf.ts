@@ -5,7 +5,7 @@
 // and /run/containers/storage; rootless: $XDG_DATA_HOME/containers/storage and
 // $XDG_RUNTIME_DIR/containers). The driver, when not set, is the one whose directories exist.
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homeDir } from '../../util/home-dir.js';
 import { join } from 'node:path';
 import { PortcullisError } from '../../errors.js';
 import { lazyRequire } from '../../util/lazy-require.js';
@@ -32,14 +32,14 @@ function uid(): number {
 }
 
 function expand(path: string, env: NodeJS.ProcessEnv): string {
-  return path.replace(/\$HOME|\$\{HOME\}/g, env.HOME || homedir()).replace(/\$UID|\$\{UID\}/g, String(uid()));
+  return path.replace(/\$HOME|\$\{HOME\}/g, homeDir(env)).replace(/\$UID|\$\{UID\}/g, String(uid()));
 }
 
 function confCandidates(env: NodeJS.ProcessEnv): string[] {
   if (env.CONTAINERS_STORAGE_CONF) return [env.CONTAINERS_STORAGE_CONF];
   const system = ['/etc/containers/storage.conf', '/usr/share/containers/storage.conf'];
   if (isRoot()) return system;
-  const configHome = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
+  const configHome = env.XDG_CONFIG_HOME || join(homeDir(env), '.config');
   return [join(configHome, 'containers', 'storage.conf'), ...system];
 }
 
@@ -83,7 +83,7 @@ export function storageLocation(env: NodeJS.ProcessEnv): StorageLocation {
   }
   // Rootless: a user's own storage.conf may set graphroot; the system file only rootless_storage_path.
   const own = conf !== undefined && !conf.startsWith('/etc/') && !conf.startsWith('/usr/');
-  const dataHome = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
+  const dataHome = env.XDG_DATA_HOME || join(homeDir(env), '.local', 'share');
   const graphroot =
     (own ? str(section.graphroot) : undefined) ?? (str(section.rootless_storage_path) ? expand(str(section.rootless_storage_path)!, env) : undefined) ?? join(dataHome, 'containers', 'storage');
   const runtime = env.XDG_RUNTIME_DIR || `/run/user/${uid()}`;
