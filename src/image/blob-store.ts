@@ -1,8 +1,7 @@
 // A read-only set of named files: an OCI layout directory, or a tar archive read in place through
 // its header index. The image readers only ever go through this, so one reader serves a layout
 // directory and an archive of it alike.
-import { closeSync, createReadStream, fstatSync, lstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, createReadStream, fstatSync, lstatSync, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
 import { join, relative, sep, isAbsolute } from 'node:path';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
@@ -167,14 +166,15 @@ export class TarStore implements BlobStore {
     const entry = this.lookup(name);
     if (!entry) throw missing(this.location, name);
     if (entry.size > maxBytes) throw new ImageError(`${name} is too large (${entry.size} bytes, limit ${maxBytes})`, { subject: this.location });
-    const fh = await open(this.location, 'r');
+    // Synchronous, like the index: a metadata member (a manifest, a config) is a few KiB.
+    const fd = openSync(this.location, 'r');
     try {
       const buf = Buffer.alloc(entry.size);
-      const { bytesRead } = await fh.read(buf, 0, entry.size, entry.offset);
+      const bytesRead = readSync(fd, buf, 0, entry.size, entry.offset);
       if (bytesRead !== entry.size) throw new ImageError(`truncated tar archive reading ${name}`, { subject: this.location });
       return buf;
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   }
 }
@@ -183,6 +183,17 @@ export class TarStore implements BlobStore {
 export async function readHead(store: BlobStore, name: string, bytes: number): Promise<Buffer> {
   const size = (await store.size(name)) ?? 0;
   if (size === 0) return Buffer.alloc(0);
+  const at = await store.locate?.(name);
+  if (at) {
+    // A located file: one synchronous read instead of a stream (open, read and close in the thread pool).
+    const fd = openSync(at.path, 'r');
+    try {
+      const head = Buffer.alloc(Math.min(bytes, size, at.length ?? Infinity));
+      return head.subarray(0, readSync(fd, head, 0, head.length, at.offset));
+    } finally {
+      closeSync(fd);
+    }
+  }
   const stream = await store.open(name, { start: 0, end: Math.min(bytes, size) - 1 });
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);

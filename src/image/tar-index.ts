@@ -3,9 +3,10 @@
 // layers. tar-stream's extractor would have to stream every data byte through to reach the next
 // header; a few dozen lines of header parsing let us read only the headers (and long-name / pax
 // records, which are small and bounded).
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { posix } from 'node:path';
 import { ImageError } from '../errors.js';
+import { LoopTurns } from '../util/loop-turns.js';
 
 export interface TarEntry {
   /** Normalised relative name (`blobs/sha256/ab…`, `manifest.json`). */
@@ -82,22 +83,30 @@ export function normaliseEntryName(raw: string, subject: string): string {
   return norm === '.' ? '' : norm.replace(/^\.\//, '');
 }
 
-async function readExactly(fh: FileHandle, length: number, position: number, subject: string): Promise<Buffer> {
+function readExactly(fd: number, length: number, position: number, subject: string): Buffer {
   const buf = Buffer.alloc(length);
   let done = 0;
   while (done < length) {
-    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
+    const bytesRead = readSync(fd, buf, done, length - done, position + done);
     if (bytesRead === 0) throw new ImageError(`truncated tar archive (ends inside an entry at byte ${position + done})`, { subject });
     done += bytesRead;
   }
   return buf;
 }
 
+/**
+ * Headers read between two turns of the event loop. The reads are synchronous (a 512-byte read
+ * through the thread pool cost a round trip each: a docker-archive's dozen entries, a few ms at
+ * every open); an archive of many entries still lets other work (a cache connection) run.
+ */
+const HEADER_BYTES_PER_TURN = 2 * 1024 * 1024;
+
 /** Reads every header of the tar at `path`. Throws ImageError for a truncated or corrupt archive. */
 export async function indexTar(path: string): Promise<Map<string, TarEntry>> {
-  const fh = await open(path, 'r');
+  const fd = openSync(path, 'r');
+  const turns = new LoopTurns(HEADER_BYTES_PER_TURN);
   try {
-    const { size: fileSize } = await fh.stat();
+    const { size: fileSize } = fstatSync(fd);
     const entries = new Map<string, TarEntry>();
     let pos = 0;
     let longName: string | undefined;
@@ -105,7 +114,8 @@ export async function indexTar(path: string): Promise<Map<string, TarEntry>> {
     let pax: Record<string, string> = {};
     let global: Record<string, string> = {};
     while (pos + BLOCK <= fileSize) {
-      const header = await readExactly(fh, BLOCK, pos, path);
+      const header = readExactly(fd, BLOCK, pos, path);
+      await turns.after(BLOCK);
       if (header.every((b) => b === 0)) return entries; // end-of-archive marker
       if (!checksumOk(header)) {
         if (pos === 0) throw new ImageError('not a tar archive (no valid tar header)', { subject: path });
@@ -124,7 +134,7 @@ export async function indexTar(path: string): Promise<Map<string, TarEntry>> {
 
       if (typeflag === 'L' || typeflag === 'K' || typeflag === 'x' || typeflag === 'g') {
         if (size > MAX_META_RECORD) throw new ImageError(`corrupt tar archive: oversized ${typeflag} record`, { subject: path });
-        const data = await readExactly(fh, size, dataOffset, path);
+        const data = readExactly(fd, size, dataOffset, path);
         if (typeflag === 'L') longName = cstring(data, 0, data.length);
         else if (typeflag === 'K') longLink = cstring(data, 0, data.length);
         else if (typeflag === 'x') pax = parsePax(data);
@@ -162,6 +172,6 @@ export async function indexTar(path: string): Promise<Map<string, TarEntry>> {
     }
     return entries;
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
