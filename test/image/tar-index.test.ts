@@ -58,4 +58,22 @@ describe('tar index', () => {
     const store = await TarStore.open(tar);
     await expect(store.open('a/link')).rejects.toThrow(/escapes the archive root/);
   });
+  it('gives the event loop turns while it reads the headers of an archive of many entries', async () => {
+    // 12,000 empty files: ~6 MiB of headers, read synchronously; a cache connection's handshake
+    // (or anything else waiting on the loop) must not wait for the whole index.
+    const tar = join(work, 'many.tar');
+    await writeTarFile(tar, Array.from({ length: 12_000 }, (_, i) => ({ path: `f/${i}`, content: '' })));
+    let turns = 0;
+    let stop = false;
+    const spin = (): void => {
+      if (stop) return;
+      turns++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    const entries = await indexTar(tar);
+    stop = true;
+    expect(entries.size).toBe(12_000);
+    expect(turns).toBeGreaterThanOrEqual(2);
+  });
 });
