@@ -7,6 +7,7 @@ import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { ImageError } from '../errors.js';
 import { indexTar, normaliseEntryName, type TarEntry } from './tar-index.js';
+import { READ_NONBLOCK } from '../util/regular-file.js';
 
 export interface BlobStore {
   /** The directory or archive path, used in messages. */
@@ -97,7 +98,7 @@ export class DirectoryStore implements BlobStore {
   async read(name: string, maxBytes: number): Promise<Buffer> {
     const full = this.resolve(name);
     if (!full) throw missing(this.location, name);
-    const fd = openSync(full, 'r');
+    const fd = openSync(full, READ_NONBLOCK);
     try {
       const st = fstatSync(fd);
       if (!st.isFile()) throw missing(this.location, name);
@@ -167,7 +168,7 @@ export class TarStore implements BlobStore {
     if (!entry) throw missing(this.location, name);
     if (entry.size > maxBytes) throw new ImageError(`${name} is too large (${entry.size} bytes, limit ${maxBytes})`, { subject: this.location });
     // Synchronous, like the index: a metadata member (a manifest, a config) is a few KiB.
-    const fd = openSync(this.location, 'r');
+    const fd = openSync(this.location, READ_NONBLOCK);
     try {
       const buf = Buffer.alloc(entry.size);
       const bytesRead = readSync(fd, buf, 0, entry.size, entry.offset);
@@ -186,7 +187,7 @@ export async function readHead(store: BlobStore, name: string, bytes: number): P
   const at = await store.locate?.(name);
   if (at) {
     // A located file: one synchronous read instead of a stream (open, read and close in the thread pool).
-    const fd = openSync(at.path, 'r');
+    const fd = openSync(at.path, READ_NONBLOCK);
     try {
       const head = Buffer.alloc(Math.min(bytes, size, at.length ?? Infinity));
       return head.subarray(0, readSync(fd, head, 0, head.length, at.offset));

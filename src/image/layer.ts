@@ -12,6 +12,7 @@ import { detectCompression } from './compression.js';
 import type { verifiedLayerStream as VerifiedLayerStream } from './layer-stream.js';
 import { hasherFor } from './digest.js';
 import { LoopTurns } from '../util/loop-turns.js';
+import { READ_NONBLOCK } from '../util/regular-file.js';
 
 export interface LayerSpec {
   store: BlobStore;
@@ -160,7 +161,14 @@ export async function hashStoredBlob(store: BlobStore, name: string, expected: s
   const hash = hasherFor(expected);
   const location = await store.locate?.(name);
   // Reading stops one byte past the expected size: that byte is enough to know the blob is longer.
-  const bytes = location ? await hashFileRange(location, hash, expectedSize + 1) : await hashStream(store, name, hash, expectedSize + 1);
+  let bytes: number;
+  try {
+    bytes = location ? await hashFileRange(location, hash, expectedSize + 1) : await hashStream(store, name, hash, expectedSize + 1);
+  } catch (err) {
+    // A blob that vanished or became something else (a FIFO: ESPIPE) since it was found.
+    if (err instanceof ImageError) throw err;
+    throw new ImageError(`${what}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { subject, cause: err });
+  }
   if (bytes !== expectedSize) throw new ImageError(`${what} has ${bytes > expectedSize ? `more than ${expectedSize}` : bytes} bytes, its descriptor says ${expectedSize}`, { subject });
   const actual = `${expected.slice(0, expected.indexOf(':'))}:${hash.digest('hex')}`;
   if (actual !== expected) throw new ImageError(`${what} digest mismatch: expected ${expected}, got ${actual}`, { subject });
@@ -176,7 +184,7 @@ export async function hashStoredBlob(store: BlobStore, name: string, expected: s
  */
 async function hashFileRange(location: BlobLocation, hash: Hash, limit: number): Promise<number> {
   const want = Math.min(location.length ?? Infinity, limit);
-  const fd = openSync(location.path, 'r');
+  const fd = openSync(location.path, READ_NONBLOCK);
   let done = 0;
   const turns = new LoopTurns(VERIFY_TURN_EVERY);
   try {

@@ -7,6 +7,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { posix } from 'node:path';
 import { ImageError } from '../errors.js';
 import { LoopTurns } from '../util/loop-turns.js';
+import { READ_NONBLOCK } from '../util/regular-file.js';
 
 export interface TarEntry {
   /** Normalised relative name (`blobs/sha256/ab…`, `manifest.json`). */
@@ -103,10 +104,13 @@ const HEADER_BYTES_PER_TURN = 2 * 1024 * 1024;
 
 /** Reads every header of the tar at `path`. Throws ImageError for a truncated or corrupt archive. */
 export async function indexTar(path: string): Promise<Map<string, TarEntry>> {
-  const fd = openSync(path, 'r');
+  const fd = openSync(path, READ_NONBLOCK);
   const turns = new LoopTurns(HEADER_BYTES_PER_TURN);
   try {
-    const { size: fileSize } = fstatSync(fd);
+    const st = fstatSync(fd);
+    // Opened without blocking: a FIFO or device named as the archive is refused, not waited on.
+    if (!st.isFile()) throw new ImageError('not a tar archive (not a regular file)', { subject: path });
+    const fileSize = st.size;
     const entries = new Map<string, TarEntry>();
     let pos = 0;
     let longName: string | undefined;

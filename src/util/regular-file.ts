@@ -25,7 +25,8 @@ function cannotRead(path: string, what: string, err: unknown): PortcullisError {
 
 // O_NONBLOCK: opening a FIFO with no writer returns at once (then fstat refuses it) instead of
 // waiting for a writer forever. Reads of a regular file ignore it.
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+export const READ_NONBLOCK = constants.O_RDONLY | constants.O_NONBLOCK;
+const OPEN_FLAGS = READ_NONBLOCK;
 
 /** The bytes of a regular file of at most `maxBytes` (checked on the open descriptor). */
 export async function readRegularFile(path: string, what: string, maxBytes: number): Promise<Buffer> {

@@ -2,6 +2,7 @@
 // against its digest, the size checked. It reads the blob into its own reused buffers (the store's
 // locate()), so the tests flip bytes on both sides of its read boundaries, in every local form,
 // and check that a store without locate() (read through its stream) gives the same verdicts.
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { flipByte } from '../helpers/flip-byte.js';
@@ -108,6 +109,30 @@ describe('Layer.verify() on every local form', () => {
       }
     }
   }, 300_000);
+
+  it('fails at once, without waiting on it, when a layer blob of a layout becomes a FIFO after the open', async () => {
+    // The lookups and reads are synchronous calls on the main thread: a blob that became a FIFO
+    // (nothing writes to it) must be an error, never a wait (the reads open without blocking).
+    const form = forms[0]!;
+    const copy = copyForm(form, 'fifo');
+    const img = await resolveImageSource(form.arg(copy), {}).open();
+    try {
+      const blob = join(copy, form.blobOf(0));
+      rmSync(blob);
+      execFileSync('mkfifo', [blob]);
+      const started = Date.now();
+      const err = await img.layers[0]!.verify!().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ImageError);
+      expect((err as Error).message).toMatch(/missing layer blob|bytes, its descriptor says|digest mismatch/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await img.close();
+      rmSync(copy, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
 
 describe('hashStoredBlob', () => {
@@ -118,6 +143,22 @@ describe('hashStoredBlob', () => {
     has: (n) => store.has(n),
     open: (n, r, o) => store.open(n, r, o),
     read: (n, m) => store.read(n, m),
+  });
+
+  it('reads a located blob that is a FIFO without waiting for a writer: an error naming the blob', async () => {
+    // What locate() said was a file may be swapped for a FIFO before the read: the open does not
+    // block (a blocking open on the main thread would hang the scan with no timer left to fire).
+    const fifo = join(work, 'blob.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const dir = new DirectoryStore(layout);
+    const swapped: BlobStore = { ...streamOnly(dir), locate: async () => ({ path: fifo, offset: 0, length: undefined }) };
+    const layer = built.layers[0]!;
+    const err = await hashStoredBlob(swapped, 'x', layer.digest, layer.descriptor.size, 'the blob', layout).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ImageError);
+    expect((err as Error).message).toBe(`${layout}: the blob: cannot read it (ESPIPE)`);
   });
 
   it('gives the same verdicts read into its own buffers as through the stream: match, flipped byte, longer, shorter', async () => {
