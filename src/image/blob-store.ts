@@ -69,14 +69,16 @@ export class DirectoryStore implements BlobStore {
     return real;
   }
 
-  private fileSize(full: string | undefined): number | undefined {
+  /** The resolved path of `name` and its size, when it is a regular file. */
+  private regularFile(name: string): { full: string; size: number } | undefined {
+    const full = this.resolve(name);
     if (!full) return undefined;
     const st = lstatSync(full, { throwIfNoEntry: false });
-    return st?.isFile() ? st.size : undefined;
+    return st?.isFile() ? { full, size: st.size } : undefined;
   }
 
   async size(name: string): Promise<number | undefined> {
-    return this.fileSize(this.resolve(name));
+    return this.regularFile(name)?.size;
   }
 
   async has(name: string): Promise<boolean> {
@@ -84,15 +86,14 @@ export class DirectoryStore implements BlobStore {
   }
 
   async open(name: string, range?: { start: number; end: number }, opts?: { chunkBytes?: number }): Promise<Readable> {
-    const full = this.resolve(name);
-    if (this.fileSize(full) === undefined) throw missing(this.location, name);
-    return createReadStream(full!, { ...(range ? { start: range.start, end: range.end } : {}), ...(opts?.chunkBytes ? { highWaterMark: opts.chunkBytes } : {}) });
+    const file = this.regularFile(name);
+    if (!file) throw missing(this.location, name);
+    return createReadStream(file.full, { ...(range ? { start: range.start, end: range.end } : {}), ...(opts?.chunkBytes ? { highWaterMark: opts.chunkBytes } : {}) });
   }
 
   async locate(name: string): Promise<BlobLocation | undefined> {
-    const full = this.resolve(name);
-    if (this.fileSize(full) === undefined) return undefined;
-    return { path: full!, offset: 0, length: undefined };
+    const file = this.regularFile(name);
+    return file && { path: file.full, offset: 0, length: undefined };
   }
 
   async read(name: string, maxBytes: number): Promise<Buffer> {
